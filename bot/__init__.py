@@ -1,0 +1,1 @@
+"""vbc-recordings-bot: VBC call recordings in Slack."""

@@ -1,0 +1,132 @@
+"""Settings: the whole configuration, read once from the environment by ``__main__``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_VBC_API_URL = "https://api.vonage.com"
+DEFAULT_DATABASE_URL = "sqlite:///recordings-bot.db"
+DEFAULT_UPLOAD_CAP = 1024 * 1024 * 1024  # Slack's commonly cited 1 GB per file
+
+Mode = Literal["socket", "http", "oauth"]
+
+
+class SettingsError(ValueError):
+    """Configuration is missing or wrong; the message names every problem at once."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    vbc_api_url: str = DEFAULT_VBC_API_URL
+    vbc_client_id: str = ""
+    vbc_client_secret: str = field(default="", repr=False)
+    vbc_username: str = ""
+    vbc_password: str = field(default="", repr=False)
+    vbc_account_id: str = "self"
+    bot_admins: frozenset[str] = frozenset()
+    database_url: str = DEFAULT_DATABASE_URL
+    bot_secret_key: str | None = field(default=None, repr=False)
+    public_url: str = ""
+    host: str = "0.0.0.0"  # noqa: S104 - HTTP mode must be reachable by Slack
+    port: int = 3000
+    phone_region: str = "US"
+    upload_cap_bytes: int = DEFAULT_UPLOAD_CAP
+    vbc_timeout: float = 10.0
+
+    @property
+    def mode(self) -> Mode:
+        if self.slack_app_token:
+            return "socket"
+        if self.slack_client_id and self.slack_client_secret:
+            return "oauth"
+        return "http"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Validate everything and name every missing or bad key in one error."""
+        problems: list[str] = []
+
+        def get(key: str, default: str = "") -> str:
+            return env.get(key, "").strip() or default
+
+        port = _int(get("PORT", "3000"), "PORT", problems)
+        cap = _int(get("UPLOAD_CAP_BYTES", str(DEFAULT_UPLOAD_CAP)), "UPLOAD_CAP_BYTES", problems)
+        settings = cls(
+            slack_bot_token=get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=get("SLACK_APP_TOKEN") or None,
+            slack_client_id=get("SLACK_CLIENT_ID") or None,
+            slack_client_secret=get("SLACK_CLIENT_SECRET") or None,
+            slack_api_url=_slash(get("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
+            vbc_api_url=get("VBC_API_URL", DEFAULT_VBC_API_URL).rstrip("/"),
+            vbc_client_id=get("VBC_CLIENT_ID"),
+            vbc_client_secret=get("VBC_CLIENT_SECRET"),
+            vbc_username=get("VBC_USERNAME"),
+            vbc_password=get("VBC_PASSWORD"),
+            vbc_account_id=get("VBC_ACCOUNT_ID", "self"),
+            bot_admins=frozenset(a.strip() for a in get("BOT_ADMINS").split(",") if a.strip()),
+            database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            bot_secret_key=get("BOT_SECRET_KEY") or None,
+            public_url=get("PUBLIC_URL"),
+            host=get("HOST", "0.0.0.0"),  # noqa: S104
+            port=port,
+            phone_region=get("PHONE_REGION", "US").upper(),
+            upload_cap_bytes=cap,
+        )
+        problems.extend(settings.missing())
+        if problems:
+            raise SettingsError("Configuration problems: " + "; ".join(problems))
+        return settings
+
+    def missing(self) -> list[str]:
+        problems: list[str] = []
+        for key, value in (
+            ("VBC_CLIENT_ID", self.vbc_client_id),
+            ("VBC_CLIENT_SECRET", self.vbc_client_secret),
+            ("VBC_USERNAME", self.vbc_username),
+            ("VBC_PASSWORD", self.vbc_password),
+        ):
+            if not value:
+                problems.append(f"{key} is not set")
+        if self.mode == "oauth":
+            if not self.slack_signing_secret:
+                problems.append("SLACK_SIGNING_SECRET is not set (needed for OAuth installs)")
+        else:
+            if not self.slack_bot_token:
+                problems.append("SLACK_BOT_TOKEN is not set")
+            if self.mode == "http" and not self.slack_signing_secret:
+                problems.append("SLACK_SIGNING_SECRET is not set (needed in HTTP mode)")
+        if self.slack_client_id and not self.slack_client_secret:
+            problems.append("SLACK_CLIENT_SECRET is not set (SLACK_CLIENT_ID is)")
+        if not self.database_url.startswith(("sqlite", "postgres")):
+            problems.append("DATABASE_URL must start with sqlite:// or postgresql://")
+        return problems
+
+
+def has_slack_credentials(env: Mapping[str, str]) -> bool:
+    return any(env.get(k) for k in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID"))
+
+
+def _int(raw: str, key: str, problems: list[str]) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        problems.append(f"{key} must be a whole number, not {raw!r}")
+        return 0
+
+
+def _slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"

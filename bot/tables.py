@@ -1,0 +1,147 @@
+"""SQLModel tables: the bot's whole schema (changed only through Alembic migrations)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Link(SQLModel, table=True):
+    """A Slack person's VBC identity: who they are in VBC, how and when we learned it."""
+
+    __tablename__ = "links"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    slack_user_id: str = Field(primary_key=True, max_length=32)
+    vbc_user_id: str = Field(index=True, max_length=32)
+    login_name: str | None = Field(default=None, max_length=255)
+    email: str | None = Field(default=None, max_length=320)
+    display_name: str | None = Field(default=None, max_length=255)
+    extensions: str = Field(default="", max_length=2000)  # comma-separated extension numbers
+    linked_how: str = Field(max_length=16)  # email | admin | oauth
+    linked_by: str | None = Field(default=None, max_length=32)
+    linked_at: datetime = Field(default_factory=utcnow)
+    refreshed_at: datetime = Field(default_factory=utcnow)
+    token_ciphertext: str | None = Field(default=None)  # per-person VBC tokens, Fernet
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which recording or job, when, and whether it was allowed."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    team_id: str = Field(max_length=32, index=True)
+    actor: str = Field(max_length=32, index=True)  # Slack user id
+    action: str = Field(max_length=32, index=True)  # search, details, audio, export, share, ...
+    target: str | None = Field(default=None, max_length=255)  # recording / job / query
+    outcome: str = Field(max_length=16)  # allowed | refused | failed
+    detail: str | None = Field(default=None, max_length=2000)
+
+
+class SearchCursor(SQLModel, table=True):
+    """Paging state behind a short key: a click on an ephemeral message carries no copy of it."""
+
+    __tablename__ = "search_cursors"
+
+    key: str = Field(primary_key=True, max_length=32)
+    team_id: str = Field(max_length=32)
+    owner: str = Field(max_length=32)
+    request_text: str = Field(max_length=4000)
+    tz: str = Field(max_length=64)
+    state: str  # JSON: plan fingerprint, page size, offsets per page
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ChannelSetting(SQLModel, table=True):
+    """Per-channel delivery rules set by admins: sharing allowed, direct delivery."""
+
+    __tablename__ = "channel_settings"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(primary_key=True, max_length=32)
+    allow_share: bool = False
+    direct_delivery: bool = False
+    updated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class UploadedFile(SQLModel, table=True):
+    """A recording already uploaded to a conversation, re-shared instead of re-downloaded."""
+
+    __tablename__ = "uploaded_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    conversation_id: str = Field(max_length=32)
+    recording_key: str = Field(max_length=64, index=True)  # "company:193228" / "on-demand:42"
+    file_id: str = Field(max_length=32)
+    permalink: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ExportRequest(SQLModel, table=True):
+    """One person's export request; gets exactly one ready/failed notice however many jobs."""
+
+    __tablename__ = "export_requests"
+
+    id: str = Field(primary_key=True, max_length=36)
+    team_id: str = Field(max_length=32)
+    slack_user_id: str = Field(max_length=32, index=True)
+    channel_id: str | None = Field(default=None, max_length=32)  # where it was started
+    message_channel: str | None = Field(default=None, max_length=32)  # message we keep updated
+    message_ts: str | None = Field(default=None, max_length=32)
+    request_text: str = Field(max_length=4000)
+    tz: str = Field(default="UTC", max_length=64)
+    # running | complete | failed | expired
+    state: str = Field(default="running", max_length=16, index=True)
+    notified_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    next_poll_at: datetime = Field(default_factory=utcnow, index=True)
+    poll_interval: float = 2.0
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+    result_permalink: str | None = Field(default=None, max_length=2000)
+    error: str | None = Field(default=None, max_length=2000)
+
+
+class ExportJobRow(SQLModel, table=True):
+    """One VBC export job belonging to an export request."""
+
+    __tablename__ = "export_jobs"
+
+    vbc_job_id: str = Field(primary_key=True, max_length=64)
+    request_id: str = Field(foreign_key="export_requests.id", index=True, max_length=36)
+    vbc_user_id: str = Field(max_length=32)  # the user path the job is read under
+    kind: str = Field(max_length=16)  # company | on-demand
+    status: str = Field(default="queued", max_length=32)
+    files_completed: int = 0
+    files_total: int = 0
+    download_url: str | None = Field(default=None, max_length=2000)
+    valid_until: datetime | None = None
+
+
+class SeenEvent(SQLModel, table=True):
+    """Slack re-sends events it saw no ack for; the first delivery wins."""
+
+    __tablename__ = "seen_events"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AppSecret(SQLModel, table=True):
+    """BOT_SECRET_KEY generated on first run, shared by every process of one database."""
+
+    __tablename__ = "app_secrets"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: str = Field(repr=False)

@@ -1,0 +1,33 @@
+"""A VBC simulator on loopback: OAuth, Call Recording and Provisioning APIs, audio, exports.
+
+The integration user (password grant with ``DEMO_USERNAME``/``DEMO_PASSWORD``) is a
+dedicated admin user, "VBC Integration", listed among the account's users with extension
+100. ``/authorize`` approves the first seeded member unless ``login_hint`` names another.
+"""
+
+from bot.vbc.sim.data import ACCOUNT_ID, JOHN_SMITH_NUMBER, SimRecording, SimUser
+from bot.vbc.sim.runner import RunningSimulator, main_sim, start_simulator
+from bot.vbc.sim.state import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    SimConfig,
+    SimState,
+)
+
+__all__ = [
+    "ACCOUNT_ID",
+    "DEMO_CLIENT_ID",
+    "DEMO_CLIENT_SECRET",
+    "DEMO_PASSWORD",
+    "DEMO_USERNAME",
+    "JOHN_SMITH_NUMBER",
+    "RunningSimulator",
+    "SimConfig",
+    "SimRecording",
+    "SimState",
+    "SimUser",
+    "main_sim",
+    "start_simulator",
+]

@@ -1,0 +1,45 @@
+"""Shared fixtures: databases (SQLite per test, PostgreSQL where concurrency is the point)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_base_url() -> str:
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG)
+
+
+async def _admin_connection() -> asyncpg.Connection:
+    url = postgres_base_url().replace("postgresql+asyncpg://", "postgresql://")
+    return await asyncpg.connect(url, timeout=5)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    return f"sqlite:///{tmp_path}/bot.db"
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one test; skips locally, fails in CI, when PG is down."""
+    try:
+        admin = await _admin_connection()
+    except (OSError, asyncpg.PostgresError) as exc:
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES) but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    name = f"rbtest_{secrets.token_hex(6)}"
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        base = postgres_base_url().rsplit("/", 1)[0]
+        yield f"{base}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

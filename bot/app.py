@@ -1,0 +1,184 @@
+"""The composition root: settings in, a wired AsyncApp and its services out."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import connect_routes
+from bot.clock import Clock, system_clock
+from bot.crypto import Secrets, load_secret_key
+from bot.db import create_engine, migrate
+from bot.deps import Deps
+from bot.identity import Directory, SlackProfile
+from bot.recordings import RecordingsService
+from bot.server import Router
+from bot.settings import Settings
+from bot.slack_clients import SlackClients, make_client
+from bot.store import Store
+from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
+from bot.vbc.client import VbcClient
+from bot.vbc_connect import VbcConnect
+from handlers import register_all
+
+log = logging.getLogger(__name__)
+
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "files:write",
+    "im:write",
+    "users:read",
+    "users:read.email",
+]
+USER_AGENT = "vbc-recordings-bot/0.1 (+https://github.com/vbc-recordings-bot)"
+Closer = Callable[[], Awaitable[None]]
+
+
+RouteInstaller = Callable[["Router"], None]
+Background = Callable[[], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Runtime:
+    app: AsyncApp
+    deps: Deps
+    closers: list[Closer] = field(default_factory=list)
+    routes: list[RouteInstaller] = field(default_factory=list)  # extra HTTP routes
+    background: list[Background] = field(default_factory=list)  # run in every bot process
+
+    async def close(self) -> None:
+        for closer in reversed(self.closers):
+            try:
+                await closer()
+            except Exception:  # pragma: no cover - best effort on shutdown
+                log.exception("error while shutting down")
+
+
+def build_vbc(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> tuple[VbcClient, TokenEndpoint, httpx.AsyncClient]:
+    """One connection pool per process for every VBC call."""
+    http = httpx.AsyncClient(
+        base_url=settings.vbc_api_url,
+        timeout=httpx.Timeout(settings.vbc_timeout, connect=5.0),
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        transport=transport,
+    )
+    credentials = VbcCredentials(
+        client_id=settings.vbc_client_id,
+        client_secret=settings.vbc_client_secret,
+        username=settings.vbc_username,
+        password=settings.vbc_password,
+    )
+    endpoint = TokenEndpoint(http, f"{settings.vbc_api_url}/token", credentials, time.monotonic)
+    http.auth = VbcAuth(endpoint)
+    return VbcClient(http, account_id=settings.vbc_account_id), endpoint, http
+
+
+def profile_fetcher(slack: SlackClients) -> Callable[[str, str], Awaitable[SlackProfile]]:
+    async def fetch(team_id: str, user_id: str) -> SlackProfile:
+        client = await slack.for_team(team_id)
+        response = await client.users_info(user=user_id)
+        user: dict[str, Any] = response["user"]
+        profile = user.get("profile") or {}
+        return SlackProfile(
+            user_id=user_id,
+            name=str(user.get("real_name") or user.get("name") or user_id),
+            tz=str(user.get("tz") or "UTC"),
+            email=profile.get("email"),
+            is_bot=bool(user.get("is_bot")),
+            deleted=bool(user.get("deleted")),
+        )
+
+    return fetch
+
+
+async def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    vbc_transport: httpx.AsyncBaseTransport | None = None,
+) -> Runtime:
+    engine = create_engine(settings.database_url)
+    await migrate(engine)
+    store = Store(engine)
+    closers: list[Closer] = [store.close]
+    secrets = Secrets(await load_secret_key(settings.bot_secret_key, store))
+    vbc, endpoint, http = build_vbc(settings, transport=vbc_transport)
+    closers.append(http.aclose)
+
+    app, slack = _build_bolt(settings, engine_store=store)
+    directory = Directory(
+        store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack)
+    )
+    recordings = RecordingsService(
+        vbc=vbc, store=store, directory=directory, clock=clock, region=settings.phone_region
+    )
+    connect = VbcConnect(
+        vbc_api_url=settings.vbc_api_url,
+        client_id=settings.vbc_client_id,
+        redirect_uri=f"{settings.base_url}{connect_routes.CALLBACK_PATH}",
+        secrets=secrets,
+        endpoint=endpoint,
+        vbc=vbc,
+        directory=directory,
+    )
+    deps = Deps(
+        settings=settings,
+        store=store,
+        vbc=vbc,
+        directory=directory,
+        recordings=recordings,
+        secrets=secrets,
+        slack=slack,
+        clock=clock,
+        connect=connect,
+    )
+    register_all(app, deps=deps)
+    runtime = Runtime(app=app, deps=deps, closers=closers)
+    runtime.routes.append(functools.partial(connect_routes.install, connect=connect))
+    return runtime
+
+
+def _build_bolt(settings: Settings, *, engine_store: Store) -> tuple[AsyncApp, SlackClients]:
+    if settings.mode == "oauth":
+        assert settings.slack_client_id
+        assert settings.slack_client_secret
+        installations = AsyncSQLAlchemyInstallationStore(
+            client_id=settings.slack_client_id, engine=engine_store.engine
+        )
+        states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine_store.engine)
+        app = AsyncApp(
+            signing_secret=settings.slack_signing_secret,
+            client=make_client(None, settings.slack_api_url),
+            installation_store=installations,
+            oauth_settings=AsyncOAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                scopes=BOT_SCOPES,
+                installation_store=installations,
+                state_store=states,
+                redirect_uri=f"{settings.base_url}/slack/oauth_redirect",
+            ),
+        )
+        return app, SlackClients(base_url=settings.slack_api_url, installations=installations)
+    slack = SlackClients(base_url=settings.slack_api_url, token=settings.slack_bot_token)
+    client: AsyncWebClient | None = slack.default
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "socket-mode-does-not-sign",
+    )
+    return app, slack

@@ -1,0 +1,87 @@
+"""Running the bot: HTTP behind uvicorn, or Socket Mode plus a small HTTP server beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import uvicorn
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from bot.app import Runtime
+from bot.server import Router
+
+log = logging.getLogger(__name__)
+
+
+def build_router(runtime: Runtime) -> Router:
+    router = Router(runtime.app)
+    for route in runtime.routes:
+        route(router)
+    return router
+
+
+def uvicorn_server(router: Router, host: str, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(
+        router, host=host, port=port, lifespan="off", log_level="warning", access_log=False
+    )
+    return uvicorn.Server(config)
+
+
+async def serve(runtime: Runtime) -> None:
+    """Serve until cancelled; background work (export watcher) runs alongside."""
+    settings = runtime.deps.settings
+    server = uvicorn_server(build_router(runtime), settings.host, settings.port)
+    tasks = [asyncio.create_task(server.serve(), name="http")]
+    tasks += [asyncio.create_task(job(), name="background") for job in runtime.background]
+    socket: AsyncSocketModeHandler | None = None
+    if settings.mode == "socket":
+        socket = AsyncSocketModeHandler(runtime.app, settings.slack_app_token)
+        await socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("connected to Slack in Socket Mode")
+    log.info(
+        "listening on http://%s:%d (POST /slack/events, GET /healthz)", settings.host, settings.port
+    )
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        server.should_exit = True
+        for task in tasks:
+            task.cancel()
+        if socket is not None:
+            await socket.close_async()  # type: ignore[no-untyped-call]
+        await runtime.close()
+
+
+class LocalServer:
+    """The bot's HTTP side on a loopback port chosen by the OS (demo and tests)."""
+
+    def __init__(self, runtime: Runtime, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.runtime = runtime
+        self._server = uvicorn_server(build_router(runtime), host, port)
+        self._task: asyncio.Task[None] | None = None
+        self._background: list[asyncio.Task[None]] = []
+        self.url = ""
+
+    async def start(self, *, with_background: bool = True) -> LocalServer:
+        self._task = asyncio.create_task(self._server.serve())
+        for _ in range(500):
+            if self._server.started or self._task.done():
+                break
+            await asyncio.sleep(0.01)
+        if not self._server.started:
+            raise RuntimeError("the bot's HTTP server did not start")
+        host, port = self._server.servers[0].sockets[0].getsockname()[:2]
+        self.url = f"http://{host}:{port}"
+        if with_background:
+            self._background = [asyncio.create_task(job()) for job in self.runtime.background]
+        return self
+
+    async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task
+        await self.runtime.close()

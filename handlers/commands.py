@@ -1,0 +1,95 @@
+"""The /recordings command: ack, then search, help, identity, audit and the rest."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks, commands
+from bot.admin import AdminService
+from bot.deps import Deps
+from bot.filters import GRAMMAR_HELP, FilterError
+from bot.modal import build_search_modal
+from bot.recordings import Asker
+from handlers.replies import reply
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, *, deps: Deps) -> None:
+    app.command("/recordings")(functools.partial(handle_recordings, deps=deps))
+
+
+def asker_of(body: dict[str, Any]) -> Asker:
+    return Asker(
+        team_id=body.get("team_id") or "",
+        user_id=body["user_id"],
+        channel_id=body.get("channel_id"),
+    )
+
+
+async def handle_recordings(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    *,
+    deps: Deps,
+) -> None:
+    await ack()
+    asker = asker_of(body)
+    text = (body.get("text") or "").strip()
+    try:
+        command = commands.parse_command(text)
+    except commands.CommandError as exc:
+        await reply(respond, blocks.render_error(str(exc)))
+        return
+    if isinstance(command, commands.Search) and not command.text.strip():
+        await open_search_modal(client, body["trigger_id"], asker, deps=deps)
+        return
+    await reply(respond, await run_command(command, asker, deps=deps))
+
+
+async def run_command(command: commands.Command, asker: Asker, *, deps: Deps) -> dict[str, Any]:
+    """One sub-command to one ephemeral reply; expected failures become clear messages."""
+    service = deps.recordings
+    admin = AdminService(deps)
+    match command:
+        case commands.Search(text=text):
+            try:
+                request = await service.parse(asker, text)
+            except FilterError as exc:
+                return blocks.render_error(str(exc))
+            return await service.search(asker, request)
+        case commands.Help():
+            person = await deps.directory.person(asker.team_id, asker.user_id)
+            return blocks.render_help(
+                grammar_help=GRAMMAR_HELP, scope=person.scope_label, is_admin=person.is_admin
+            )
+        case commands.Get(recording_id=recording_id, kind=kind):
+            return await service.get(asker, recording_id, kind)
+        case commands.WhoAmI():
+            return await admin.whoami(asker)
+        case commands.Link(slack_user=slack_user, vbc_ref=vbc_ref):
+            return await admin.link(asker, slack_user, vbc_ref)
+        case commands.Unlink(slack_user=slack_user):
+            return await admin.unlink(asker, slack_user)
+        case commands.Audit(text=text):
+            return await admin.audit(asker, text, page=1)
+        case _:
+            return await admin.other(asker, command)
+
+
+async def open_search_modal(
+    client: AsyncWebClient, trigger_id: str, asker: Asker, *, deps: Deps
+) -> None:
+    """Open the modal at once: a trigger_id is good for 3 seconds and one use."""
+    tz = await deps.recordings.tz_of(asker)
+    view = build_search_modal(tz=str(tz), private_metadata=asker.channel_id or "")
+    await client.views_open(trigger_id=trigger_id, view=view)

@@ -1,0 +1,46 @@
+"""Posting replies: through the click's own response_url, checked, never silently dropped."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.recordings import Asker
+
+log = logging.getLogger(__name__)
+
+
+async def reply(respond: AsyncRespond, message: dict[str, Any], *, replace: bool = False) -> None:
+    """Ephemeral reply; ``replace`` swaps the clicked ephemeral message in place."""
+    response = await respond(
+        text=message.get("text", ""),
+        blocks=message.get("blocks"),
+        response_type="ephemeral",
+        replace_original=replace,
+    )
+    if response.status_code != 200:
+        # respond() does not raise: say so in the log rather than fail silently.
+        log.warning("response_url answered %s: %s", response.status_code, response.body[:200])
+
+
+async def post_ephemeral(client: AsyncWebClient, asker: Asker, message: dict[str, Any]) -> None:
+    """Where there is no response_url (modal submissions): ephemeral in the channel, else DM."""
+    text, blocks = message.get("text", ""), message.get("blocks")
+    if asker.channel_id:
+        try:
+            await client.chat_postEphemeral(
+                channel=asker.channel_id, user=asker.user_id, text=text, blocks=blocks
+            )
+        except SlackApiError as exc:
+            log.info(
+                "ephemeral in %s failed (%s); using DM", asker.channel_id, exc.response["error"]
+            )
+        else:
+            return
+    opened = await client.conversations_open(users=asker.user_id)
+    channel = opened["channel"]["id"]
+    await client.chat_postMessage(channel=channel, text=text, blocks=blocks)

@@ -1,0 +1,93 @@
+"""The whole stack over loopback: VBC simulator, fake Slack, the bot on a real port, a driver."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import build_runtime
+from bot.serve import LocalServer
+from bot.settings import Settings
+from bot.vbc.sim import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    RunningSimulator,
+    start_simulator,
+)
+from tests.fakes import FakeSlack, SlackDriver
+
+SIGNING_SECRET = "test-signing-secret"
+TEAM = "T0001"
+MEMBER = "U_MEMBER"  # hannah.kowalski@example.com, VBC user 745249, extension 101
+OTHER = "U_OTHER"  # priya.patel@example.com, VBC user 745266
+ADMIN = "U_ADMIN"  # in BOT_ADMINS; admin@example.com
+UNLINKED = "U_NOBODY"  # an email VBC does not know
+CHANNEL = "C0001"
+
+
+@dataclass
+class Stack:
+    sim: RunningSimulator
+    slack: FakeSlack
+    bot: LocalServer
+    driver: SlackDriver
+    settings: Settings
+
+    def user_email(self, index: int) -> str:
+        return self.sim.state.users[index].email
+
+
+def make_settings(sim_url: str, slack_url: str, database_url: str) -> Settings:
+    return Settings(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_url,
+        vbc_api_url=sim_url,
+        vbc_client_id=DEMO_CLIENT_ID,
+        vbc_client_secret=DEMO_CLIENT_SECRET,
+        vbc_username=DEMO_USERNAME,
+        vbc_password=DEMO_PASSWORD,
+        bot_admins=frozenset({ADMIN}),
+        database_url=database_url,
+        bot_secret_key="test-secret-key-test-secret-key-0123456789",
+        host="127.0.0.1",
+        port=0,
+    )
+
+
+async def start_stack(database_url: str, *, now: datetime | None = None) -> Stack:
+    sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=1.0)
+    slack = FakeSlack(trigger_ttl=None)
+    await slack.start()
+    users = sim.state.users
+    slack.add_user(MEMBER, "Hannah Kowalski", tz="America/New_York", email=users[0].email)
+    slack.add_user(OTHER, "Priya Patel", tz="Europe/London", email=users[1].email)
+    slack.add_user(ADMIN, "Ada Admin", tz="America/Chicago", email=sim.state.admin.email)
+    slack.add_user(UNLINKED, "Nobody Known", tz="UTC", email="nobody@elsewhere.test")
+    settings = make_settings(sim.url, slack.url, database_url)
+    runtime = await build_runtime(settings)
+    bot = await LocalServer(runtime).start()
+    driver = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
+    return Stack(sim=sim, slack=slack, bot=bot, driver=driver, settings=settings)
+
+
+async def stop_stack(stack: Stack) -> None:
+    await stack.driver.aclose()
+    await stack.bot.close()
+    await stack.slack.close()
+    await stack.sim.close()
+
+
+@pytest.fixture
+async def stack(sqlite_url: str) -> AsyncIterator[Stack]:
+    running = await start_stack(sqlite_url)
+    try:
+        yield running
+    finally:
+        await stop_stack(running)
+    assert running.slack.problems == [], running.slack.problems

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot import blocks, commands
+import bot.commands as commands
+from bot import blocks
 from bot.audit_query import AuditQueryError, parse_audit_query
 from bot.deps import Deps
 from bot.identity import LinkError

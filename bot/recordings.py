@@ -148,8 +148,9 @@ class RecordingsService:
             state.pages.append(result.next_offsets)
         cursor.state = state.dumps()
         await self._store.save_cursor(cursor)
+        action = "search" if page == 1 else "page"
         await self._audit(
-            asker, "search", "allowed", cursor.request_text, f"page {page}: {plan.scope}"
+            asker, action, "allowed", cursor.request_text, f"page {page}: {plan.scope}"
         )
         summary = describe_filter(request, tz=tz)
         if not result.recordings:

@@ -11,7 +11,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, commands
+import bot.commands as commands
+from bot import blocks
 from bot.admin import AdminService
 from bot.deps import Deps
 from bot.filters import GRAMMAR_HELP, FilterError

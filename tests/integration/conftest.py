@@ -23,10 +23,10 @@ from tests.fakes import FakeSlack, SlackDriver
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T0001"
-MEMBER = "U_MEMBER"  # hannah.kowalski@example.com, VBC user 745249, extension 101
-OTHER = "U_OTHER"  # priya.patel@example.com, VBC user 745266
-ADMIN = "U_ADMIN"  # in BOT_ADMINS; admin@example.com
-UNLINKED = "U_NOBODY"  # an email VBC does not know
+MEMBER = "U0MEMBER1"  # hannah.kowalski@example.com, VBC user 745249, extension 101
+OTHER = "U0OTHER02"  # priya.patel@example.com, VBC user 745266
+ADMIN = "U0ADMIN03"  # in BOT_ADMINS; admin@example.com
+UNLINKED = "U0NOBODY4"  # an email VBC does not know
 CHANNEL = "C0001"
 
 

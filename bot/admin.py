@@ -47,6 +47,11 @@ class AdminService:
             extensions=list(person.identity.extensions),
             linked_how=link.linked_how,
             scope=person.scope_label,
+            connect_url=(
+                deps.connect.authorize_url(asker.team_id, asker.user_id)
+                if deps.connect and link.linked_how != "oauth"
+                else None
+            ),
         )
 
     async def link(self, asker: Asker, mention: str, vbc_ref: str) -> Message:

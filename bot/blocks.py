@@ -43,6 +43,7 @@ ACTION_PAGE_PREV = "results_prev"
 ACTION_PAGE_NEXT = "results_next"
 ACTION_EXPORT_ALL = "results_export"
 ACTION_OPEN_MODAL = "open_search_modal"
+ACTION_CONNECT_VBC = "connect_vbc"
 ACTION_RETRY = "retry_action"
 ACTION_AUDIT_PREV = "audit_prev"
 ACTION_AUDIT_NEXT = "audit_next"
@@ -555,6 +556,7 @@ def render_whoami(
     extensions: Sequence[str],
     linked_how: str | None,
     scope: str,
+    connect_url: str | None = None,
 ) -> Message:
     who = f"<@{slack_user}>" if _SLACK_ID.fullmatch(slack_user) else _esc(slack_user, 40)
     fields = {
@@ -571,6 +573,21 @@ def render_whoami(
         },
         _context(f"*Scope:* {clip(sanitize_mrkdwn(scope), 1000)}", "whoami_scope"),
     ]
+    if connect_url and len(connect_url) <= 3000:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "whoami_connect",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ACTION_CONNECT_VBC,
+                        "text": {"type": "plain_text", "text": "Connect my own VBC login"},
+                        "url": connect_url,
+                    }
+                ],
+            }
+        )
     return _message(f"You are VBC user {vbc_user_id or '?'}", blocks)
 
 

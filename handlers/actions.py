@@ -26,6 +26,7 @@ def register(app: AsyncApp, *, deps: Deps) -> None:
     for action_id in (blocks.ACTION_AUDIT_PREV, blocks.ACTION_AUDIT_NEXT):
         app.action(action_id)(functools.partial(turn_audit_page, deps=deps))
     app.action(blocks.ACTION_RETRY)(functools.partial(retry, deps=deps))
+    app.action(blocks.ACTION_CONNECT_VBC)(acknowledge_link_button)
 
 
 def clicker(body: dict[str, Any]) -> Asker:
@@ -43,6 +44,11 @@ def action_value(body: dict[str, Any]) -> str:
     if action.get("selected_option"):
         return str(action["selected_option"].get("value") or "")
     return str(action.get("value") or "")
+
+
+async def acknowledge_link_button(ack: AsyncAck) -> None:
+    """URL buttons still send a click; Slack wants it acknowledged."""
+    await ack()
 
 
 async def turn_page(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from bot import blocks
 from bot.store import AuditQuery
 from tests.integration.access import latest_reply, seen_count
@@ -82,3 +84,37 @@ async def test_members_cannot_read_the_audit_log(stack: Stack) -> None:
 async def test_unreadable_audit_filter_is_named(stack: Stack) -> None:
     shown = await say(stack, ADMIN, "audit colour:blue")
     assert "colour:blue" in shown
+
+
+async def test_connect_vbc_stores_the_persons_tokens_encrypted(stack: Stack) -> None:
+    await say(stack, MEMBER, "whoami")
+    blocks_json = stack.slack.responses[-1].args["blocks"]
+    [url] = [
+        e["url"]
+        for b in blocks_json
+        for e in b.get("elements", [])
+        if e.get("action_id") == blocks.ACTION_CONNECT_VBC
+    ]
+    async with httpx.AsyncClient() as http:
+        consent = await http.get(url)  # the simulator signs the person in and redirects back
+        assert consent.status_code == 302
+        # PUBLIC_URL is unknown before the test server picks its port: aim at the real one.
+        location = consent.headers["location"].replace(stack.settings.base_url, stack.bot.url)
+        callback = await http.get(location)
+    assert callback.status_code == 200, callback.text
+    assert "VBC connected" in callback.text
+    link = await stack.bot.runtime.deps.store.get_link(TEAM, MEMBER)
+    assert link is not None
+    assert link.linked_how == "oauth"
+    assert link.token_ciphertext
+    tokens = stack.sim.state.tokens
+    issued = [*tokens._access, *tokens._refresh]  # the simulator's own record of what it issued
+    assert issued
+    assert not any(token in link.token_ciphertext for token in issued)
+
+
+async def test_connect_callback_with_a_forged_state_is_refused(stack: Stack) -> None:
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"{stack.bot.url}/vbc/oauth/callback?code=x&state=forged")
+    assert response.status_code == 400
+    assert "not connected" in response.text

@@ -18,10 +18,11 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (Socket Mode or HTTP); the demo without credentials")
     sub.add_parser("demo", help="the bot against the bundled VBC simulator, in a console")
-    sim = sub.add_parser("sim", help="the VBC simulator alone")
-    sim.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.add_parser("sim", help="the VBC simulator alone (--host --port --seed ...)", add_help=False)
     sub.add_parser("migrate", help="apply database migrations and exit")
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "sim":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     load_dotenv()  # the real environment wins over .env
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO").upper(),
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     if command == "sim":
         from bot.vbc.sim import main_sim
 
-        main_sim(args.rest)
+        main_sim(rest)
         return
     if command == "demo" or (command == "run" and not has_slack_credentials(os.environ)):
         from bot.demo import main_demo

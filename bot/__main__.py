@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
             logging.getLogger(__name__).warning(
                 "no Slack credentials in the environment or .env: starting the demo"
             )
-        main_demo()
+        main_demo(env=dict(os.environ))
         return
     try:
         settings = Settings.from_env(os.environ)

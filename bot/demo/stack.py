@@ -1,0 +1,136 @@
+"""The demo's whole world on loopback: VBC simulator, fake Slack, and the bot between them.
+
+Everything runs in one event loop and is wired exactly as in production, except that the
+Web API URL points at the fake and the VBC URL at the simulator; the bot cannot tell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app import Runtime, build_runtime
+from bot.demo.driver import SlackDriver
+from bot.demo.fake_slack import FakeSlack
+from bot.serve import LocalServer
+from bot.settings import Settings
+from bot.vbc.sim import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    RunningSimulator,
+    start_simulator,
+)
+
+DEMO_SIGNING_SECRET = "demo-signing-secret"  # noqa: S105 - only ever signs loopback requests
+DEMO_BOT_TOKEN = "xoxb-demo-bot-token"  # noqa: S105 - accepted only by the in-process fake
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A Slack person in the fake workspace; ``vbc_name`` is who their email matches in VBC."""
+
+    user_id: str
+    name: str
+    tz: str
+    email: str
+    vbc_name: str
+    is_admin: bool = False
+
+    @property
+    def short(self) -> str:
+        return self.name.split()[0].lower()
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return (self.user_id.lower(), self.user_id.lower().removeprefix("u_"), self.short)
+
+
+@dataclass
+class DemoStack:
+    sim: RunningSimulator
+    fake: FakeSlack
+    runtime: Runtime
+    server: LocalServer
+    driver: SlackDriver
+    people: list[DemoPerson]
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.server.url}/slack/events"
+
+    def person(self, who: str) -> DemoPerson | None:
+        """By Slack id (``U_ADMIN``), the id's tail (``admin``) or first name (``alex``)."""
+        low = who.strip().lstrip("@").lower()
+        return next((p for p in self.people if low in p.aliases), None)
+
+
+def demo_people(sim: RunningSimulator) -> list[DemoPerson]:
+    """Slack people whose emails match seeded VBC users, so linking by email just works."""
+    members = [u for u in sim.state.users if not u.is_admin]
+    dana, sam = sim.state.demo_user, next(u for u in members if u != sim.state.demo_user)
+    admin = sim.state.admin
+    return [
+        DemoPerson("U_DEMO", "Dana Demo", "America/New_York", dana.email, dana.full_name),
+        DemoPerson(
+            "U_ADMIN", "Alex Admin", "Europe/London", admin.email, admin.full_name, is_admin=True
+        ),
+        DemoPerson("U_SAM", "Sam Member", "America/Los_Angeles", sam.email, sam.full_name),
+    ]
+
+
+def free_port(host: str = HOST) -> int:
+    """A port the OS says is free now; the bot's links need it before the server starts."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def demo_settings(sim: RunningSimulator, fake: FakeSlack, database: Path, port: int) -> Settings:
+    people = demo_people(sim)
+    return Settings(
+        slack_bot_token=DEMO_BOT_TOKEN,
+        slack_signing_secret=DEMO_SIGNING_SECRET,
+        slack_api_url=fake.url,
+        vbc_api_url=sim.url,
+        vbc_client_id=DEMO_CLIENT_ID,
+        vbc_client_secret=DEMO_CLIENT_SECRET,
+        vbc_username=DEMO_USERNAME,
+        vbc_password=DEMO_PASSWORD,
+        bot_admins=frozenset(p.user_id for p in people if p.is_admin),
+        database_url=f"sqlite:///{database}",
+        host=HOST,
+        port=port,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_demo(workdir: Path) -> AsyncIterator[DemoStack]:
+    """Start all three on loopback (database in ``workdir``); stop them in reverse order."""
+    async with contextlib.AsyncExitStack() as stack:
+        sim = await start_simulator(host=HOST, job_seconds=4.0)
+        stack.push_async_callback(sim.close)
+        fake = FakeSlack()
+        await fake.start()
+        stack.push_async_callback(fake.close)
+        people = demo_people(sim)
+        for p in people:
+            fake.add_user(p.user_id, p.name, tz=p.tz, email=p.email, is_admin=p.is_admin)
+        settings = demo_settings(sim, fake, workdir / "demo.db", free_port())
+        runtime = await build_runtime(settings)
+        server = LocalServer(runtime, settings.host, settings.port)
+        try:
+            await server.start()
+        except BaseException:
+            await runtime.close()
+            raise
+        stack.push_async_callback(server.close)  # closes the runtime too
+        driver = SlackDriver(f"{server.url}/slack/events", DEMO_SIGNING_SECRET, fake)
+        stack.push_async_callback(driver.aclose)
+        yield DemoStack(sim, fake, runtime, server, driver, people)

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
         level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter on every start
     command = args.command or "run"
     if command == "sim":
         from bot.vbc.sim import main_sim

@@ -17,16 +17,20 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import connect_routes
+from bot.audio import LINK_KIND as AUDIO_LINK_KIND
+from bot.audio import AudioService
 from bot.clock import Clock, system_clock
 from bot.crypto import Secrets, load_secret_key
 from bot.db import create_engine, migrate
 from bot.deps import Deps
 from bot.identity import Directory, SlackProfile
+from bot.links import Links
 from bot.recordings import RecordingsService
 from bot.server import Router
 from bot.settings import Settings
 from bot.slack_clients import SlackClients, make_client
 from bot.store import Store
+from bot.uploads import UPLOAD_TIMEOUT
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
 from bot.vbc_connect import VbcConnect
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 BOT_SCOPES = [
     "commands",
     "chat:write",
+    "files:read",
     "files:write",
     "im:write",
     "users:read",
@@ -120,7 +125,7 @@ async def build_runtime(
     vbc, endpoint, http = build_vbc(settings, transport=vbc_transport)
     closers.append(http.aclose)
 
-    app, slack = _build_bolt(settings, engine_store=store)
+    app, slack = await _build_bolt(settings, engine_store=store)
     directory = Directory(
         store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack)
     )
@@ -136,6 +141,20 @@ async def build_runtime(
         vbc=vbc,
         directory=directory,
     )
+    # Slack's upload URLs get their own pool and long timeouts (bot/uploads.py).
+    uploads_http = httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT})
+    closers.append(uploads_http.aclose)
+    links = Links(secrets=secrets, store=store, clock=clock, base_url=settings.base_url)
+    audio = AudioService(
+        recordings=recordings,
+        vbc=vbc,
+        store=store,
+        slack=slack,
+        http=uploads_http,
+        links=links,
+        upload_cap=settings.upload_cap_bytes,
+    )
+    links.register(AUDIO_LINK_KIND, audio.open_link)
     deps = Deps(
         settings=settings,
         store=store,
@@ -146,14 +165,17 @@ async def build_runtime(
         slack=slack,
         clock=clock,
         connect=connect,
+        audio=audio,
+        links=links,
     )
     register_all(app, deps=deps)
     runtime = Runtime(app=app, deps=deps, closers=closers)
     runtime.routes.append(functools.partial(connect_routes.install, connect=connect))
+    runtime.routes.append(links.install)
     return runtime
 
 
-def _build_bolt(settings: Settings, *, engine_store: Store) -> tuple[AsyncApp, SlackClients]:
+async def _build_bolt(settings: Settings, *, engine_store: Store) -> tuple[AsyncApp, SlackClients]:
     if settings.mode == "oauth":
         assert settings.slack_client_id
         assert settings.slack_client_secret
@@ -161,6 +183,9 @@ def _build_bolt(settings: Settings, *, engine_store: Store) -> tuple[AsyncApp, S
             client_id=settings.slack_client_id, engine=engine_store.engine
         )
         states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine_store.engine)
+        # slack_sdk owns these tables (its own metadata); create_all skips existing ones.
+        await installations.create_tables()  # type: ignore[no-untyped-call]
+        await states.create_tables()  # type: ignore[no-untyped-call]
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret,
             client=make_client(None, settings.slack_api_url),

@@ -104,7 +104,9 @@ _EXAMPLES = {
     "scope": "scope:company",
     "user": "user:@person",
 }
-_OPEN_QUOTES, _CLOSE_QUOTES = '"“”„', '"”“'
+# Each opening quote and what closes it; Slack clients turn "..." into “...” as people type.
+_QUOTES = {'"': '"', "“": "”", "”": "”", "„": "“”"}
+_OPEN_QUOTES = "".join(_QUOTES)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
 _CLOCK = re.compile(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:am|pm)?", re.I)
 _MOMENT = re.compile(
@@ -122,6 +124,8 @@ _WINDOW = re.compile(r"([0-9]{1,5})\s*(m|mins?|minutes?|h|hrs?|hours?|d|days?|w|
 _WINDOW_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(?:[0-9]{1,10}(?:\.[0-9]{1,3})?(?:ms|mins?|m|secs?|s|hrs?|h))+", re.I)
 _DURATION_PART = re.compile(r"([0-9]{1,10}(?:\.[0-9]{1,3})?)(ms|mins?|m|secs?|s|hrs?|h)", re.I)
+# One Slack message holds about 25 rows within its block and text limits (bot/blocks.py).
+MAX_PAGE_SIZE = 25
 _DURATION_UNITS = {"ms": 1, "m": 60_000, "s": 1000, "h": 3_600_000}
 _COMPARISON = re.compile(r"(>=|=>|<=|=<|[<>≥≤])(.*)", re.S)
 _RANGE = re.compile(r"(.*?)(?:\.\.|…)(.*)", re.S)
@@ -305,9 +309,13 @@ class _Reader:
             self.set(token, "company", True)
         elif key == "page-size":
             size = int(value) if re.fullmatch(r"[0-9]{1,6}", value) else 0
-            if not 1 <= size <= 100:
-                fix = f"page-size:{min(max(size, 1), 100)}" if size else _EXAMPLES["page-size"]
-                raise FilterError(token, "the page size is 1 to 100", fix)
+            if not 1 <= size <= MAX_PAGE_SIZE:
+                fix = (
+                    f"page-size:{min(max(size, 1), MAX_PAGE_SIZE)}"
+                    if size
+                    else _EXAMPLES["page-size"]
+                )
+                raise FilterError(token, f"the page size is 1 to {MAX_PAGE_SIZE}", fix)
             self.set(token, "page_size", size)
         else:  # user
             if value.startswith("@"):
@@ -483,7 +491,7 @@ def format_filter(request: SearchRequest, *, tz: ZoneInfo) -> str:
         if value is not None:
             parts.append(f"{key}:{value if _SHORT_NUMBER.fullmatch(value) else '+' + value}")
     if f.cnam is not None:
-        parts.append(f'name:"{f.cnam}"' if re.search(r"\s", f.cnam) else f"name:{f.cnam}")
+        parts.append(f"name:{_quote(f.cnam)}")
     parts += [
         f"{key}:{value}" for key, value in (("ext", f.extension), ("call", f.call_id)) if value
     ]
@@ -572,7 +580,7 @@ or a bare number for either side; short internal numbers: `ext:999`
 `last 7d`, `last 2w`, `since:2024-05-01`, `since:2024-05-01 09:30`, `until:2024-05-31 17:00`
 • *Duration:* `&gt;2m`, `&lt;30s`, `1m..5m`, `30s..`, `&gt;=1h30m`
 • *Kind:* `type:company`, `type:on-demand` · *order:* `newest` (default), `oldest` · \
-*page size:* `page-size:25` (1-100)
+*page size:* `page-size:25` (1-25)
 • *Admins:* `scope:company`, `user:@person` (pick the person from the autocomplete)
 *Examples:* `/recordings inbound yesterday from:+1 732 555 0100` · \
 `/recordings export last 7d &gt;2m type:on-demand`"""
@@ -586,6 +594,7 @@ def _split(text: str) -> list[str]:
     pieces: list[str] = []
     buf: list[str] = []
     closer = ""
+    last_gt = text.rfind(">")  # an unclosed "<@" must not swallow the rest of the text
     for i, ch in enumerate(text):
         if closer:
             buf.append(ch)
@@ -597,8 +606,8 @@ def _split(text: str) -> list[str]:
                 buf = []
         else:
             if ch in _OPEN_QUOTES:
-                closer = _CLOSE_QUOTES
-            elif ch == "<" and text[i + 1 : i + 2] in ("@", "#", "!"):
+                closer = _QUOTES[ch]
+            elif ch == "<" and text[i + 1 : i + 2] in ("@", "#", "!") and i < last_gt:
                 closer = ">"
             buf.append(ch)
     if buf:
@@ -621,12 +630,19 @@ def _code(text: str) -> str:
 def _unquote(token: str, value: str) -> str:
     if not value or value[0] not in _OPEN_QUOTES:
         return value
-    if len(value) < 2 or value[-1] not in _CLOSE_QUOTES:
-        inner = value[1:].strip()
+    if len(value) < 2 or value[-1] not in _QUOTES[value[0]]:
+        inner = value[1:].strip().strip(_OPEN_QUOTES)
         raise FilterError(
             token, "the closing quote is missing", f'{token.partition(":")[0]}:"{inner}"'
         )
     return " ".join(value[1:-1].split())
+
+
+def _quote(name: str) -> str:
+    """Quote a name only when it needs it, with quotes it does not contain."""
+    if not re.search(r"[\s<" + _OPEN_QUOTES + "]", name):
+        return name
+    return f"“{name}”" if '"' in name else f'"{name}"'
 
 
 def _closest(word: str, choices: Collection[str], prefix: str) -> str:

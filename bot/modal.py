@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blockkit_limits import MAX_PRIVATE_METADATA
 from bot.blocks import CALLBACK_SEARCH_MODAL
-from bot.filters import FilterError, SearchRequest, normalize_number
+from bot.filters import MAX_PAGE_SIZE, FilterError, SearchRequest, normalize_number
 from bot.vbc.filter import ORDER_OLDEST, Direction, RecordingFilter
 from bot.vbc.models import RecordingKind
 
@@ -38,7 +38,6 @@ BLOCK_PAGE_SIZE = "search_page_size"
 ACTION_FIELD = "value"  # every input block holds one element; its block_id names the field
 
 MAX_NUMBERS = 6
-MAX_PAGE_SIZE = 100
 _MAX_DURATION_S = (2**31 - 1) // 1000  # VBC's duration filter is a 32-bit count of ms
 _DIRECTIONS = {
     "any": None,

@@ -208,6 +208,20 @@ def test_unquoted_name_and_a_second_word() -> None:
     assert (exc.token, exc.suggestion) == ("smith", 'name:"john smith"')
 
 
+def test_names_with_quotes_and_mention_marks_round_trip() -> None:
+    for name in ['John "Jack" Smith', "“Jack”", "a<@b", "O'Brien", "x<!y"]:
+        request = only(cnam=name)
+        assert parse(format_filter(request, tz=NY)) == request, name
+    assert parse("name:x<!y type:company") == SearchRequest(
+        filter=RecordingFilter(cnam="x<!y"), kind=RecordingKind.COMPANY
+    )
+
+
+def test_mixed_quotes_need_their_pair() -> None:
+    exc = error('name:“john smith"')
+    assert (exc.token, exc.suggestion) == ('name:“john smith"', 'name:"john smith"')
+
+
 def test_name_errors() -> None:
     exc = error('name:"john smith')
     assert (exc.token, exc.suggestion) == ('name:"john smith', 'name:"john smith"')
@@ -271,7 +285,8 @@ def test_mention_user_id() -> None:
 def test_page_size() -> None:
     assert parse("page-size:25") == only(page_size=25)
     assert parse("page_size:1") == only(page_size=1)
-    assert error("page-size:101").suggestion == "page-size:100"
+    assert error("page-size:101").suggestion == "page-size:25"
+    assert error("page-size:26").token == "page-size:26"
     assert error("page-size:0").suggestion == "page-size:25"
     assert error("page-size:ten").token == "page-size:ten"
 
@@ -478,7 +493,7 @@ def test_error_text_is_mrkdwn_ready() -> None:
 def test_everything_at_once() -> None:
     request = parse(
         'Inbound from:+1 (732) 555-0100 to:4567 name:"Jane Roe" ext:999 call:abc-1 '
-        "since:2024-05-01 until:2024-05-31 17:00 1m..5m type:company oldest page-size:50 "
+        "since:2024-05-01 until:2024-05-31 17:00 1m..5m type:company oldest page-size:20 "
         "user:<@U0JANE|jane>"
     )
     assert request == SearchRequest(
@@ -494,7 +509,7 @@ def test_everything_at_once() -> None:
             duration_gte=60_000,
             duration_lte=300_000,
             order=ORDER_OLDEST,
-            page_size=50,
+            page_size=20,
         ),
         kind=RecordingKind.COMPANY,
         user="U0JANE",

@@ -157,8 +157,8 @@ def test_every_field_happy_path() -> None:
         ({modal.BLOCK_MIN_DURATION: "-1"}, modal.BLOCK_MIN_DURATION, "whole number"),
         ({modal.BLOCK_MAX_DURATION: "1.5"}, modal.BLOCK_MAX_DURATION, "whole number"),
         ({modal.BLOCK_MAX_DURATION: "99999999999"}, modal.BLOCK_MAX_DURATION, "whole number"),
-        ({modal.BLOCK_PAGE_SIZE: "0"}, modal.BLOCK_PAGE_SIZE, "from 1 to 100"),
-        ({modal.BLOCK_PAGE_SIZE: "101"}, modal.BLOCK_PAGE_SIZE, "from 1 to 100"),
+        ({modal.BLOCK_PAGE_SIZE: "0"}, modal.BLOCK_PAGE_SIZE, "from 1 to 25"),
+        ({modal.BLOCK_PAGE_SIZE: "26"}, modal.BLOCK_PAGE_SIZE, "from 1 to 25"),
     ],
 )
 def test_field_errors(fields: dict[str, str], block_id: str, says: str) -> None:
@@ -217,7 +217,7 @@ def test_initial_request_round_trips_through_the_modal() -> None:
             start_gte=datetime(2024, 5, 1, 13, 30, tzinfo=UTC),
             start_lte=datetime(2024, 5, 2, 3, 59, 59, tzinfo=UTC),
             order=ORDER_OLDEST,
-            page_size=50,
+            page_size=20,
         ),
         numbers=("17325550111", "17325550112"),
         kind=RecordingKind.COMPANY,

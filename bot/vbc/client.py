@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import ValidationError
 
 from bot.vbc.errors import (
     VbcAuthError,
@@ -81,11 +82,11 @@ class VbcClient:
 
     async def list_company_recordings(self, filters: RecordingFilter) -> Page[Recording]:
         data = await self._get_json(self._company_path(), params=filters.to_query())
-        return Page.from_hal(data, "recordings", _company_parser())
+        return _parse(data, lambda d: Page.from_hal(d, "recordings", _company_parser()))
 
     async def get_company_recording(self, recording_id: int | str) -> Recording:
         data = await self._get_json(f"{self._company_path()}/{recording_id}")
-        return Recording.from_api(data, kind=RecordingKind.COMPANY)
+        return _parse(data, _company_parser())
 
     async def delete_company_recording(self, recording_id: int | str) -> None:
         await self._request("DELETE", f"{self._company_path()}/{recording_id}")
@@ -99,11 +100,13 @@ class VbcClient:
         self, user_id: int | str, filters: RecordingFilter
     ) -> Page[Recording]:
         data = await self._get_json(self._user_path(user_id), params=filters.to_query())
-        return Page.from_hal(data, "recordings", _on_demand_parser(str(user_id)))
+        return _parse(
+            data, lambda d: Page.from_hal(d, "recordings", _on_demand_parser(str(user_id)))
+        )
 
     async def get_user_recording(self, user_id: int | str, recording_id: int | str) -> Recording:
         data = await self._get_json(f"{self._user_path(user_id)}/{recording_id}")
-        return Recording.from_api(data, kind=RecordingKind.ON_DEMAND, owner_user_id=str(user_id))
+        return _parse(data, _on_demand_parser(str(user_id)))
 
     async def delete_user_recording(self, user_id: int | str, recording_id: int | str) -> None:
         await self._request("DELETE", f"{self._user_path(user_id)}/{recording_id}")
@@ -120,11 +123,11 @@ class VbcClient:
     ) -> Page[ExportJob]:
         params = {"status": status} if status else None
         data = await self._get_json(f"{self._user_path(user_id)}/jobs", params=params)
-        return Page.from_hal(data, "jobs", ExportJob.from_api)
+        return _parse(data, lambda d: Page.from_hal(d, "jobs", ExportJob.from_api))
 
     async def get_export_job(self, job_id: str, user_id: int | str = "self") -> ExportJob:
         data = await self._get_json(f"{self._user_path(user_id)}/jobs/{job_id}")
-        return ExportJob.from_api(data)
+        return _parse(data, ExportJob.from_api)
 
     # -- paging ------------------------------------------------------------------------------
 
@@ -144,7 +147,8 @@ class VbcClient:
         self, url: str, key: str, parse: Callable[[Mapping[str, Any]], T]
     ) -> Page[T]:
         """Fetch a page by a ``_links`` href exactly as VBC returned it."""
-        return Page.from_hal(await self._get_json(self._checked_link(url)), key, parse)
+        data = await self._get_json(self._checked_link(url))
+        return _parse(data, lambda d: Page.from_hal(d, key, parse))
 
     async def _follow(
         self, page: Page[T], key: str, parse: Callable[[Mapping[str, Any]], T]
@@ -188,7 +192,7 @@ class VbcClient:
     ) -> Page[User]:
         params = _compact(email=email, login_name=login_name, page=page, page_size=page_size)
         data = await self._get_json(f"{self._provisioning_path()}/users", params=params)
-        return Page.from_hal(data, "data", User.from_api)
+        return _parse(data, lambda d: Page.from_hal(d, "data", User.from_api))
 
     async def iter_users(self, *, page_size: int = 100) -> AsyncIterator[User]:
         first = await self.list_users(page_size=page_size)
@@ -200,7 +204,7 @@ class VbcClient:
         if not str(user_id).isdigit():
             raise VbcNotFoundError(f"VBC user ids are numbers; {user_id!r} is not one.")
         data = await self._get_json(f"{self._provisioning_path()}/users/{user_id}")
-        page = Page.from_hal(data, "data", User.from_api)
+        page = _parse(data, lambda d: Page.from_hal(d, "data", User.from_api))
         if not page.items:
             raise VbcNotFoundError(f"VBC has no user {user_id}.")
         return page.items[0]
@@ -228,7 +232,7 @@ class VbcClient:
             phone_number=phone_number,
         )
         data = await self._get_json(f"{self._provisioning_path()}/extensions", params=params)
-        return Page.from_hal(data, "data", Extension.from_api)
+        return _parse(data, lambda d: Page.from_hal(d, "data", Extension.from_api))
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -327,7 +331,7 @@ class VbcClient:
 
     def _checked_link(self, url: str) -> str:
         """Follow VBC's links, but never send the token to another host."""
-        if url.startswith("/"):
+        if url.startswith("/") and not url.startswith("//"):
             return url
         if _origin(url) != self._origin:
             raise VbcBadResponseError("VBC returned a link to another host; not following it.")
@@ -342,6 +346,17 @@ def _on_demand_parser(user_id: str) -> Callable[[Mapping[str, Any]], Recording]:
     return lambda data: Recording.from_api(
         data, kind=RecordingKind.ON_DEMAND, owner_user_id=user_id
     )
+
+
+def _parse(data: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], T]) -> T:
+    """Parse at the boundary: data of a shape we do not expect is a bad response, not a crash."""
+    try:
+        return parse(data)
+    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        where = ""
+        if isinstance(exc, ValidationError) and exc.errors():
+            where = " in field " + ".".join(str(p) for p in exc.errors()[0]["loc"])
+        raise VbcBadResponseError(f"VBC sent data we could not read{where}.") from exc
 
 
 def _compact(**values: object) -> dict[str, str]:

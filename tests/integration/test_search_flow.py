@@ -12,7 +12,15 @@ import pytest
 from bot import blocks, modal
 from tests.fakes import render_text
 from tests.integration.access import latest_reply, seen_count
-from tests.integration.conftest import ADMIN, CHANNEL, MEMBER, SIGNING_SECRET, Stack
+from tests.integration.conftest import (
+    ADMIN,
+    CHANNEL,
+    MEMBER,
+    SIGNING_SECRET,
+    Stack,
+    start_stack,
+    stop_stack,
+)
 
 RECORDING_API = "/t/vbc.prod/call_recording/api"
 
@@ -260,3 +268,18 @@ async def test_redelivered_event_is_handled_once(stack: Stack) -> None:
     assert response.status_code == 200
     await search(stack, MEMBER, "help")  # a later request, so a second publish would be seen
     assert len(stack.slack.calls_to("views.publish")) == 1
+
+
+async def test_the_same_flow_runs_on_postgresql(postgres_url: str) -> None:
+    stack = await start_stack(postgres_url)
+    try:
+        first = await search(stack, MEMBER, "last 90d")
+        assert "Page 1 of" in first
+        next_value = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_PAGE_NEXT)
+        before = len(stack.slack.responses)
+        await stack.driver.click(MEMBER, blocks.ACTION_PAGE_NEXT, next_value)
+        await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
+        assert "Page 2 of" in render_text(stack.slack.responses[-1].args["blocks"])
+        assert stack.slack.problems == []
+    finally:
+        await stop_stack(stack)

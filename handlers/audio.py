@@ -1,0 +1,129 @@
+"""Play, Share to channel, the compact rows' overflow menu, and Retry of a failed play or share.
+
+The clicked message shows progress and the outcome (replaced through the click's own
+response_url); where a click has none (the App Home), the outcome goes to the person's DM.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks
+from bot.audio import AudioService, Outcome
+from bot.audio_text import parse_retry_value
+from bot.deps import Deps
+from bot.links import ACTION_OPEN_LINK
+from bot.recordings import Asker
+from handlers.actions import action_value, clicker
+from handlers.replies import post_ephemeral, reply
+
+_RESULTS_BLOCK = re.compile(r"^(?:recact|rec):(.+:\d+):\d+$")
+
+
+def register(app: AsyncApp, *, deps: Deps) -> None:
+    if deps.audio is None:
+        return
+    for action_id in (blocks.ACTION_PLAY, blocks.ACTION_SHARE, blocks.ACTION_ROW_MENU):
+        app.action(action_id)(functools.partial(deliver_recording, audio=deps.audio, deps=deps))
+    # Registered before handlers.actions' generic Retry: only play/share retries come here.
+    app.action(blocks.ACTION_RETRY, matchers=[is_audio_retry])(
+        functools.partial(retry_delivery, audio=deps.audio)
+    )
+    app.action(ACTION_OPEN_LINK)(ack_link_click)
+
+
+async def is_audio_retry(body: dict[str, Any]) -> bool:
+    return parse_retry_value(action_value(body))[0] in ("play", "share")
+
+
+async def deliver_recording(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    *,
+    audio: AudioService,
+    deps: Deps,
+) -> None:
+    """Play / Share buttons, and the overflow menu's Play / Details / Share options."""
+    await ack()
+    action = body["actions"][0]
+    action_id, value = action.get("action_id"), action_value(body)
+    if action_id == blocks.ACTION_ROW_MENU:
+        try:
+            action_id, _ = blocks.parse_menu_value(value)
+        except ValueError:
+            await reply(respond, blocks.render_error("That menu is not one of mine; search again."))
+            return
+        value = value.partition("|")[2]
+    asker = clicker(body)
+    if action_id == blocks.ACTION_DETAILS:
+        details = await deps.recordings.details(asker, value)
+        await _say(body, respond, client, asker, details, replace=False)
+        return
+    kind = "share" if action_id == blocks.ACTION_SHARE else "play"
+    await _run(audio, kind, value, results_page_of(action.get("block_id")), body, respond, client)
+
+
+async def retry_delivery(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    *,
+    audio: AudioService,
+) -> None:
+    await ack()
+    kind, ref_value, back = parse_retry_value(action_value(body))
+    await _run(audio, kind, ref_value, back, body, respond, client)
+
+
+async def ack_link_click(ack: AsyncAck) -> None:
+    """A URL button opens the browser; Slack still sends the click and wants an ack."""
+    await ack()
+
+
+async def _run(
+    audio: AudioService,
+    kind: str,
+    ref_value: str,
+    back: str,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    asker = clicker(body)
+    notify = functools.partial(reply, respond, replace=True) if body.get("response_url") else None
+    run = audio.share if kind == "share" else audio.play
+    outcome: Outcome = await run(asker, ref_value, notify=notify, back=back)
+    if notify is not None or outcome.delivery is None:
+        await _say(body, respond, client, asker, outcome.message)
+
+
+async def _say(
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    asker: Asker,
+    message: dict[str, Any],
+    *,
+    replace: bool = True,
+) -> None:
+    """Replace the clicked message; from the App Home (no response_url) write to the DM."""
+    if body.get("response_url"):
+        await reply(respond, message, replace=replace)
+    else:
+        await post_ephemeral(client, Asker(asker.team_id, asker.user_id), message)
+
+
+def results_page_of(block_id: str | None) -> str:
+    """``<cursor>:<page>`` from a results row's block id (``blocks._row_full``), else ""."""
+    match = _RESULTS_BLOCK.match(block_id or "")
+    return match.group(1) if match else ""

@@ -1,0 +1,86 @@
+"""What an export covers (for the person asking, exactly like their search), how many, and
+the VBC jobs that build it: one export job per planned query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
+
+from bot.filters import SearchRequest, describe_filter, format_filter
+from bot.identity import Directory
+from bot.policy import Plan, VbcQuery, plan_search
+from bot.recordings import Asker
+from bot.tables import ExportJobRow
+from bot.vbc.client import VbcClient
+from bot.vbc.filter import RecordingFilter
+from bot.vbc.models import Page, Recording, RecordingKind
+
+JOBS_USER = "self"  # VBC lists export jobs under the user who started them: the bot's login
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed, access-checked export request, ready to count or start."""
+
+    request: SearchRequest
+    plan: Plan
+    text: str  # canonical filter text: re-read on retry with the same absolute times
+    tz: ZoneInfo
+    summary: str
+
+
+async def prepare_export(
+    directory: Directory, asker: Asker, request: SearchRequest, tz: ZoneInfo
+) -> Prepared:
+    """The person's plan (raises AccessRefusedError); export bodies carry filters only."""
+    person = await directory.person(asker.team_id, asker.user_id)
+    target = None
+    if request.user and person.is_admin:
+        target = await directory.identity_of(asker.team_id, request.user)
+    plan = plan_search(person, request, target=target)
+    plan = replace(plan, queries=tuple(replace(q, filter=_bare(q.filter)) for q in plan.queries))
+    text = format_filter(replace(request, filter=_bare(request.filter)), tz=tz)
+    return Prepared(request, plan, text, tz, describe_filter(request, tz=tz))
+
+
+async def count_matching(vbc: VbcClient, prepared: Prepared) -> tuple[int, bool]:
+    """How many recordings match: ``total_items`` of page 1 (size 1) per query; exact?"""
+    pages = await asyncio.gather(*(_first(vbc, q) for q in prepared.plan.queries))
+    companies = sum(q.kind is RecordingKind.COMPANY for q in prepared.plan.queries)
+    # Queries overlap only for bare numbers (either side) and several extensions.
+    exact = not prepared.request.numbers and companies <= 1
+    return sum(p.total_items for p in pages), exact
+
+
+async def start_jobs(vbc: VbcClient, prepared: Prepared, request_id: str) -> list[ExportJobRow]:
+    """One VBC export per query, in order; raises VbcError (the POST is never retried)."""
+    jobs: list[ExportJobRow] = []
+    for query in prepared.plan.queries:
+        if query.kind is RecordingKind.ON_DEMAND and query.user_id:
+            ids = await vbc.export_user_recordings(query.user_id, query.filter)
+        else:
+            ids = await vbc.export_company_recordings(query.filter)
+        jobs += [
+            ExportJobRow(
+                vbc_job_id=job_id,
+                request_id=request_id,
+                vbc_user_id=JOBS_USER,
+                kind=query.kind.value,
+            )
+            for job_id in ids
+        ]
+    return jobs
+
+
+async def _first(vbc: VbcClient, query: VbcQuery) -> Page[Recording]:
+    probe = replace(query.filter, page=1, page_size=1)
+    if query.kind is RecordingKind.ON_DEMAND and query.user_id:
+        return await vbc.list_user_recordings(query.user_id, probe)
+    return await vbc.list_company_recordings(probe)
+
+
+def _bare(filters: RecordingFilter) -> RecordingFilter:
+    """Without paging or order: an export body is filters only."""
+    return replace(filters, order=None, page=None, page_size=None)

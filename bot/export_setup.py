@@ -1,0 +1,54 @@
+"""Wiring for exports: the service, its link kind, the notifier and this process's watcher."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.clock import Clock
+from bot.export_links import ExportLinks
+from bot.export_notify import ExportNotifier
+from bot.export_state import WatchTuning
+from bot.export_watcher import ExportWatcher
+from bot.exports import ExportService
+from bot.identity import Directory
+from bot.links import Links
+from bot.settings import Settings
+from bot.slack_clients import SlackClients
+from bot.store import Store
+from bot.vbc.client import VbcClient
+
+
+def build_exports(
+    settings: Settings,
+    *,
+    store: Store,
+    vbc: VbcClient,
+    directory: Directory,
+    slack: SlackClients,
+    clock: Clock,
+    links: Links,
+    http: httpx.AsyncClient,
+    tuning: WatchTuning | None = None,
+) -> tuple[ExportService, ExportWatcher]:
+    """Called once by the composition root; the watcher's ``run`` goes into ``background``."""
+    service = ExportService(
+        vbc=vbc,
+        store=store,
+        directory=directory,
+        slack=slack,
+        clock=clock,
+        region=settings.phone_region,
+    )
+    export_links = ExportLinks(links=links, store=store, vbc=vbc, exports=service, clock=clock)
+    notifier = ExportNotifier(
+        store=store,
+        vbc=vbc,
+        slack=slack,
+        http=http,
+        links=export_links,
+        upload_cap=settings.upload_cap_bytes,
+    )
+    watcher = ExportWatcher(store=store, vbc=vbc, notifier=notifier, clock=clock, tuning=tuning)
+    service.on_created = watcher.wake
+    service.watcher = watcher
+    return service, watcher

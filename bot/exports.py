@@ -1,0 +1,281 @@
+"""Bulk exports from Slack: count what matches, confirm, create the VBC jobs, list them.
+
+A member's export is restricted exactly like their search (``plan_search``): one VBC export
+job per planned query. The request and its jobs are stored before anyone is told, so the
+watcher (``bot.export_watcher``) in any bot process can carry them to their one notice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import col, select
+
+from bot import blocks, export_messages, export_slack
+from bot.clock import Clock
+from bot.deps import Deps
+from bot.export_plan import Prepared, count_matching, prepare_export, start_jobs
+from bot.export_watcher import ExportWatcher
+from bot.filters import FilterError, SearchRequest, format_filter, parse_filter
+from bot.identity import Directory
+from bot.policy import AccessRefusedError
+from bot.recordings import Asker, zone
+from bot.search import CursorState
+from bot.slack_clients import SlackClients
+from bot.store import Store
+from bot.tables import ExportJobRow, ExportRequest, SearchCursor
+from bot.vbc.client import VbcClient
+from bot.vbc.errors import VbcError
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+CONFIRM_ABOVE = 50  # more recordings than this: ask before starting
+FIRST_POLL_SECONDS = 1.0
+JOBS_LISTED = 25
+
+
+def require_exports(deps: Deps) -> ExportService:
+    """The wired service; ``Deps.exports`` is typed by the narrow protocol App Home needs."""
+    if not isinstance(deps.exports, ExportService):
+        raise TypeError("The export service is not wired into Deps.")
+    return deps.exports
+
+
+class ExportService:
+    def __init__(
+        self,
+        *,
+        vbc: VbcClient,
+        store: Store,
+        directory: Directory,
+        slack: SlackClients,
+        clock: Clock,
+        region: str = "US",
+        on_created: Callable[[], None] | None = None,
+    ) -> None:
+        self._vbc = vbc
+        self._store = store
+        self._directory = directory
+        self._slack = slack
+        self._clock = clock
+        self._region = region
+        self.on_created = on_created  # wakes this process's watcher
+        self.watcher: ExportWatcher | None = None  # this process's, for tests and benchmarks
+
+    # -- listing -----------------------------------------------------------------------------
+
+    async def jobs_for(
+        self, team_id: str, user_id: str
+    ) -> list[tuple[ExportRequest, list[ExportJobRow]]]:
+        """The person's newest export requests with their VBC jobs."""
+        async with self._store.session() as s:
+            requests = list(
+                await s.exec(
+                    select(ExportRequest)
+                    .where(ExportRequest.team_id == team_id, ExportRequest.slack_user_id == user_id)
+                    .order_by(col(ExportRequest.created_at).desc())
+                    .limit(JOBS_LISTED)
+                )
+            )
+            ids = [r.id for r in requests]
+            rows = await s.exec(
+                select(ExportJobRow)
+                .where(col(ExportJobRow.request_id).in_(ids))
+                .order_by(col(ExportJobRow.vbc_job_id))
+            )
+            by_request: dict[str, list[ExportJobRow]] = {i: [] for i in ids}
+            for row in rows:
+                by_request[row.request_id].append(row)
+        return [(r, by_request[r.id]) for r in requests]
+
+    async def jobs(self, asker: Asker) -> Message:
+        return blocks.render_jobs(await self.jobs_for(asker.team_id, asker.user_id))
+
+    # -- starting ----------------------------------------------------------------------------
+
+    async def start(self, asker: Asker, text: str) -> Message:
+        """``/recordings export [filters]``: nothing goes to VBC for words that do not parse."""
+        tz = zone((await self._directory.profile(asker.team_id, asker.user_id)).tz)
+        try:
+            request = parse_filter(text, now=self._clock(), tz=tz, region=self._region)
+        except FilterError as exc:
+            return blocks.render_error(str(exc))
+        return await self._offer(asker, request, tz, cursor_key=None)
+
+    async def start_from_results(self, asker: Asker, cursor_key: str) -> Message:
+        """The "Export all matching" button under a result page; the cursor holds the search."""
+        with contextlib.suppress(ValueError):
+            cursor_key, _ = blocks.parse_page_value(cursor_key)  # a "<key>:<page>" value
+        found = await self._read_cursor(asker, cursor_key)
+        if isinstance(found, dict):
+            return found
+        request, tz, cursor = found
+        own = cursor.key if cursor.owner == asker.user_id else None
+        return await self._offer(asker, request, tz, cursor_key=own)
+
+    async def confirm(self, asker: Asker, value: str) -> Message:
+        """The confirm or retry button: ``c:<cursor key>`` or ``r:<export request id>``."""
+        if value.startswith(export_messages.RETRY_PREFIX):
+            return await self._retry(asker, value.removeprefix(export_messages.RETRY_PREFIX))
+        found = await self._read_cursor(asker, value.removeprefix(export_messages.CURSOR_PREFIX))
+        if isinstance(found, dict):
+            return found
+        request, tz, _ = found
+        return await self._checked_create(asker, request, tz)
+
+    async def _retry(self, asker: Asker, request_id: str) -> Message:
+        async with self._store.session() as s:
+            old = await s.get(ExportRequest, request_id)
+        if old is None or old.team_id != asker.team_id or old.slack_user_id != asker.user_id:
+            await self._audit(asker, "refused", request_id, "retry of another person's export")
+            return blocks.render_error("That export is not yours, so I can't retry it.")
+        tz = zone(old.tz)
+        try:
+            request = parse_filter(old.request_text, now=self._clock(), tz=tz, region=self._region)
+        except FilterError:
+            return blocks.render_error("That export can't be repeated; start a new one.")
+        return await self._checked_create(asker, request, tz)
+
+    async def _read_cursor(
+        self, asker: Asker, key: str
+    ) -> tuple[SearchRequest, ZoneInfo, SearchCursor] | Message:
+        cursor = await self._store.get_cursor(key)
+        if cursor is None or cursor.team_id != asker.team_id:
+            return blocks.render_error(
+                "These results have expired. Run `/recordings export [filters]` instead."
+            )
+        tz = zone(cursor.tz)
+        try:
+            request = parse_filter(
+                cursor.request_text, now=self._clock(), tz=tz, region=self._region
+            )
+        except FilterError:
+            return blocks.render_error("That search can't be exported any more; search again.")
+        return request, tz, cursor
+
+    async def prepare(self, asker: Asker, request: SearchRequest, tz: ZoneInfo) -> Prepared:
+        """Plan for whoever clicked, exactly like their search; raises AccessRefusedError."""
+        return await prepare_export(self._directory, asker, request, tz)
+
+    async def _offer(
+        self, asker: Asker, request: SearchRequest, tz: ZoneInfo, *, cursor_key: str | None
+    ) -> Message:
+        counted = await self._counted(asker, request, tz)
+        if isinstance(counted, dict):
+            return counted
+        prepared, total, exact = counted
+        if total <= CONFIRM_ABOVE:
+            return await self._create(asker, prepared, total, exact)
+        key = cursor_key or await self._save_cursor(asker, prepared)
+        return blocks.render_export_prompt(
+            summary=prepared.summary,
+            scope=prepared.plan.scope,
+            count=total,
+            exact=exact,
+            value=f"{export_messages.CURSOR_PREFIX}{key}",
+        )
+
+    async def _checked_create(self, asker: Asker, request: SearchRequest, tz: ZoneInfo) -> Message:
+        counted = await self._counted(asker, request, tz)
+        if isinstance(counted, dict):
+            return counted
+        return await self._create(asker, *counted)
+
+    async def _counted(
+        self, asker: Asker, request: SearchRequest, tz: ZoneInfo
+    ) -> tuple[Prepared, int, bool] | Message:
+        """Plan and count for the clicker, or the message that says why not."""
+        try:
+            prepared = await self.prepare(asker, request, tz)
+            total, exact = await count_matching(self._vbc, prepared)
+        except AccessRefusedError as refusal:
+            await self._audit(asker, "refused", format_filter(request, tz=tz), str(refusal))
+            return blocks.render_error(str(refusal))
+        except VbcError as exc:
+            return blocks.render_error(f"I couldn't count the recordings to export: {exc}")
+        if total == 0:
+            return blocks.render_notice(
+                f":mag: No recordings match {prepared.summary} in {prepared.plan.scope}, "
+                "so there is nothing to export."
+            )
+        return prepared, total, exact
+
+    async def _save_cursor(self, asker: Asker, prepared: Prepared) -> str:
+        state = CursorState(fingerprint=prepared.plan.fingerprint, page_size=1)
+        cursor = SearchCursor(
+            key=secrets.token_urlsafe(9),
+            team_id=asker.team_id,
+            owner=asker.user_id,
+            request_text=prepared.text,
+            tz=str(prepared.tz),
+            state=state.dumps(),
+        )
+        return (await self._store.save_cursor(cursor)).key
+
+    async def _create(self, asker: Asker, prepared: Prepared, total: int, exact: bool) -> Message:
+        request_id = uuid.uuid4().hex[:12]
+        try:
+            jobs = await start_jobs(self._vbc, prepared, request_id)
+        except VbcError as exc:
+            await self._audit(asker, "failed", prepared.text, f"{request_id}: {exc}")
+            return blocks.render_error(f"VBC did not start the export: {exc}")
+        now = self._clock()
+        row = ExportRequest(
+            id=request_id,
+            team_id=asker.team_id,
+            slack_user_id=asker.user_id,
+            channel_id=asker.channel_id,
+            request_text=prepared.text,
+            tz=str(prepared.tz),
+            created_at=now,
+            updated_at=now,
+            next_poll_at=now + timedelta(seconds=FIRST_POLL_SECONDS),
+            poll_interval=FIRST_POLL_SECONDS,
+        )
+        where = await self._post_started(asker, row, total, exact, len(jobs))
+        async with self._store.session() as s:
+            s.add(row)
+            await s.flush()  # the request row first: the jobs reference it
+            s.add_all(jobs)
+            await s.commit()
+        detail = f"{request_id}: {len(jobs)} VBC job(s) {', '.join(j.vbc_job_id for j in jobs)}"
+        await self._audit(asker, "allowed", prepared.text, detail)
+        if self.on_created is not None:
+            self.on_created()
+        return export_messages.started_reply(row, where=where)
+
+    async def _post_started(
+        self, asker: Asker, row: ExportRequest, total: int, exact: bool, parts: int
+    ) -> str:
+        """Post the message the watcher edits later; fills message_channel/ts."""
+        message = export_messages.started(row, count=total, exact=exact, parts=parts)
+        try:
+            client = await self._slack.for_team(asker.team_id)
+            channel = await export_slack.delivery_channel(self._store, client, row)
+            posted = await export_slack.post(client, channel, row, message)
+        except (SlackApiError, LookupError) as exc:
+            log.warning("export %s: no progress message (%s)", row.id, exc)
+            posted = None
+        if posted is None:
+            return "when I can"
+        row.message_channel, row.message_ts = posted
+        return f"in <#{posted[0]}>" if posted[0] == asker.channel_id else "in our DM"
+
+    async def _audit(self, asker: Asker, outcome: str, target: str, detail: str = "") -> None:
+        await self._store.audit(
+            asker.team_id,
+            asker.user_id,
+            "export",
+            outcome=outcome,
+            target=target or "all recordings",
+            detail=detail or None,
+        )

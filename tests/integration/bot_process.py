@@ -1,0 +1,42 @@
+"""One bot process for multi-process tests: ``python -m tests.integration.bot_process``.
+
+Builds the runtime from the environment exactly like ``recordings-bot run`` (``Settings.from_env``),
+serves on 127.0.0.1 and an OS-chosen port, runs the background work (the export watcher) and
+prints ``READY <url>`` once it listens. Test-only knobs shorten the watcher's timings:
+``EXPORT_POLL_CAP`` (seconds) and ``EXPORT_LEASE_SECONDS``. It runs until it is killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+from bot.app import build_runtime
+from bot.exports import require_exports
+from bot.serve import LocalServer
+from bot.settings import Settings
+
+
+async def main() -> None:
+    settings = Settings.from_env(os.environ)
+    runtime = await build_runtime(settings)
+    watcher = require_exports(runtime.deps).watcher
+    assert watcher is not None, "build_runtime wires a watcher into every process"
+    if "EXPORT_POLL_CAP" in os.environ:
+        watcher.tuning.cap = float(os.environ["EXPORT_POLL_CAP"])
+    if "EXPORT_LEASE_SECONDS" in os.environ:
+        watcher.tuning.lease_seconds = float(os.environ["EXPORT_LEASE_SECONDS"])
+    server = await LocalServer(runtime).start()
+    sys.stdout.write(f"READY {server.url} {watcher.owner}\n")
+    sys.stdout.flush()
+    try:
+        await asyncio.Event().wait()  # until SIGKILL / SIGTERM
+    finally:
+        await server.close()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING"), stream=sys.stderr)
+    asyncio.run(main())

@@ -1,0 +1,483 @@
+"""Bulk exports end to end: Slack in, VBC jobs through their states, exactly one notice out.
+
+In-process tests use the ``stack`` fixture (simulator jobs finish in 1 s). Restart and
+multi-process tests run the bot as real subprocesses (``tests.integration.bot_process``)
+against a simulator and fake Slack in this process, and kill them with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import io
+import os
+import signal
+import sys
+import zipfile
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from bot import blocks
+from bot.app import build_runtime
+from bot.exports import require_exports
+from bot.serve import LocalServer
+from bot.tables import ChannelSetting, ExportJobRow, ExportRequest
+from bot.vbc.sim import start_simulator
+from tests.fakes import FakeSlack, Message, SlackDriver, render_text
+from tests.integration.conftest import (
+    ADMIN,
+    CHANNEL,
+    MEMBER,
+    OTHER,
+    SIGNING_SECRET,
+    TEAM,
+    Stack,
+    make_settings,
+    start_stack,
+    stop_stack,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPORT_PATH = "/export"
+DEADLINE = 20.0
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def button_value(message_blocks: list[dict[str, Any]], action_id: str) -> str:
+    for block in message_blocks:
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
+            if element.get("action_id") == action_id:
+                return str(element["value"])
+    raise AssertionError(f"no {action_id} button in {render_text(message_blocks)}")
+
+
+def export_posts(stack_sim: Any) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in stack_sim.state.requests
+        if e["method"] == "POST" and e["path"].endswith("/export")
+    ]
+
+
+async def notices(stack: Stack, user: str) -> list[Message]:
+    """Top-level DM messages announcing an end (ready or failed), apart from the originals."""
+    originals = {r.message_ts for r, _ in await requests_of(stack, user)}
+    dm = stack.slack.dm_channel(user)
+    return [
+        m
+        for m in stack.slack.messages
+        if m.channel == dm
+        and not m.ephemeral
+        and m.thread_ts is None
+        and m.ts not in originals
+        and ("is ready" in m.text or ":x:" in m.text)
+    ]
+
+
+async def command_reply(slack: FakeSlack, driver: SlackDriver, user: str, text: str) -> str:
+    before = len(slack.responses)
+    response = await driver.command(user, text)
+    assert response.status_code == 200
+    await slack.wait_for(lambda: slack.responses[before:] or None, timeout=DEADLINE)
+    return render_text(slack.responses[-1].args.get("blocks") or [])
+
+
+async def requests_of(stack: Stack, user: str) -> list[tuple[ExportRequest, list[ExportJobRow]]]:
+    return await require_exports(stack.bot.runtime.deps).jobs_for(TEAM, user)
+
+
+async def settled(stack: Stack, user: str, count: int = 1) -> list[ExportRequest]:
+    """Wait until ``count`` of the person's exports have ended and their notices are out."""
+
+    async def ended() -> list[ExportRequest] | None:
+        found = [r for r, _ in await requests_of(stack, user) if r.state != "running"]
+        done = [r for r in found if r.result_permalink or r.error]
+        return done if len(done) >= count else None
+
+    deadline = asyncio.get_running_loop().time() + DEADLINE
+    while (result := await ended()) is None:
+        assert asyncio.get_running_loop().time() < deadline, "exports did not finish in time"
+        await asyncio.sleep(0.05)
+    watcher = require_exports(stack.bot.runtime.deps).watcher
+    assert watcher is not None
+    await watcher.drain()
+    return result
+
+
+# -- in one process -----------------------------------------------------------------------
+
+
+async def test_small_export_starts_at_once_and_delivers_the_zip_once(stack: Stack) -> None:
+    reply = await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
+    assert "Started export" in reply
+    assert "notify you once" in reply
+    [(request, jobs)] = await requests_of(stack, MEMBER)
+    assert len(jobs) == 1
+    assert request.message_channel == stack.slack.dm_channel(MEMBER)
+    [done] = await settled(stack, MEMBER)
+    [notice] = await notices(stack, MEMBER)
+    assert notice.kind == "file", "the zip is attached to the one notice"
+    upload = stack.slack.uploads[notice.files[0]]
+    assert upload.received
+    assert upload.head.startswith(b"PK")
+    assert done.result_permalink == stack.slack.file_object(upload)["permalink"]
+    original = next(m for m in stack.slack.messages if m.ts == request.message_ts)
+    assert original.edits >= 1
+    assert "is ready" in render_text(original.blocks), "the original shows the final state"
+    # Later passes of the watcher find nothing to do and send nothing more.
+    watcher = require_exports(stack.bot.runtime.deps).watcher
+    assert watcher is not None
+    assert await watcher.tick() == 0
+    assert len(await notices(stack, MEMBER)) == 1
+    assert len(stack.slack.calls_to("files.completeUploadExternal")) == 1
+
+
+async def test_many_matches_ask_first_then_one_notice_for_several_jobs(stack: Stack) -> None:
+    reply = await command_reply(stack.slack, stack.driver, MEMBER, "export last 90d")
+    assert "Export " in reply
+    assert "Start export" in reply
+    assert export_posts(stack.sim) == [], "nothing is started before the confirmation"
+    value = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_EXPORT_CONFIRM)
+    before = len(stack.slack.responses)
+    await stack.driver.click(MEMBER, blocks.ACTION_EXPORT_CONFIRM, value)
+    await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
+    assert "Started export" in render_text(stack.slack.responses[-1].args["blocks"])
+    posted = export_posts(stack.sim)
+    assert len(posted) == 2, "a member's export: on-demand and their extension's company job"
+    [done] = await settled(stack, MEMBER)
+    assert done.state == "complete"
+    [notice] = await notices(stack, MEMBER)
+    text = render_text(notice.blocks)
+    assert "2 zip files" in text
+    assert "part 1" in text
+    assert "part 2" in text
+    in_thread = [m for m in stack.slack.messages if m.thread_ts == notice.ts]
+    assert len(in_thread) == 2, "both parts uploaded under the notice"
+    assert done.result_permalink
+    assert "/links/" in done.result_permalink
+
+
+async def test_export_all_matching_from_a_result_page(stack: Stack) -> None:
+    await command_reply(stack.slack, stack.driver, ADMIN, "scope:company last 3d")
+    key = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_EXPORT_ALL)
+    before = len(stack.slack.responses)
+    await stack.driver.click(ADMIN, blocks.ACTION_EXPORT_ALL, key)
+    await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
+    shown = render_text(stack.slack.responses[-1].args["blocks"])
+    if "Start export" in shown:
+        value = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_EXPORT_CONFIRM)
+        await stack.driver.click(ADMIN, blocks.ACTION_EXPORT_CONFIRM, value)
+    [done] = await settled(stack, ADMIN)
+    assert done.state == "complete"
+    assert "scope:company" in done.request_text
+    assert next(p["path"] for p in export_posts(stack.sim)).endswith(
+        "company_call_recordings/export"
+    )
+    jobs = await command_reply(stack.slack, stack.driver, ADMIN, "jobs")
+    assert "Complete" in jobs
+    assert "Your exports" in jobs
+
+
+async def test_someone_else_cannot_export_a_members_results(stack: Stack) -> None:
+    await command_reply(stack.slack, stack.driver, MEMBER, "last 3d")
+    key = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_EXPORT_ALL)
+    before = len(stack.slack.responses)
+    await stack.driver.click(OTHER, blocks.ACTION_EXPORT_ALL, key)
+    await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
+    await settled(stack, OTHER)
+    [(request, _)] = await requests_of(stack, OTHER)
+    member = stack.sim.state.users[0]
+    other = stack.sim.state.users[1]
+    bodies = [p for p in export_posts(stack.sim) if str(member.id) in p["path"]]
+    assert bodies == [], "the member's recordings were never exported for someone else"
+    assert any(str(other.id) in p["path"] for p in export_posts(stack.sim))
+    assert request.slack_user_id == OTHER
+
+
+async def test_a_failed_job_gets_one_failed_notice_and_retry_works(stack: Stack) -> None:
+    async with httpx.AsyncClient() as http:
+        await http.post(f"{stack.sim.url}/_sim/faults", json={"next_jobs": ["failed"]})
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
+    [failed] = await settled(stack, MEMBER)
+    assert failed.state == "failed"
+    [notice] = await notices(stack, MEMBER)
+    assert "failed" in render_text(notice.blocks)
+    value = button_value(notice.blocks, blocks.ACTION_EXPORT_CONFIRM)
+    await stack.driver.click(MEMBER, blocks.ACTION_EXPORT_CONFIRM, value, message=notice)
+    done = await settled(stack, MEMBER, count=2)
+    assert sorted(r.state for r in done) == ["complete", "failed"]
+    assert len(await notices(stack, MEMBER)) == 2, "one notice per request"
+    # A retry button is re-checked for whoever clicks it.
+    before = len(stack.slack.responses)
+    await stack.driver.click(OTHER, blocks.ACTION_EXPORT_CONFIRM, value)
+    await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
+    assert "not yours" in render_text(stack.slack.responses[-1].args["blocks"])
+
+
+async def test_an_expired_job_says_so_with_a_retry(stack: Stack) -> None:
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
+    [(_, [job])] = await requests_of(stack, MEMBER)
+    async with httpx.AsyncClient() as http:
+        forced = await http.post(
+            f"{stack.sim.url}/_sim/jobs/{job.vbc_job_id}", json={"status": "expired"}
+        )
+        assert forced.status_code == 200
+    [expired] = await settled(stack, MEMBER)
+    assert expired.state == "expired"
+    [notice] = await notices(stack, MEMBER)
+    assert "expired" in render_text(notice.blocks)
+    assert button_value(notice.blocks, blocks.ACTION_EXPORT_CONFIRM) == f"r:{expired.id}"
+
+
+async def test_direct_delivery_channel_gets_the_notice(stack: Stack) -> None:
+    await stack.bot.runtime.deps.store.save_channel(
+        ChannelSetting(team_id=TEAM, channel_id=CHANNEL, direct_delivery=True)
+    )
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
+    await settled(stack, MEMBER)
+    in_channel = stack.slack.messages_for(CHANNEL)
+    assert any(m.kind == "file" and "is ready" in m.text for m in in_channel)
+    assert await notices(stack, MEMBER) == []
+
+
+async def test_nothing_matching_starts_nothing_and_bad_words_are_named(stack: Stack) -> None:
+    reply = await command_reply(stack.slack, stack.driver, MEMBER, "export from:+15550000000")
+    assert "nothing to export" in reply
+    reply = await command_reply(stack.slack, stack.driver, MEMBER, "export frobnicate")
+    assert "frobnicate" in reply
+    assert export_posts(stack.sim) == []
+
+
+# -- the signed link ----------------------------------------------------------------------
+
+
+@pytest.fixture
+async def small_cap_stack(sqlite_url: str) -> AsyncIterator[Stack]:
+    """A stack whose upload cap is tiny, so every zip becomes a signed link."""
+    running = await start_stack(sqlite_url)
+    await running.bot.close()
+    settings = dataclasses.replace(running.settings, upload_cap_bytes=1000)
+    running.bot = await LocalServer(await build_runtime(settings)).start()
+    running.driver = SlackDriver(
+        f"{running.bot.url}/slack/events", SIGNING_SECRET, running.slack, team_id=TEAM
+    )
+    running.settings = settings
+    try:
+        yield running
+    finally:
+        await stop_stack(running)
+
+
+async def test_a_zip_over_the_cap_is_a_signed_link_only_its_owner_can_open(
+    small_cap_stack: Stack,
+) -> None:
+    stack = small_cap_stack
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
+    [done] = await settled(stack, MEMBER)
+    [notice] = await notices(stack, MEMBER)
+    assert notice.kind == "message"
+    assert stack.slack.calls_to("files.completeUploadExternal") == []
+    link = done.result_permalink
+    assert link is not None
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    url = f"{stack.bot.url}/{path}"
+    assert path in render_text(notice.blocks) or path in notice.text
+    async with httpx.AsyncClient() as http:
+        got = await http.get(url)
+        assert got.status_code == 200
+        assert got.headers["content-type"] == "application/zip"
+        assert zipfile.ZipFile(io.BytesIO(got.content)).namelist()
+        token = path.split("/")[1]
+        tampered = url.replace(token, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
+        assert (await http.get(tampered)).status_code == 403
+        secrets = stack.bot.runtime.deps.secrets
+        payload = secrets.verify_link(token, now=0)
+        stale = secrets.sign_link(payload, expires_at=1)
+        assert (await http.get(url.replace(token, stale))).status_code == 410
+        stolen = secrets.sign_link({**payload, "u": OTHER}, expires_at=2**40)
+        refused = await http.get(url.replace(token, stolen))
+        assert refused.status_code == 403
+        assert "not yours" in refused.text
+        # Access is checked at each use: an export made as an admin, by someone who is no
+        # longer one, is refused.
+        async with stack.bot.runtime.deps.store.session() as session:
+            session.add(
+                ExportRequest(
+                    id="formeradmin",
+                    team_id=TEAM,
+                    slack_user_id=MEMBER,
+                    request_text="scope:company",
+                )
+            )
+            await session.commit()
+        former = secrets.sign_link({**payload, "s": "formeradmin"}, expires_at=2**40)
+        refused = await http.get(url.replace(token, former))
+        assert refused.status_code == 403
+        assert "only recordings admins" in refused.text.lower()
+
+
+# -- across processes ---------------------------------------------------------------------
+
+
+class BotProcess:
+    """A bot in a subprocess, built from the environment by ``bot_process``."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.proc: asyncio.subprocess.Process | None = None
+        self.url = ""
+
+    async def start(self) -> BotProcess:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.integration.bot_process",
+            cwd=str(ROOT),
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), 30)
+        assert line.startswith(b"READY "), f"bot process did not start: {line!r}"
+        self.url = line.split()[1].decode()
+        return self
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGKILL)
+
+    async def stop(self) -> None:
+        self.kill()
+        if self.proc is not None:
+            await asyncio.wait_for(self.proc.wait(), 10)
+
+
+@contextlib.asynccontextmanager
+async def outside(database_url: str, *, job_seconds: float) -> AsyncIterator[Any]:
+    """Simulator and fake Slack here; ``spawn()`` starts bots pointed at them."""
+    sim = await start_simulator(job_seconds=job_seconds)
+    slack = FakeSlack(trigger_ttl=None)
+    await slack.start()
+    users = sim.state.users
+    slack.add_user(MEMBER, "Hannah Kowalski", tz="America/New_York", email=users[0].email)
+    slack.add_user(ADMIN, "Ada Admin", tz="America/Chicago", email=sim.state.admin.email)
+    settings = make_settings(sim.url, slack.url, database_url)
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ")},
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "VBC_API_URL": sim.url,
+        "VBC_CLIENT_ID": settings.vbc_client_id,
+        "VBC_CLIENT_SECRET": settings.vbc_client_secret,
+        "VBC_USERNAME": settings.vbc_username,
+        "VBC_PASSWORD": settings.vbc_password,
+        "BOT_ADMINS": ADMIN,
+        "DATABASE_URL": database_url,
+        "BOT_SECRET_KEY": settings.bot_secret_key or "",
+        "EXPORT_POLL_CAP": "1",
+        "EXPORT_LEASE_SECONDS": "3",
+    }
+    bots: list[BotProcess] = []
+
+    async def spawn() -> BotProcess:
+        bot = await BotProcess(env).start()
+        bots.append(bot)
+        return bot
+
+    try:
+        yield sim, slack, spawn
+    finally:
+        for bot in bots:
+            await bot.stop()
+        await slack.close()
+        await sim.close()
+
+
+async def wait_until(check: Callable[[], bool], timeout: float = 40.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def ready_notices(slack: FakeSlack, user: str) -> list[Message]:
+    dm = slack.dm_channel(user)
+    return [m for m in slack.messages if m.channel == dm and m.kind == "file"]
+
+
+async def test_a_bot_killed_mid_watch_is_restarted_and_notifies_once(sqlite_url: str) -> None:
+    async with outside(sqlite_url, job_seconds=4.0) as (sim, slack, spawn):
+        first = await spawn()
+        driver = SlackDriver(f"{first.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
+        async with driver:
+            await driver.command(MEMBER, "export type:company last 7d")
+            await wait_until(lambda: bool(slack.messages_for(MEMBER)) and bool(sim.state.jobs))
+        [job] = sim.state.jobs.values()
+        assert job.view(sim.state.clock()).status != "complete", "killed while still running"
+        first.kill()
+        await first.stop()
+        await spawn()
+        await wait_until(lambda: len(ready_notices(slack, MEMBER)) == 1)
+        await asyncio.sleep(2.5)  # a few more poll caps: no second notice may follow
+        assert len(ready_notices(slack, MEMBER)) == 1
+
+
+async def test_two_processes_on_postgres_notify_each_export_once(postgres_url: str) -> None:
+    async with outside(postgres_url, job_seconds=2.0) as (sim, slack, spawn):
+        bots = [await spawn(), await spawn()]
+        drivers = [
+            SlackDriver(f"{b.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM) for b in bots
+        ]
+        texts = [f"export type:company last {days}d" for days in (2, 3, 4, 5, 6, 7)]
+        for n, text in enumerate(texts):
+            await drivers[n % 2].command(MEMBER, text)
+        for driver in drivers:
+            await driver.aclose()
+        await wait_until(lambda: len(ready_notices(slack, MEMBER)) == len(texts))
+        await asyncio.sleep(2.5)
+        assert len(ready_notices(slack, MEMBER)) == len(texts), "one notice per export"
+        assert len(sim.state.jobs) == len(texts)
+        polls: dict[str, int] = {}
+        for entry in sim.state.requests:
+            if "/jobs/" in entry["path"]:
+                job_id = entry["path"].rsplit("/", 1)[1]
+                polls[job_id] = polls.get(job_id, 0) + 1
+        # Jobs take 2 s and the poll cap is 1 s: a job polled by both processes each
+        # interval would show about twice as many reads.
+        assert max(polls.values()) <= 4, polls
+
+
+async def test_the_store_keeps_exports_for_the_jobs_list(stack: Stack) -> None:
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
+    await settled(stack, MEMBER)
+    async with stack.bot.runtime.deps.store.session() as s:
+        rows = list(await s.exec(select(ExportRequest)))
+    assert [r.slack_user_id for r in rows] == [MEMBER]
+    listed = await command_reply(stack.slack, stack.driver, MEMBER, "jobs")
+    assert "Complete" in listed
+    assert rows[0].request_text in listed or "type:company" in listed
+
+
+async def test_refresh_replaces_the_jobs_list_and_republishes_app_home(stack: Stack) -> None:
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
+    await settled(stack, MEMBER)
+    await command_reply(stack.slack, stack.driver, MEMBER, "jobs")
+    before = len(stack.slack.responses)
+    await stack.driver.click(MEMBER, blocks.ACTION_JOBS_REFRESH, "jobs")
+    await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
+    refreshed = stack.slack.responses[-1].args
+    assert refreshed["replace_original"] is True
+    assert "Complete" in render_text(refreshed["blocks"])
+    await stack.driver.click(MEMBER, blocks.ACTION_JOBS_REFRESH, "home")
+    await stack.slack.wait_for("views.publish")
+    assert "Complete" in render_text(stack.slack.homes[MEMBER]["blocks"])

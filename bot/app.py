@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,6 +24,8 @@ from bot.clock import Clock, system_clock
 from bot.crypto import Secrets, load_secret_key
 from bot.db import create_engine, migrate
 from bot.deps import Deps
+from bot.export_setup import build_exports
+from bot.housekeeping import tidy_forever
 from bot.identity import Directory, SlackProfile
 from bot.links import Links
 from bot.recordings import RecordingsService
@@ -96,7 +99,12 @@ def build_vbc(
 def profile_fetcher(slack: SlackClients) -> Callable[[str, str], Awaitable[SlackProfile]]:
     async def fetch(team_id: str, user_id: str) -> SlackProfile:
         client = await slack.for_team(team_id)
-        response = await client.users_info(user=user_id)
+        try:
+            response = await client.users_info(user=user_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("user_not_found", "user_not_visible"):
+                raise LookupError(f"Slack has no user {user_id}") from exc
+            raise
         user: dict[str, Any] = response["user"]
         profile = user.get("profile") or {}
         return SlackProfile(
@@ -155,6 +163,16 @@ async def build_runtime(
         upload_cap=settings.upload_cap_bytes,
     )
     links.register(AUDIO_LINK_KIND, audio.open_link)
+    exports, export_watcher = build_exports(
+        settings,
+        store=store,
+        vbc=vbc,
+        directory=directory,
+        slack=slack,
+        clock=clock,
+        links=links,
+        http=uploads_http,
+    )
     deps = Deps(
         settings=settings,
         store=store,
@@ -167,11 +185,14 @@ async def build_runtime(
         connect=connect,
         audio=audio,
         links=links,
+        exports=exports,
     )
     register_all(app, deps=deps)
     runtime = Runtime(app=app, deps=deps, closers=closers)
     runtime.routes.append(functools.partial(connect_routes.install, connect=connect))
+    runtime.background.append(functools.partial(tidy_forever, store))
     runtime.routes.append(links.install)
+    runtime.background.append(export_watcher.run)
     return runtime
 
 

@@ -4,7 +4,7 @@ slack_sdk's models validate single attributes, but they miss the per-message lim
 ~12,000 characters of block text) and silently drop keys they do not know. Slack answers those
 with `invalid_blocks` / `msg_blocks_too_long`, so renderers budget against these constants and
 the fake Slack Web API rejects payloads with `message_problems` / `view_problems`.
-Facts: /work/shared/slack/platform-notes.md section 3.
+Facts: ../shared/slack/platform-notes.md section 3.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from alembic import command
 from alembic.config import Config
@@ -26,6 +27,18 @@ def async_url(url: str) -> str:
     raise ValueError(f"DATABASE_URL must be sqlite:// or postgresql://, not {scheme}://")
 
 
+def _postgres_ssl(target: str) -> tuple[str, dict[str, object]]:
+    """asyncpg takes ``ssl=`` rather than libpq's ``sslmode=`` that hosting platforms add."""
+    parts = urlsplit(target)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    mode = next((v for k, v in query if k == "sslmode"), None)
+    if mode is None:
+        return target, {}
+    kept = urlencode([(k, v) for k, v in query if k != "sslmode"])
+    args: dict[str, object] = {} if mode == "disable" else {"ssl": mode}
+    return urlunsplit(parts._replace(query=kept)), args
+
+
 def create_engine(url: str) -> AsyncEngine:
     target = async_url(url)
     if target.startswith("sqlite"):
@@ -37,7 +50,10 @@ def create_engine(url: str) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    target, connect_args = _postgres_ssl(target)
+    return create_async_engine(
+        target, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

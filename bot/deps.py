@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.audio import AudioService
 from bot.clock import Clock
 from bot.crypto import Secrets
 from bot.identity import Directory
+from bot.links import Links
 from bot.recordings import RecordingsService
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
@@ -35,3 +37,5 @@ class Deps:
     clock: Clock
     connect: VbcConnect | None = None
     exports: JobLister | None = None
+    audio: AudioService | None = None
+    links: Links | None = None

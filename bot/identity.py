@@ -146,10 +146,25 @@ class Directory:
         log.info("linked %s/%s to VBC user %s by email", team_id, user_id, user.id)
         return link
 
-    async def _refresh(self, link: Link) -> Link:
-        """New extensions from VBC; on any VBC failure keep the old ones and carry on."""
+    async def _refresh(self, link: Link) -> Link | None:
+        """New extensions from VBC; on a passing VBC failure keep the old ones and carry on.
+
+        A VBC user that no longer exists loses the link (and with it every recording).
+        """
         try:
             user = await self._vbc.get_user(link.vbc_user_id)
+        except VbcNotFoundError:
+            await self._store.delete_link(link.team_id, link.slack_user_id)
+            await self._store.audit(
+                link.team_id,
+                link.slack_user_id,
+                "unlink",
+                outcome="allowed",
+                target=link.slack_user_id,
+                detail=f"VBC user {link.vbc_user_id} no longer exists",
+            )
+            log.warning("VBC user %s is gone; unlinked %s", link.vbc_user_id, link.slack_user_id)
+            return None
         except VbcError as exc:
             log.warning("could not refresh VBC user %s: %s", link.vbc_user_id, exc)
             return link

@@ -9,15 +9,18 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.clock import Clock
 from bot.filters import FilterError, SearchRequest, describe_filter, format_filter, parse_filter
 from bot.identity import Directory
 from bot.policy import AccessRefusedError, Person, Plan, may_see, plan_search
-from bot.search import CursorState, ResultPage, search_page
+from bot.search import CursorState, ResultPage, recording_key, search_page
 from bot.store import Store
 from bot.tables import SearchCursor
 from bot.vbc.client import VbcClient
@@ -66,8 +69,16 @@ class RecordingsService:
         self._page_size = default_page_size
 
     async def tz_of(self, asker: Asker) -> ZoneInfo:
-        profile = await self._directory.profile(asker.team_id, asker.user_id)
+        """The asker's Slack time zone; UTC if Slack cannot tell us (and we say so in logs)."""
+        try:
+            profile = await self._directory.profile(asker.team_id, asker.user_id)
+        except (LookupError, SlackApiError) as exc:
+            log.warning("no Slack profile for %s (%s); reading times in UTC", asker.user_id, exc)
+            return ZoneInfo("UTC")
         return zone(profile.tz)
+
+    def _now(self) -> datetime:
+        return self._clock().replace(microsecond=0)
 
     async def parse(self, asker: Asker, text: str) -> SearchRequest:
         """Parse in the asker's time zone; raises FilterError before any VBC call."""
@@ -76,6 +87,10 @@ class RecordingsService:
 
     async def search(self, asker: Asker, request: SearchRequest) -> Message:
         tz = await self.tz_of(asker)
+        if request.filter.start_lte is None:
+            # Pin the window's end, so recordings arriving while someone pages do not shift
+            # rows from one page to the next.
+            request = replace(request, filter=replace(request.filter, start_lte=self._now()))
         text = format_filter(request, tz=tz)
         try:
             person = await self._directory.person(asker.team_id, asker.user_id)
@@ -83,6 +98,9 @@ class RecordingsService:
         except AccessRefusedError as refusal:
             await self._audit(asker, "search", "refused", text, str(refusal))
             return blocks.render_error(str(refusal))
+        except VbcError as exc:
+            await self._audit(asker, "search", "failed", text, str(exc))
+            return blocks.render_error(str(exc))
         size = request.filter.page_size or self._page_size
         state = CursorState(fingerprint=plan.fingerprint, page_size=size, pages=[])
         cursor = SearchCursor(
@@ -95,10 +113,16 @@ class RecordingsService:
         )
         return await self._show(asker, request, plan, cursor, state, page=1)
 
+    async def owns_cursor(self, asker: Asker, cursor_key: str) -> bool:
+        """Only the asker's own results are replaced in place; anyone else gets a new reply."""
+        cursor = await self._store.get_cursor(cursor_key)
+        return cursor is not None and cursor.owner == asker.user_id
+
     async def page(self, asker: Asker, cursor_key: str, page: int) -> Message:
         """Prev/Next: re-plan for whoever clicked; another person starts their own search."""
         cursor = await self._store.get_cursor(cursor_key)
         if cursor is None or cursor.team_id != asker.team_id:
+            await self._audit(asker, "page", "refused", cursor_key[:64], "unknown cursor")
             return blocks.render_error(
                 "These results have expired. Run the search again with `/recordings`."
             )
@@ -118,8 +142,10 @@ class RecordingsService:
         except AccessRefusedError as refusal:
             await self._audit(asker, "page", "refused", cursor.request_text, str(refusal))
             return blocks.render_error(str(refusal))
+        except VbcError as exc:
+            return blocks.render_error(str(exc), retry_value=f"page:{cursor.key}:{page}")
         state = CursorState.loads(cursor.state)
-        if state.fingerprint != plan.fingerprint or page < 1 or page > len(state.pages) + 1:
+        if state.fingerprint != plan.fingerprint or not 1 <= page <= max(1, len(state.pages)):
             return await self.search(asker, request)
         return await self._show(asker, request, plan, cursor, state, page=page)
 
@@ -136,16 +162,24 @@ class RecordingsService:
         tz = zone(cursor.tz)
         if page == 1 and not state.pages:
             state.pages.append([0] * len(plan.queries))
+            cursor.state = state.dumps()
+            await self._store.save_cursor(cursor)  # so a Retry after a failure finds it
         offsets = state.pages[page - 1]
         try:
             result = await search_page(
-                self._vbc, plan, offsets=offsets, page_size=state.page_size, page=page
+                self._vbc,
+                plan,
+                offsets=offsets,
+                page_size=state.page_size,
+                page=page,
+                exclude=state.shown_before(page),
             )
         except VbcError as exc:
             await self._audit(asker, "search", "failed", cursor.request_text, str(exc))
             return blocks.render_error(str(exc), retry_value=f"page:{cursor.key}:{page}")
         if len(state.pages) == page and result.has_next:
             state.pages.append(result.next_offsets)
+        state.remember(page, [recording_key(r) for r in result.recordings])
         cursor.state = state.dumps()
         await self._store.save_cursor(cursor)
         action = "search" if page == 1 else "page"
@@ -163,7 +197,7 @@ class RecordingsService:
             summary=summary,
             scope=plan.scope,
             show_kind=_mixed(plan, result),
-            can_share=False,
+            can_share=await self.can_share(asker),
         )
 
     async def _plan(self, person: Person, request: SearchRequest) -> Plan:
@@ -212,10 +246,11 @@ class RecordingsService:
             ref = blocks.parse_recording_ref(ref_value)
             recording = await self.load(asker, ref, "details")
         except ValueError:
+            await self._audit(asker, "details", "refused", ref_value[:64], "not a recording button")
             return blocks.render_error("That button is not one of mine; search again.")
         except (AccessRefusedError, VbcError) as exc:
             return blocks.render_error(str(exc))
-        return blocks.render_details(recording, can_share=False)
+        return blocks.render_details(recording, can_share=await self.can_share(asker))
 
     async def find(self, asker: Asker, recording_id: str, kind: RecordingKind | None) -> Recording:
         """``/recordings get <id>``: the person's own on-demand first, then company."""
@@ -250,7 +285,13 @@ class RecordingsService:
             recording = await self.find(asker, recording_id, kind)
         except (AccessRefusedError, VbcError) as exc:
             return blocks.render_error(str(exc))
-        return blocks.render_details(recording, can_share=False)
+        return blocks.render_details(recording, can_share=await self.can_share(asker))
+
+    async def can_share(self, asker: Asker) -> bool:
+        """Offer "Share to channel" only where an admin allowed it (re-checked on the click)."""
+        if not asker.channel_id:
+            return False
+        return (await self._store.get_channel(asker.team_id, asker.channel_id)).allow_share
 
     async def _audit(
         self, asker: Asker, action: str, outcome: str, target: str | None, detail: str = ""

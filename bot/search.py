@@ -32,16 +32,20 @@ class CursorState:
     page_size: int
     pages: list[list[int]] = field(default_factory=list)  # offsets at the start of each page
     totals: list[int] = field(default_factory=list)
+    shown: list[list[str]] = field(default_factory=list)  # recording keys shown on each page
 
     def dumps(self) -> str:
-        return json.dumps(
-            {
-                "fp": self.fingerprint,
-                "size": self.page_size,
-                "pages": self.pages,
-                "tot": self.totals,
-            }
-        )
+        data = {"fp": self.fingerprint, "size": self.page_size, "pages": self.pages}
+        return json.dumps({**data, "tot": self.totals, "shown": self.shown})
+
+    def shown_before(self, page: int) -> frozenset[str]:
+        """Keys on the page before ``page``: a tie in start time may bring them back."""
+        return frozenset(self.shown[page - 2]) if 2 <= page <= len(self.shown) + 1 else frozenset()
+
+    def remember(self, page: int, keys: list[str]) -> None:
+        while len(self.shown) < page:
+            self.shown.append([])
+        self.shown[page - 1] = keys
 
     @classmethod
     def loads(cls, raw: str) -> CursorState:
@@ -51,6 +55,7 @@ class CursorState:
             page_size=int(data["size"]),
             pages=[[int(o) for o in offsets] for offsets in data.get("pages", [])],
             totals=[int(t) for t in data.get("tot", [])],
+            shown=[[str(k) for k in keys] for keys in data.get("shown", [])],
         )
 
 
@@ -111,9 +116,19 @@ class _Source:
 
 
 async def search_page(
-    vbc: VbcClient, plan: Plan, *, offsets: Sequence[int], page_size: int, page: int
+    vbc: VbcClient,
+    plan: Plan,
+    *,
+    offsets: Sequence[int],
+    page_size: int,
+    page: int,
+    exclude: frozenset[str] = frozenset(),
 ) -> ResultPage:
-    """Read one page of the merged stream starting at ``offsets`` (one per plan query)."""
+    """Read one page of the merged stream starting at ``offsets`` (one per plan query).
+
+    ``exclude`` holds recordings already shown on the previous page: VBC may order recordings
+    with equal start times differently in two queries, so one can come back after the cut.
+    """
     newest_first = _newest_first(plan)
     sources = [
         _Source(vbc, q, offset, page_size) for q, offset in zip(plan.queries, offsets, strict=True)
@@ -134,7 +149,7 @@ async def search_page(
             head = other.head()
             if other is not best and head is not None and recording_key(head) == key:
                 other.pop()
-        if key not in shown:
+        if key not in shown and key not in exclude:
             shown.add(key)
             picked.append(recording)
     for s in sources:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 import uvicorn
@@ -32,6 +33,10 @@ async def serve(runtime: Runtime) -> None:
     """Serve until cancelled; background work (export watcher) runs alongside."""
     settings = runtime.deps.settings
     server = uvicorn_server(build_router(runtime), settings.host, settings.port)
+    # ~130k long-lived objects exist after start-up; a full collection over them stalls the
+    # loop for 100-200 ms, long enough to push acks past Slack's patience. Freeze them.
+    gc.collect()
+    gc.freeze()
     tasks = [asyncio.create_task(server.serve(), name="http")]
     tasks += [asyncio.create_task(job(), name="background") for job in runtime.background]
     socket: AsyncSocketModeHandler | None = None

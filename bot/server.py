@@ -104,6 +104,12 @@ async def _send(response: Response, send: Send) -> None:
     if response.stream is None:
         await send({"type": "http.response.body", "body": response.body})
         return
-    async for chunk in response.stream:
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b""})
+    try:
+        async for chunk in response.stream:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        # A client that hangs up must not leave the VBC download open behind it.
+        closer = getattr(response.stream, "aclose", None)
+        if closer is not None:
+            await closer()

@@ -33,7 +33,8 @@ class Settings:
     vbc_password: str = field(default="", repr=False)
     vbc_account_id: str = "self"
     bot_admins: frozenset[str] = frozenset()
-    database_url: str = DEFAULT_DATABASE_URL
+    allowed_teams: frozenset[str] = frozenset()  # multi-workspace: only these workspaces
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)  # may hold a password
     bot_secret_key: str | None = field(default=None, repr=False)
     public_url: str = ""
     host: str = "0.0.0.0"  # noqa: S104 - HTTP mode must be reachable by Slack
@@ -77,7 +78,8 @@ class Settings:
             vbc_username=get("VBC_USERNAME"),
             vbc_password=get("VBC_PASSWORD"),
             vbc_account_id=get("VBC_ACCOUNT_ID", "self"),
-            bot_admins=frozenset(a.strip() for a in get("BOT_ADMINS").split(",") if a.strip()),
+            bot_admins=_ids(get("BOT_ADMINS")),
+            allowed_teams=_ids(get("SLACK_ALLOWED_TEAMS")),
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
             bot_secret_key=get("BOT_SECRET_KEY") or None,
             public_url=get("PUBLIC_URL"),
@@ -109,6 +111,11 @@ class Settings:
                 problems.append("SLACK_BOT_TOKEN is not set")
             if self.mode == "http" and not self.slack_signing_secret:
                 problems.append("SLACK_SIGNING_SECRET is not set (needed in HTTP mode)")
+        if self.mode == "oauth" and not self.allowed_teams:
+            problems.append(
+                "SLACK_ALLOWED_TEAMS is not set: list your workspace ids, so a stranger's "
+                "workspace that installs the app cannot reach your recordings"
+            )
         if self.slack_client_id and not self.slack_client_secret:
             problems.append("SLACK_CLIENT_SECRET is not set (SLACK_CLIENT_ID is)")
         if not self.database_url.startswith(("sqlite", "postgres")):
@@ -118,6 +125,10 @@ class Settings:
 
 def has_slack_credentials(env: Mapping[str, str]) -> bool:
     return any(env.get(k) for k in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID"))
+
+
+def _ids(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
 
 def _int(raw: str, key: str, problems: list[str]) -> int:

@@ -55,10 +55,18 @@ class Store:
             return await s.get(Link, (team_id, slack_user_id))
 
     async def save_link(self, link: Link) -> Link:
-        async with self.session() as s:
-            merged = await s.merge(link)
-            await s.commit()
-            return merged
+        """Insert or update; a concurrent insert of the same person by another process wins."""
+        for attempt in range(2):
+            async with self.session() as s:
+                merged = await s.merge(link)
+                try:
+                    await s.commit()
+                except IntegrityError:
+                    if attempt:
+                        raise
+                    continue
+                return merged
+        raise AssertionError("unreachable")
 
     async def delete_link(self, team_id: str, slack_user_id: str) -> bool:
         async with self.session() as s:
@@ -190,6 +198,14 @@ class Store:
         async with self.session() as s:
             await s.exec(delete(UploadedFile).where(col(UploadedFile.file_id) == file_id))
             await s.commit()
+
+    async def prune_seen_events(self, older_than: timedelta) -> int:
+        async with self.session() as s:
+            result = await s.exec(
+                delete(SeenEvent).where(col(SeenEvent.received_at) < utcnow() - older_than)
+            )
+            await s.commit()
+            return int(result.rowcount or 0)
 
     # -- events and secrets ------------------------------------------------------------------
 

@@ -60,8 +60,9 @@ async def turn_page(
     except ValueError:
         await reply(respond, blocks.render_error("That button is not one of mine; search again."))
         return
-    message = await deps.recordings.page(clicker(body), key, page)
-    await reply(respond, message, replace=True)
+    asker = clicker(body)
+    in_place = await deps.recordings.owns_cursor(asker, key)
+    await reply(respond, await deps.recordings.page(asker, key, page), replace=in_place)
 
 
 async def show_details(

@@ -14,7 +14,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 import bot.commands as commands
 from bot import blocks
 from bot.admin import AdminService
+from bot.audio import AudioService
 from bot.deps import Deps
+from bot.exports import require_exports
 from bot.filters import GRAMMAR_HELP, FilterError
 from bot.modal import build_search_modal
 from bot.recordings import Asker
@@ -54,7 +56,20 @@ async def handle_recordings(
     if isinstance(command, commands.Search) and not command.text.strip():
         await open_search_modal(client, body["trigger_id"], asker, deps=deps)
         return
+    if isinstance(command, commands.Get) and deps.audio is not None:
+        await get_and_play(respond, asker, command, deps.audio)
+        return
     await reply(respond, await run_command(command, asker, deps=deps))
+
+
+async def get_and_play(
+    respond: AsyncRespond, asker: Asker, command: commands.Get, audio: AudioService
+) -> None:
+    """``/recordings get <id>``: the details at once, then the audio (DM or direct channel)."""
+    details, recording = await audio.get(asker, command.recording_id, command.kind)
+    await reply(respond, details)
+    if recording is not None:
+        await reply(respond, (await audio.play_loaded(asker, recording)).message)
 
 
 async def run_command(command: commands.Command, asker: Asker, *, deps: Deps) -> dict[str, Any]:
@@ -83,6 +98,10 @@ async def run_command(command: commands.Command, asker: Asker, *, deps: Deps) ->
             return await admin.unlink(asker, slack_user)
         case commands.Audit(text=text):
             return await admin.audit(asker, text, page=1)
+        case commands.Export(text=text):
+            return await require_exports(deps).start(asker, text)
+        case commands.Jobs():
+            return await require_exports(deps).jobs(asker)
         case _:
             return await admin.other(asker, command)
 

@@ -21,7 +21,6 @@ checked for an access token.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +38,9 @@ from openapi_core.templating.paths.finders import APICallPathFinder
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_DIR = Path(os.environ.get("VBC_OPENAPI_DIR", "/work/shared/vbc-openapi"))
+from tests.paths import SPECS as SPECS_PATH
+
+SPEC_DIR = SPECS_PATH
 SPEC_HOST = "https://api.vonage.com"
 # VBC's own examples and answers use "+0000", which RFC 3339 ("+00:00") rejects.
 VBC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}$")

@@ -25,6 +25,8 @@ from tests.integration.access import (
     ref_value,
     seen_count,
 )
+from tests.integration.access_rows_audio import ROWS as AUDIO_ROWS
+from tests.integration.access_rows_export import ROWS as EXPORT_ROWS
 from tests.integration.conftest import MEMBER, OTHER, Stack
 
 
@@ -90,7 +92,7 @@ def rows_for(action: str, perform: Perform, *, admin_other: Expect = "allowed") 
     ]
 
 
-CORE_ROWS = [
+CORE_ROWS: list[Row] = [
     *rows_for("search", do_search),
     Row("unlinked", "search", "own", "refused", do_search),
     # A cursor belongs to its asker: anyone else's click starts their own search instead.
@@ -100,17 +102,25 @@ CORE_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("row", CORE_ROWS, ids=lambda r: r.id)
+ALL_ROWS = [*CORE_ROWS, *AUDIO_ROWS, *EXPORT_ROWS]
+AUDIO_ACTIONS = {row.action for row in AUDIO_ROWS}
+
+
+@pytest.mark.parametrize("row", ALL_ROWS, ids=lambda r: r.id)
 async def test_access(stack: Stack, row: Row) -> None:
     actor = ACTORS[row.actor]
     outcome = await row.perform(stack, actor, row.whose)
     shown = outcome.text.lower()
     outcomes = await audit_outcomes(stack, actor, row.action)
+    uploads = [u for u in stack.slack.uploads.values() if u.completed]
     if row.expect == "allowed":
         assert not any(word in shown for word in REFUSAL_WORDS), outcome.text
         assert "allowed" in outcomes, outcomes
+        if row.action in AUDIO_ACTIONS:
+            assert len(uploads) == 1, uploads
         return
     assert "refused" in outcomes, outcomes
+    assert uploads == [], "a refused person got a file"
     if row.action == "page":
         # Someone else's Next button shows the clicker their own search, never the other's.
         assert "your recordings" in shown, outcome.text

@@ -24,6 +24,7 @@ async def test_installed_workspace_uses_its_own_bot_token(sqlite_url: str) -> No
         slack_bot_token=None,
         slack_client_id="111.222",
         slack_client_secret="oauth-secret",
+        allowed_teams=frozenset({"T0002"}),
     )
     assert settings.mode == "oauth"
     runtime = await build_runtime(settings)
@@ -54,6 +55,22 @@ async def test_installed_workspace_uses_its_own_bot_token(sqlite_url: str) -> No
         assert "from:" in shown
         tokens = {c.token for c in slack.calls_to("users.info")}
         assert tokens == {"xoxb-team-two"}
+
+        await store.async_save(  # installed there too, but not one of our workspaces
+            Installation(
+                app_id="A0001",
+                team_id="T0BAD",
+                user_id="U0TEAM2A1",
+                bot_token="xoxb-stranger",
+                bot_id="B0009",
+                bot_user_id="U0BOT0009",
+            )
+        )
+        stranger = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, slack, team_id="T0BAD")
+        refused = await stranger.command("U0TEAM2A1", "last 7d")
+        await stranger.aclose()
+        assert refused.status_code == 200
+        assert "not enabled for this workspace" in refused.text
     finally:
         await driver.aclose()
         await bot.close()

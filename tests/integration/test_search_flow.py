@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -283,3 +284,29 @@ async def test_the_same_flow_runs_on_postgresql(postgres_url: str) -> None:
         assert stack.slack.problems == []
     finally:
         await stop_stack(stack)
+
+
+async def test_an_unexpected_error_still_gets_an_apology(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        # Fail after real I/O would have happened; a listener that fails within Bolt's 10 ms
+        # ack poll makes Bolt answer 404 even though it acknowledged (slack_bolt 1.30).
+        await asyncio.sleep(0.05)
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(stack.bot.runtime.deps.recordings, "search", broken)
+    shown = await search(stack, MEMBER, "last 7d")
+    assert "Sorry, something went wrong" in shown
+    assert "a bug" not in shown
+
+
+async def test_someone_elses_next_button_never_replaces_their_message(stack: Stack) -> None:
+    from tests.integration.conftest import OTHER
+
+    await search(stack, OTHER, "last 90d")
+    value = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_PAGE_NEXT)
+    before = len(stack.slack.responses)
+    await stack.driver.click(MEMBER, blocks.ACTION_PAGE_NEXT, value)
+    await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
+    assert stack.slack.responses[-1].args["replace_original"] is False

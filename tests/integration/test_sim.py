@@ -10,7 +10,6 @@ import time
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,12 +28,13 @@ from bot.vbc.sim import (
     SimRecording,
     start_simulator,
 )
+from tests.paths import SPECS as SPEC_PATH
 
 CR = "/t/vbc.prod/call_recording/api/accounts/self"
 COMPANY = CR + "/company_call_recordings"
 MY = CR + "/users/self/call_recordings"
 PROV = "/t/vbc.prod/provisioning/api/accounts/self"
-SPECS = Path("/work/shared/vbc-openapi")
+SPECS = SPEC_PATH
 VBC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$")
 
 

@@ -222,6 +222,17 @@ async def test_refresh_failure_keeps_old_extensions(
     assert vbc.requests[-1].startswith(f"GET {USERS_PATH}/101")
 
 
+async def test_a_user_deleted_in_vbc_loses_the_link(
+    directory: Directory, vbc: FakeVbc, clock: Clock, store: Store
+) -> None:
+    await directory.person(TEAM, "UADA")
+    del vbc.users[101]
+    clock.now += timedelta(days=1)
+    assert (await directory.person(TEAM, "UADA")).identity is None
+    assert await store.get_link(TEAM, "UADA") is None
+    assert ("UADA", "unlink", "allowed") in [row[:3] for row in await audit_rows(store)]
+
+
 async def test_vbc_down_on_first_use_is_reported(directory: Directory, vbc: FakeVbc) -> None:
     vbc.down = True
     with pytest.raises(VbcUnavailableError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -20,8 +19,9 @@ from bot.vbc.models import (
     RecordingKind,
     User,
 )
+from tests.paths import SPECS as SPEC_PATH
 
-SPECS = Path("/work/shared/vbc-openapi")
+SPECS = SPEC_PATH
 NEW_YEAR_2019 = datetime(2019, 1, 1, tzinfo=UTC)
 
 

@@ -1,0 +1,55 @@
+"""Last resort: an unexpected error still gets the person a plain apology, never silence."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
+
+from bot import blocks
+from bot.deps import Deps
+from handlers.replies import reply
+
+log = logging.getLogger(__name__)
+APOLOGY = (
+    "Sorry, something went wrong on my side and I could not finish that. "
+    "Please try again; if it keeps happening, tell your Slack admin."
+)
+NOT_ENABLED = "The recordings app is not enabled for this workspace."
+
+
+def register(app: AsyncApp, *, deps: Deps) -> None:
+    app.error(apologise)
+    if deps.settings.allowed_teams:
+        app.middleware(functools.partial(only_allowed_teams, deps=deps))
+
+
+async def apologise(error: Exception, body: dict[str, Any], respond: AsyncRespond | None) -> None:
+    log.error("unhandled error for %s", _who(body), exc_info=error)
+    if respond is not None:
+        try:
+            await reply(respond, blocks.render_error(APOLOGY))
+        except Exception:  # the apology itself failed; the log above has the cause
+            log.exception("could not send the apology")
+
+
+async def only_allowed_teams(
+    body: dict[str, Any], next: Callable[[], Awaitable[None]], *, deps: Deps
+) -> BoltResponse | None:
+    """In a multi-workspace install, only the company's own workspaces get in."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    if team and team not in deps.settings.allowed_teams:
+        log.warning("refusing a request from workspace %s (not in SLACK_ALLOWED_TEAMS)", team)
+        return BoltResponse(status=200, body=NOT_ENABLED if body.get("command") else "")
+    await next()
+    return None
+
+
+def _who(body: dict[str, Any]) -> str:
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or "someone"
+    return f"{user} ({body.get('type') or body.get('command') or 'request'})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from typing import Any
 
@@ -111,5 +112,7 @@ async def open_search_modal(
 ) -> None:
     """Open the modal at once: a trigger_id is good for 3 seconds and one use."""
     tz = await deps.recordings.tz_of(asker)
-    view = build_search_modal(tz=str(tz), private_metadata=asker.channel_id or "")
+    # The submission must be answered within 3 s too: carry the channel and zone with the view.
+    metadata = json.dumps({"channel": asker.channel_id or "", "tz": str(tz)})
+    view = build_search_modal(tz=str(tz), private_metadata=metadata)
     await client.views_open(trigger_id=trigger_id, view=view)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -12,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import blocks
 from bot.deps import Deps
 from bot.modal import ModalErrors, parse_search_modal
-from bot.recordings import Asker
+from bot.recordings import Asker, zone
 from handlers.replies import post_ephemeral
 
 
@@ -20,16 +21,26 @@ def register(app: AsyncApp, *, deps: Deps) -> None:
     app.view(blocks.CALLBACK_SEARCH_MODAL)(functools.partial(submit_search, deps=deps))
 
 
+def _metadata(raw: str) -> dict[str, str]:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {"channel": raw}  # a plain channel id
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
 async def submit_search(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, *, deps: Deps
 ) -> None:
     view = body["view"]
+    metadata = _metadata(view.get("private_metadata") or "")
     asker = Asker(
         team_id=(body.get("team") or {}).get("id") or body["user"].get("team_id") or "",
         user_id=body["user"]["id"],
-        channel_id=view.get("private_metadata") or None,
+        channel_id=metadata.get("channel") or None,
     )
-    tz = await deps.recordings.tz_of(asker)
+    # No Slack call before the ack: the zone travelled with the view when it was opened.
+    tz = zone(metadata.get("tz")) if metadata.get("tz") else await deps.recordings.tz_of(asker)
     try:
         request = parse_search_modal(
             view["state"]["values"], tz=tz, region=deps.settings.phone_region

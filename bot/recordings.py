@@ -22,7 +22,7 @@ from bot.identity import Directory
 from bot.policy import AccessRefusedError, Person, Plan, may_see, plan_search
 from bot.search import CursorState, ResultPage, recording_key, search_page
 from bot.store import Store
-from bot.tables import SearchCursor
+from bot.tables import AuditEvent, SearchCursor
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError
 from bot.vbc.filter import ORDER_NEWEST
@@ -162,8 +162,6 @@ class RecordingsService:
         tz = zone(cursor.tz)
         if page == 1 and not state.pages:
             state.pages.append([0] * len(plan.queries))
-            cursor.state = state.dumps()
-            await self._store.save_cursor(cursor)  # so a Retry after a failure finds it
         offsets = state.pages[page - 1]
         try:
             result = await search_page(
@@ -175,17 +173,23 @@ class RecordingsService:
                 exclude=state.shown_before(page),
             )
         except VbcError as exc:
+            cursor.state = state.dumps()
+            await self._store.save_cursor(cursor)  # so the Retry button finds it
             await self._audit(asker, "search", "failed", cursor.request_text, str(exc))
             return blocks.render_error(str(exc), retry_value=f"page:{cursor.key}:{page}")
         if len(state.pages) == page and result.has_next:
             state.pages.append(result.next_offsets)
         state.remember(page, [recording_key(r) for r in result.recordings])
         cursor.state = state.dumps()
-        await self._store.save_cursor(cursor)
-        action = "search" if page == 1 else "page"
-        await self._audit(
-            asker, action, "allowed", cursor.request_text, f"page {page}: {plan.scope}"
+        event = AuditEvent(
+            team_id=asker.team_id,
+            actor=asker.user_id,
+            action="search" if page == 1 else "page",
+            outcome="allowed",
+            target=cursor.request_text[:255],
+            detail=f"page {page}: {plan.scope}",
         )
+        await self._store.save_cursor(cursor, event)  # one transaction for both
         summary = describe_filter(request, tz=tz)
         if not result.recordings:
             return blocks.render_empty(

@@ -141,9 +141,14 @@ class Store:
 
     # -- search cursors ----------------------------------------------------------------------
 
-    async def save_cursor(self, cursor: SearchCursor) -> SearchCursor:
+    async def save_cursor(
+        self, cursor: SearchCursor, event: AuditEvent | None = None
+    ) -> SearchCursor:
+        """Save paging state, with the page view's audit event in the same transaction."""
         async with self.session() as s:
             merged = await s.merge(cursor)
+            if event is not None:
+                s.add(event)
             await s.commit()
             return merged
 

@@ -310,3 +310,16 @@ async def test_someone_elses_next_button_never_replaces_their_message(stack: Sta
     await stack.driver.click(MEMBER, blocks.ACTION_PAGE_NEXT, value)
     await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
     assert stack.slack.responses[-1].args["replace_original"] is False
+
+
+async def test_retry_after_a_failed_first_page_shows_the_results(stack: Stack) -> None:
+    await search(stack, MEMBER, "whoami")
+    stack.sim.state.faults.update({"fail_next": [{"status": 503, "count": 10}]})
+    shown = await search(stack, MEMBER, "last 30d")
+    assert ":warning:" in shown
+    retry_value = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_RETRY)
+    stack.sim.state.faults.update({"clear": True})
+    before = len(stack.slack.responses)
+    await stack.driver.click(MEMBER, blocks.ACTION_RETRY, retry_value)
+    await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
+    assert "Page 1 of" in render_text(stack.slack.responses[-1].args["blocks"])

@@ -1,0 +1,1 @@
+"""The `/recordings` filter grammar's parts; importers use ``bot.filters``, its public face."""

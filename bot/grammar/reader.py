@@ -1,0 +1,251 @@
+"""parse_filter: one left-to-right pass over the pieces, refusing clashes and bad values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.grammar.durations import COMPARISON, DURATION, RANGE, format_range, read_duration
+from bot.grammar.phones import NUMBERISH, SHORT_NUMBER, normalize_number, read_number
+from bot.grammar.request import FilterError, SearchRequest
+from bot.grammar.suggestions import closest, example, mention_error, unknown
+from bot.grammar.times import CLOCK, DATE, read_day, read_time, read_window
+from bot.grammar.tokens import OPEN_QUOTES, QUOTES, mention_user_id, split, unescape
+from bot.grammar.vocabulary import (
+    DIRECTIONS,
+    EXAMPLES,
+    KEY_ALIASES,
+    KEYS,
+    KINDS,
+    MAX_PAGE_SIZE,
+    ORDERS,
+)
+from bot.vbc.filter import RecordingFilter
+
+
+def parse_filter(text: str, *, now: datetime, tz: ZoneInfo, region: str = "US") -> SearchRequest:
+    """Read slash-command filters; empty text gives an empty request (the caller opens a modal)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    now = now.astimezone(UTC).replace(microsecond=0)  # VBC resolves seconds
+    return _Reader(split(unescape(text)), now, tz, region).read()
+
+
+class _Reader:
+    """One left-to-right pass over the pieces, filling a request and refusing clashes."""
+
+    def __init__(self, pieces: list[str], now: datetime, tz: ZoneInfo, region: str) -> None:
+        self.pieces, self.now, self.tz, self.region = pieces, now, tz, region
+        self.filter = RecordingFilter()
+        self.request = SearchRequest()
+        self.origin: dict[str, str] = {}
+        self.numbers: list[str] = []
+        self.open_name: str | None = None  # an unquoted ``name:`` that a second word may follow
+
+    def read(self) -> SearchRequest:
+        i = 0
+        while i < len(self.pieces):
+            after_name, self.open_name = self.open_name, None
+            i = self.step(i, after_name)
+        return replace(self.request, filter=self.filter, numbers=tuple(self.numbers))
+
+    def step(self, i: int, after_name: str | None) -> int:
+        piece = self.pieces[i]
+        low = piece.lower()
+        if low in DIRECTIONS:
+            self.set(piece, "call_direction", DIRECTIONS[low])
+        elif low in ORDERS:
+            self.set(piece, "order", ORDERS[low])
+        elif low in ("today", "yesterday"):
+            self.set_times(piece, *read_day(low, self.now, self.tz))
+        elif low in ("this", "last"):
+            window = read_window(piece, self.pieces[i + 1 : i + 3], self.now, self.tz)
+            self.set_times(window.token, window.start, window.end)
+            return i + window.used
+        elif piece.startswith("<") and piece.endswith(">"):
+            if not piece.startswith("<@"):
+                raise FilterError(piece, "channels and links are not filters", "help")
+            self.set(piece, "user", self.mention(piece))
+        elif piece.startswith("@"):
+            raise mention_error(piece)
+        elif ":" in piece and not CLOCK.fullmatch(piece):
+            return self.keyed(i)
+        elif COMPARISON.match(piece) or RANGE.fullmatch(piece) or DURATION.fullmatch(piece):
+            return self.duration(i)
+        elif DATE.fullmatch(piece):
+            raise FilterError(piece, "a date needs `since:` or `until:`", f"since:{piece}")
+        elif NUMBERISH.fullmatch(piece):
+            digits, nxt = read_number(self.pieces, i, [], "", self.region)
+            if digits not in self.numbers:
+                self.numbers.append(digits)
+            return nxt
+        else:
+            raise unknown(self.pieces, i, after_name)
+        return i + 1
+
+    # -- state -----------------------------------------------------------------------------
+
+    def set(self, token: str, target: str, value: object) -> None:
+        if target in self.origin:
+            earlier = self.origin[target]
+            raise FilterError(token, f"it clashes with `{earlier}`", earlier)
+        self.origin[target] = token
+        changes: dict[str, Any] = {target: value}
+        if target in ("kind", "company", "user"):
+            if {"company", "user"} <= self.origin.keys():
+                raise FilterError(token, "use `scope:company` or `user:` but not both", token)
+            self.request = replace(self.request, **changes)
+        else:
+            self.filter = replace(self.filter, **changes)
+
+    def set_times(self, token: str, gte: datetime | None, lte: datetime | None) -> None:
+        for target, value in (("start_gte", gte), ("start_lte", lte)):
+            if value is not None:
+                self.set(token, target, value)
+        low, high = self.filter.start_gte, self.filter.start_lte
+        if low is not None and high is not None and low > high:
+            since = self.origin["start_gte"].partition(":")[2].strip()
+            until = self.origin["start_lte"].partition(":")[2].strip()
+            raise FilterError(token, "the start is after the end", f"since:{until} until:{since}")
+
+    def set_durations(self, token: str, gte: int | None, lte: int | None) -> None:
+        for target, value in (("duration_gte", gte), ("duration_lte", lte)):
+            if value is not None:
+                self.set(token, target, value)
+        low, high = self.filter.duration_gte, self.filter.duration_lte
+        if low is not None and high is not None and low > high:
+            raise FilterError(token, "the minimum is above the maximum", format_range(high, low))
+
+    # -- forms -----------------------------------------------------------------------------
+
+    def keyed(self, i: int) -> int:
+        """``key:value``; a key typed with a space before its value takes the next piece."""
+        piece = self.pieces[i]
+        raw_key, _, value = piece.partition(":")
+        key = KEY_ALIASES.get(raw_key.lower(), raw_key.lower())
+        if key not in KEYS:
+            raise unknown(self.pieces, i, None)
+        if key in ("from", "to"):
+            return self.party(i, key, value)
+        nxt = i + 1
+        token = piece
+        if not value and nxt < len(self.pieces):
+            value, token, nxt = self.pieces[nxt], f"{piece} {self.pieces[nxt]}", nxt + 1
+        if not value:
+            raise FilterError(piece, "it needs a value", example(key, self.now, self.tz))
+        if key in ("since", "until"):
+            if (
+                DATE.fullmatch(value)
+                and nxt < len(self.pieces)
+                and CLOCK.fullmatch(self.pieces[nxt])
+            ):
+                value, token, nxt = (
+                    f"{value} {self.pieces[nxt]}",
+                    f"{token} {self.pieces[nxt]}",
+                    nxt + 1,
+                )
+            self.moment(token, key, _unquote(token, value))
+        else:
+            self.value(token, key, value)
+        return nxt
+
+    def value(self, token: str, key: str, value: str) -> None:
+        low = value.lower()
+        if key == "name":
+            name = _unquote(token, value)
+            if not name:
+                raise FilterError(token, "the name is empty", EXAMPLES["name"])
+            self.set(token, "cnam", name)
+            self.open_name = None if value[0] in OPEN_QUOTES else token
+        elif key == "ext":
+            if not re.fullmatch(r"[0-9]{1,8}", value):
+                raise FilterError(token, "an extension is digits only", EXAMPLES["ext"])
+            self.set(token, "extension", value)
+        elif key == "call":
+            if not re.fullmatch(r"[A-Za-z0-9._:\-]{1,128}", value):
+                raise FilterError(token, "that is not a call id", EXAMPLES["call"])
+            self.set(token, "call_id", value)
+        elif key == "type":
+            if low not in KINDS:
+                raise FilterError(
+                    token, "the type is company or on-demand", closest(low, KINDS, "type")
+                )
+            self.set(token, "kind", KINDS[low])
+        elif key == "scope":
+            if low != "company":
+                raise FilterError(token, "the only scope is company", EXAMPLES["scope"])
+            self.set(token, "company", True)
+        elif key == "page-size":
+            size = int(value) if re.fullmatch(r"[0-9]{1,6}", value) else 0
+            if not 1 <= size <= MAX_PAGE_SIZE:
+                fix = (
+                    f"page-size:{min(max(size, 1), MAX_PAGE_SIZE)}"
+                    if size
+                    else EXAMPLES["page-size"]
+                )
+                raise FilterError(token, f"the page size is 1 to {MAX_PAGE_SIZE}", fix)
+            self.set(token, "page_size", size)
+        else:  # user
+            if value.startswith("@"):
+                raise mention_error(token)
+            self.set(token, "user", self.mention(token, value))
+
+    def moment(self, token: str, key: str, value: str) -> None:
+        try:
+            moment = read_time(key, value, self.tz)
+        except (ValueError, OverflowError):
+            moment = None
+        if moment is None:
+            today = self.now.astimezone(self.tz).date().isoformat()
+            raise FilterError(token, "write the date as YYYY-MM-DD [HH:MM]", f"{key}:{today}")
+        if key == "since":
+            self.set_times(token, moment, None)
+        else:
+            self.set_times(token, None, moment)
+
+    def duration(self, i: int) -> int:
+        """``>2m``, ``<=30s``, ``1m..5m``, ``30s..``; an operator alone takes the next piece."""
+        token, nxt = self.pieces[i], i + 1
+        if token in ("<", ">", ">=", "<=", "≥", "≤") and nxt < len(self.pieces):
+            token, nxt = f"{token} {self.pieces[nxt]}", nxt + 1
+        self.set_durations(token, *read_duration(token))
+        return nxt
+
+    def party(self, i: int, key: str, value: str) -> int:
+        """``from:`` / ``to:`` with a phone number that may span several pieces."""
+        target, piece, nxt = "caller_id" if key == "from" else "dnis", self.pieces[i], i + 1
+        if not value and nxt < len(self.pieces) and self.pieces[nxt][0] in OPEN_QUOTES:
+            value, piece, nxt = self.pieces[nxt], f"{piece} {self.pieces[nxt]}", nxt + 1
+        if value and value[0] in OPEN_QUOTES:
+            inner = _unquote(piece, value)
+            short = SHORT_NUMBER.fullmatch(inner)
+            self.set(piece, target, inner if short else normalize_number(inner, region=self.region))
+            return nxt
+        if value and not NUMBERISH.fullmatch(value):
+            raise FilterError(piece, f"`{key}:` takes a phone number", f'name:"{value}"')
+        head = [value] if value else []
+        if not head and not (nxt < len(self.pieces) and NUMBERISH.fullmatch(self.pieces[nxt])):
+            raise FilterError(piece, "it needs a phone number", example(key, self.now, self.tz))
+        digits, nxt = read_number(self.pieces, nxt, head, piece, self.region)
+        self.set(" ".join(self.pieces[i:nxt]), target, digits)
+        return nxt
+
+    def mention(self, token: str, value: str | None = None) -> str:
+        user = mention_user_id(value if value is not None else token)
+        if user is None:
+            raise FilterError(token, "pick the person from the autocomplete", EXAMPLES["user"])
+        return user
+
+
+def _unquote(token: str, value: str) -> str:
+    if not value or value[0] not in OPEN_QUOTES:
+        return value
+    if len(value) < 2 or value[-1] not in QUOTES[value[0]]:
+        inner = value[1:].strip().strip(OPEN_QUOTES)
+        raise FilterError(
+            token, "the closing quote is missing", f'{token.partition(":")[0]}:"{inner}"'
+        )
+    return " ".join(value[1:-1].split())

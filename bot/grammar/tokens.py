@@ -1,0 +1,74 @@
+"""Slack command text -> pieces: Slack's escapes and markup, quotes, and mentions."""
+
+from __future__ import annotations
+
+import re
+
+# Each opening quote and what closes it; Slack clients turn "..." into “...” as people type.
+QUOTES = {'"': '"', "“": "”", "”": "”", "„": "“”"}
+OPEN_QUOTES = "".join(QUOTES)
+_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>")
+_SLACK_ENTITY = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def split(text: str) -> list[str]:
+    """Whitespace-separated pieces; quotes and Slack mentions may contain spaces."""
+    pieces: list[str] = []
+    buf: list[str] = []
+    closer = ""
+    last_gt = text.rfind(">")  # an unclosed "<@" must not swallow the rest of the text
+    for i, ch in enumerate(text):
+        if closer:
+            buf.append(ch)
+            if ch in closer:
+                closer = ""
+        elif ch.isspace():
+            if buf:
+                pieces.append("".join(buf))
+                buf = []
+        else:
+            if ch in OPEN_QUOTES:
+                closer = QUOTES[ch]
+            elif ch == "<" and text[i + 1 : i + 2] in ("@", "#", "!") and i < last_gt:
+                closer = ">"
+            buf.append(ch)
+    if buf:
+        pieces.append("".join(buf))
+    return pieces
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: str) -> str:
+    return f"`{escape(text).replace('`', chr(39))}`"
+
+
+def quote(name: str) -> str:
+    """Quote a name only when it needs it, with quotes it does not contain."""
+    if not re.search(r"[\s<" + OPEN_QUOTES + "]", name):
+        return name
+    return f"“{name}”" if '"' in name else f'"{name}"'
+
+
+def mention_user_id(text: str) -> str | None:
+    """``<@U123|name>`` or ``<@U123>`` (Slack's escaped mention) -> ``U123``."""
+    match = _MENTION.fullmatch(text.strip())
+    return match[1] if match else None
+
+
+def plain_text(text: str) -> str:
+    """Slack message markup -> text: ``tel:`` links keep their number, other links go."""
+
+    def keep(match: re.Match[str]) -> str:
+        target, label = match[1], match[2]
+        if target.lower().startswith("tel:"):
+            return f" {label or target[4:]} "
+        return " "
+
+    return unescape(_SLACK_ENTITY.sub(keep, text))

@@ -41,7 +41,7 @@ from bot.server import Response
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.tables import UploadedFile
-from bot.uploads import SourceError, UploadError, upload_stream
+from bot.uploads import SourceError, UploadError, shared_in, upload_stream
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
 from bot.vbc.models import Recording, RecordingKind
@@ -259,8 +259,6 @@ class AudioService:
                 # The response's length is what will arrive; the listing's is a fallback.
                 length = download.length or rec.file_size_in_bytes or 0
                 self._check_size(length)
-                progress = Progress(notify, length)
-                await progress.start()
                 file = await upload_stream(
                     client,
                     self._http,
@@ -271,7 +269,7 @@ class AudioService:
                     channel_id=conversation,
                     initial_comment=text.comment(mode),
                     thread_ts=parent,
-                    on_progress=progress,
+                    on_progress=Progress(notify, length),
                 )
         except BaseException:
             if parent is not None:
@@ -305,12 +303,18 @@ class AudioService:
         if found is None:
             return None
         try:
-            await client.files_info(file=found.file_id)
+            info = await client.files_info(file=found.file_id)
         except SlackApiError as exc:
             if slack_error(exc) in _GONE:
                 await self._store.forget_upload(found.file_id)
             else:
                 log.warning("files.info %s: %s; uploading again", found.file_id, slack_error(exc))
+            return None
+        if conversation not in shared_in(info.get("file") or {}):
+            # Still there, but no longer in this conversation (its message was deleted or the
+            # file unshared): a permalink would show nothing there, so upload it again.
+            log.info("file %s is no longer in %s; uploading again", found.file_id, conversation)
+            await self._store.forget_upload(found.file_id)
             return None
         # The bot owns the file: its permalink posted with the bot's token shares it again.
         thread: str | None = None

@@ -121,17 +121,21 @@ class AudioText:
 
 
 class Progress:
-    """``Uploading 45 %…`` in the clicked message for large files, a few times at most."""
+    """``Uploading 45 %…`` in the clicked message for large files, a few times at most.
+
+    The relay (``bot.uploads``) calls it beside the byte stream with the newest count, from
+    0 (the start) up; it may skip counts, so each step is said once when first passed.
+    """
 
     def __init__(self, notify: Notify | None, total: int) -> None:
         self._notify = notify if total >= PROGRESS_MIN_BYTES else None
         self._total = total
         self._steps = list(PROGRESS_STEPS)
 
-    async def start(self) -> None:
-        await self._say(0.0)
-
     async def __call__(self, sent: int, total: int) -> None:
+        if sent == 0:
+            await self._say(0.0)
+            return
         fraction = sent / total
         if not self._steps or fraction < self._steps[0] or sent >= total:
             return

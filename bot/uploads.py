@@ -5,13 +5,16 @@ upload a 30 s total timeout), so the three steps are done here by hand: ask Slac
 upload URL of the exact length, POST a generator body with an explicit ``Content-Length``
 (Slack documents no chunked uploads), then complete the upload into a conversation. Until
 the last step succeeds nothing is shared, so a failure leaves no partial file behind.
+Progress is reported beside the byte stream, never inside it: a slow or failing progress
+post (a response_url) must neither stall the upload nor break it.
 Generic on purpose: audio and export zips both come through here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], Awaitable[None]]  # (bytes sent, total bytes)
+
+# How long the end of an upload waits for a progress post still in flight before cancelling
+# it, so that a late progress message cannot land after (and hide) the outcome.
+PROGRESS_SETTLE = 5.0
 
 # Timeouts for a body of hundreds of MB: each read and write may wait, the whole may not end.
 UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=300.0, pool=30.0)
@@ -75,14 +82,70 @@ async def upload_stream(
 
     ``channel_id=None`` leaves the file private to the bot. Raises ``UploadError`` (Slack)
     or ``SourceError`` (the iterator failed or sent a different number of bytes).
+    ``on_progress`` gets (0, length) first, then the newest count, in a task of its own; its
+    errors are logged, and it has settled (or been cancelled) when this returns.
     """
     if length <= 0:
         raise UploadError("There is nothing to upload (the file is empty).", stage="prepare")
+    reporter = _Reporter(on_progress)
+    reporter.report(0, length)
+    try:
+        file_id = await _transfer(client, http, filename, length, chunks, reporter)
+        completed = await _call(
+            "complete",
+            client.files_completeUploadExternal(
+                files=[{"id": file_id, "title": title}],
+                channel_id=channel_id,
+                initial_comment=initial_comment,
+                thread_ts=thread_ts,
+            ),
+        )
+    except asyncio.CancelledError:
+        reporter.abort()
+        raise
+    except BaseException:
+        await reporter.close(flush=False)
+        raise
+    await reporter.close(flush=True)
+    files = completed.get("files") or [{}]
+    permalink = str(files[0].get("permalink") or "")
+    return SlackFile(file_id=file_id, permalink=permalink, size=length)
+
+
+def shared_in(file: Mapping[str, Any]) -> set[str]:
+    """The conversations a files.info ``file`` object says it is shared in.
+
+    Slack lists them in ``channels`` / ``groups`` / ``ims`` and, in more detail, under
+    ``shares.public`` / ``shares.private`` (keyed by conversation id); either will do.
+    """
+    found: set[str] = set()
+    for key in ("channels", "groups", "ims"):
+        listed = file.get(key)
+        if isinstance(listed, list):
+            found.update(str(c) for c in listed)
+    shares = file.get("shares")
+    if isinstance(shares, Mapping):
+        for scope in ("public", "private"):
+            where = shares.get(scope)
+            if isinstance(where, Mapping):
+                found.update(str(c) for c in where)
+    return found
+
+
+async def _transfer(
+    client: AsyncWebClient,
+    http: httpx.AsyncClient,
+    filename: str,
+    length: int,
+    chunks: AsyncIterator[bytes],
+    reporter: _Reporter,
+) -> str:
+    """Steps one and two: an upload URL, then the bytes; returns Slack's file id."""
     prepared = await _call(
         "prepare", client.files_getUploadURLExternal(filename=filename, length=length)
     )
     upload_url, file_id = str(prepared["upload_url"]), str(prepared["file_id"])
-    body = _exactly(chunks, length, on_progress)
+    body = _exactly(chunks, length, reporter)
     headers = {"Content-Length": str(length), "Content-Type": "application/octet-stream"}
     try:
         response = await http.post(upload_url, content=body, headers=headers)
@@ -100,18 +163,7 @@ async def upload_stream(
         raise UploadError(
             f"Slack refused the upload (HTTP {response.status_code}).", stage="transfer"
         )
-    completed = await _call(
-        "complete",
-        client.files_completeUploadExternal(
-            files=[{"id": file_id, "title": title}],
-            channel_id=channel_id,
-            initial_comment=initial_comment,
-            thread_ts=thread_ts,
-        ),
-    )
-    files = completed.get("files") or [{}]
-    permalink = str(files[0].get("permalink") or "")
-    return SlackFile(file_id=file_id, permalink=permalink, size=length)
+    return file_id
 
 
 async def _call(stage: str, pending: Awaitable[Any]) -> Any:
@@ -125,8 +177,62 @@ async def _call(stage: str, pending: Awaitable[Any]) -> Any:
         ) from exc
 
 
+class _Reporter:
+    """Progress beside the stream: the newest value wins, errors are logged, nothing waits.
+
+    ``report`` only records the count and makes sure one task is posting; while a post is in
+    flight newer counts replace older ones, so a slow callback skips values instead of
+    queueing them or holding up the bytes.
+    """
+
+    def __init__(self, on_progress: Progress | None) -> None:
+        self._callback = on_progress
+        self._latest: tuple[int, int] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def report(self, sent: int, total: int) -> None:
+        if self._callback is None:
+            return
+        self._latest = (sent, total)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._post(self._callback))
+
+    async def _post(self, callback: Progress) -> None:
+        while self._latest is not None:
+            (sent, total), self._latest = self._latest, None
+            try:
+                await callback(sent, total)
+            except Exception:
+                log.warning("a progress update failed; the upload goes on", exc_info=True)
+
+    async def close(self, *, flush: bool) -> None:
+        """Let the last post finish (briefly), so no progress lands after the outcome.
+
+        ``flush=False`` (the upload failed) drops counts not yet posted.
+        """
+        if not flush:
+            self._latest = None
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            done, _ = await asyncio.wait({task}, timeout=PROGRESS_SETTLE)
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.wait({task})
+        if not done:
+            log.warning("a progress update took over %ss; cancelled it", PROGRESS_SETTLE)
+
+    def abort(self) -> None:
+        """The upload itself is being cancelled: stop posting at once."""
+        self._latest = None
+        if self._task is not None:
+            self._task.cancel()
+
+
 async def _exactly(
-    chunks: AsyncIterator[bytes], length: int, on_progress: Progress | None
+    chunks: AsyncIterator[bytes], length: int, reporter: _Reporter
 ) -> AsyncGenerator[bytes, None]:
     """Pass chunks through, counting: never more than declared, and a short source is an error.
 
@@ -153,8 +259,7 @@ async def _exactly(
             )
         sent += len(chunk)
         yield bytes(chunk)
-        if on_progress is not None:
-            await on_progress(sent, length)
+        reporter.report(sent, length)
     if sent != length:
         raise SourceError(
             f"The source ended after {sent} of {length} bytes.", sent=sent, total=length

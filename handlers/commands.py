@@ -66,11 +66,17 @@ async def handle_recordings(
 async def get_and_play(
     respond: AsyncRespond, asker: Asker, command: commands.Get, audio: AudioService
 ) -> None:
-    """``/recordings get <id>``: the details at once, then the audio (DM or direct channel)."""
+    """``/recordings get <id>``: the details at once, then the audio (DM or direct channel).
+
+    A command's response_url cannot replace its earlier replies, so each progress step is a
+    new ephemeral line; details, 3 steps and the outcome stay within its 5 uses.
+    """
     details, recording = await audio.get(asker, command.recording_id, command.kind)
     await reply(respond, details)
     if recording is not None:
-        await reply(respond, (await audio.play_loaded(asker, recording)).message)
+        notify = functools.partial(reply, respond)
+        outcome = await audio.play_loaded(asker, recording, notify=notify)
+        await reply(respond, outcome.message)
 
 
 async def run_command(command: commands.Command, asker: Asker, *, deps: Deps) -> dict[str, Any]:

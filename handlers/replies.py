@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -15,13 +16,21 @@ log = logging.getLogger(__name__)
 
 
 async def reply(respond: AsyncRespond, message: dict[str, Any], *, replace: bool = False) -> None:
-    """Ephemeral reply; ``replace`` swaps the clicked ephemeral message in place."""
-    response = await respond(
-        text=message.get("text", ""),
-        blocks=message.get("blocks"),
-        response_type="ephemeral",
-        replace_original=replace,
-    )
+    """Ephemeral reply; ``replace`` swaps the clicked ephemeral message in place.
+
+    Never raises for the network: a response_url that cannot be reached is logged, because
+    the work behind the reply (an upload, a search) must not fail with it.
+    """
+    try:
+        response = await respond(
+            text=message.get("text", ""),
+            blocks=message.get("blocks"),
+            response_type="ephemeral",
+            replace_original=replace,
+        )
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        log.warning("could not post to the response_url (%s: %s)", type(exc).__name__, exc)
+        return
     if response.status_code != 200:
         # respond() does not raise: say so in the log rather than fail silently.
         log.warning("response_url answered %s: %s", response.status_code, response.body[:200])

@@ -275,13 +275,16 @@ class VbcClient:
 
     @asynccontextmanager
     async def _stream(self, url: str) -> AsyncIterator[Download]:
-        request = self._http.build_request("GET", self._checked_link(url))
+        # httpx asks for gzip by default and decodes it, while Content-Length counts the
+        # encoded bytes: ask for the file as stored so the length is what chunks() yields.
+        request = self._http.build_request(
+            "GET", self._checked_link(url), headers={"Accept-Encoding": "identity"}
+        )
         response = await self._send(request, stream=True)
         try:
-            length = response.headers.get("Content-Length")
             yield Download(
                 response=response,
-                length=int(length) if length and length.isdigit() else None,
+                length=_decoded_length(response),
                 content_type=response.headers.get("Content-Type"),
             )
         except httpx.TimeoutException as exc:
@@ -380,6 +383,16 @@ def _json(response: httpx.Response) -> Any:
         raise VbcBadResponseError(
             "VBC sent a response we could not read (malformed or truncated JSON)."
         ) from None
+
+
+def _decoded_length(response: httpx.Response) -> int | None:
+    """Content-Length, unless a server encoded the body anyway: then the length is unknown."""
+    length = response.headers.get("Content-Length")
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        log.warning("vbc sent a %s-encoded download; its decoded length is unknown", encoding)
+        return None
+    return int(length) if length and length.isdigit() else None
 
 
 async def _close(response: httpx.Response, stream: bool) -> None:

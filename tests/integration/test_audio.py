@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
+import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -15,9 +18,11 @@ import pytest
 
 from bot import blocks
 from bot.app import Runtime, build_runtime
+from bot.demo.fake_slack import FakeSlack
 from bot.settings import Settings
 from bot.store import AuditQuery
 from bot.tables import ChannelSetting
+from bot.vbc.client import DOWNLOAD_CHUNK
 from bot.vbc.sim.data import SimRecording
 from bot.vbc.sim.mp3 import iter_mp3
 from tests.fakes import Message, Upload, render_text
@@ -201,6 +206,69 @@ class _Cut(httpx.AsyncByteStream):
         await self.inner.aclose()
 
 
+class HoldLastChunk(httpx.AsyncBaseTransport):
+    """Real HTTP to the simulator; before an audio body's last chunk, see what Slack has.
+
+    It waits (bounded) until the fake Slack has received all that VBC sent so far, less the
+    one chunk the VBC client may be assembling, and records what it saw. A relay that read
+    the whole file before uploading has sent Slack nothing at that point: the wait runs out.
+    """
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.slack: FakeSlack | None = None
+        self.vbc_sent_before_last = 0
+        self.slack_had = -1
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if "/audio/recording/" not in request.url.path:
+            return response
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        total = int(response.headers["Content-Length"])
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_Held(self, response.stream, total),
+            extensions=response.extensions,
+        )
+
+    def received(self) -> int:
+        assert self.slack is not None
+        return max((u.size for u in self.slack.uploads.values()), default=0)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class _Held(httpx.AsyncByteStream):
+    def __init__(self, owner: HoldLastChunk, inner: httpx.AsyncByteStream, total: int) -> None:
+        self.owner, self.inner, self.total = owner, inner, total
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        async for chunk in self.inner:
+            if chunk and seen + len(chunk) >= self.total:
+                deadline = time.monotonic() + 5
+                want = seen - DOWNLOAD_CHUNK
+                while self.owner.received() < want and time.monotonic() < deadline:
+                    await asyncio.sleep(0.01)
+                self.owner.vbc_sent_before_last, self.owner.slack_had = seen, self.owner.received()
+            seen += len(chunk)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def unreachable_url() -> str:
+    """A loopback URL nothing listens on: posting there fails at once (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/response/gone"
+
+
 # -- Play ------------------------------------------------------------------------------------
 
 
@@ -239,6 +307,33 @@ async def test_large_files_show_progress_then_the_outcome(stack: Stack) -> None:
     assert results.edits == 4
 
 
+async def test_the_relay_uploads_while_vbc_is_still_sending(tuned_stack: Starter) -> None:
+    """Streamed, not buffered: Slack holds nearly every byte before VBC sends its last chunk."""
+    hold = HoldLastChunk()
+    stack = await tuned_stack(transport=hold)
+    hold.slack = stack.slack
+    rec = add_recording(stack, 6 * MB + 5)
+    _, outcome = await play(stack, rec)
+    assert "is in your DM with me" in outcome
+    assert hold.vbc_sent_before_last > 5 * MB
+    assert hold.slack_had >= hold.vbc_sent_before_last - DOWNLOAD_CHUNK
+    [upload] = completed(stack)
+    assert upload.sha256 == sha256_of(rec)
+
+
+async def test_the_upload_completes_when_every_progress_post_fails(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A response_url that cannot be reached: no one sees progress, but the file arrives."""
+    monkeypatch.setattr(stack.driver, "_response_url", lambda *_a, **_k: unreachable_url())
+    rec = add_recording(stack, 20 * MB)
+    await stack.driver.click(MEMBER, blocks.ACTION_PLAY, f"c:{rec.id}")
+    [upload] = await stack.slack.wait_for(lambda: completed(stack), timeout=30)
+    assert upload.sha256 == sha256_of(rec)
+    assert upload.channels == [stack.slack.dm_channel(MEMBER)]
+    assert stack.slack.responses == []
+
+
 async def test_a_second_play_reshares_without_downloading_again(stack: Stack) -> None:
     rec = add_recording(stack, 2 * MB)
     await play(stack, rec)
@@ -260,6 +355,24 @@ async def test_a_file_deleted_in_slack_is_uploaded_again(stack: Stack) -> None:
     assert "uploaded before" not in outcome
     assert audio_requests(stack, rec) == 2
     assert [u.sha256 for u in completed(stack)] == [sha256_of(rec)] * 2
+
+
+async def test_a_file_no_longer_in_the_conversation_is_uploaded_again(stack: Stack) -> None:
+    rec = add_recording(stack, MB)
+    await play(stack, rec)
+    [first] = completed(stack)
+    dm = stack.slack.dm_channel(MEMBER)
+    first.channels.remove(dm)  # e.g. its message was deleted: files.info no longer lists the DM
+    _, outcome = await play(stack, rec)
+    assert "uploaded before" not in outcome
+    assert audio_requests(stack, rec) == 2
+    second = completed(stack)[1]
+    assert second.channels == [dm]
+    # The stale row is gone: the next Play shares the new file, not the old one.
+    _, again = await play(stack, rec)
+    assert "uploaded before" in again
+    assert second.file_id in stack.slack.messages_for(dm)[-1].text
+    assert audio_requests(stack, rec) == 2
 
 
 async def test_the_overflow_menu_plays_and_shows_details(stack: Stack) -> None:
@@ -288,6 +401,23 @@ async def test_get_command_shows_details_and_plays(stack: Stack) -> None:
     assert any(f"Recording {rec.id}" in t for t in texts)
     assert completed(stack)[0].sha256 == sha256_of(rec)
     assert await audit(stack, MEMBER, "audio") == ["allowed"]
+
+
+async def test_get_command_shows_progress_for_a_large_file(stack: Stack) -> None:
+    rec = add_recording(stack, 20 * MB)
+    await stack.driver.command(MEMBER, f"get {rec.id}")
+
+    def outcome() -> list[str] | None:
+        texts = [text_of(m) for m in stack.slack.messages_for(MEMBER) if m.ephemeral]
+        return texts if any("in your DM" in t for t in texts) else None
+
+    texts = await stack.slack.wait_for(outcome, timeout=30)
+    progress = [t for t in texts if "Uploading" in t]
+    assert progress
+    assert progress[0].startswith(":arrow_up: Uploading 0 %")
+    assert texts.index(progress[-1]) < next(i for i, t in enumerate(texts) if "in your DM" in t)
+    assert len(stack.slack.responses) <= 5  # a command's response_url takes 5 posts
+    assert completed(stack)[0].sha256 == sha256_of(rec)
 
 
 # -- failures --------------------------------------------------------------------------------

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.uploads import SourceError, UploadError, upload_stream
+from bot import uploads
+from bot.uploads import Progress, SourceError, UploadError, upload_stream
 
 UPLOAD_URL = "https://files.slack.test/upload/v1/F1"
 CHUNK = 64 * 1024
@@ -203,3 +206,95 @@ async def test_an_empty_file_is_refused_before_calling_slack() -> None:
     with pytest.raises(UploadError):
         await run(client, Receiver(), chunks_of(b""), 0)
     assert client.calls == []
+
+
+# -- progress beside the stream ----------------------------------------------------------------
+
+
+async def upload_with(on_progress: Progress, data: bytes, receiver: Receiver) -> Any:
+    async with httpx.AsyncClient(transport=receiver) as http:
+        return await asyncio.wait_for(
+            upload_stream(
+                RecordingWebClient(),
+                http,
+                filename="a.mp3",
+                length=len(data),
+                chunks=chunks_of(data),
+                title="A call",
+                channel_id="D1",
+                initial_comment=None,
+                on_progress=on_progress,
+            ),
+            timeout=10,
+        )
+
+
+async def test_failing_progress_posts_never_break_the_upload(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data, receiver = body(6 * CHUNK), Receiver()
+    calls: list[int] = []
+
+    async def unreachable(sent: int, _total: int) -> None:
+        calls.append(sent)
+        raise aiohttp.ClientConnectionError("response_url unreachable")
+
+    uploaded = await upload_with(unreachable, data, receiver)
+    assert uploaded.file_id == "F1"
+    assert receiver.digest.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert calls
+    assert "a progress update failed" in caplog.text
+
+
+async def test_a_stuck_progress_post_never_stalls_the_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first post never answers: every byte still reaches Slack, then the post is dropped."""
+    monkeypatch.setattr(uploads, "PROGRESS_SETTLE", 0.05)
+    data, receiver = body(8 * CHUNK), Receiver()
+    seen_by_slack: list[int] = []
+    cancelled = asyncio.Event()
+
+    async def stuck(_sent: int, _total: int) -> None:
+        try:
+            await asyncio.Event().wait()  # a response_url that never answers
+        except asyncio.CancelledError:
+            seen_by_slack.append(receiver.size)
+            cancelled.set()
+            raise
+
+    uploaded = await upload_with(stuck, data, receiver)
+    assert uploaded.size == len(data)
+    assert cancelled.is_set()  # cancelled at the end, not left running after the outcome
+    assert seen_by_slack == [len(data)]  # the bytes all went through while it hung
+
+
+async def test_progress_reports_skip_to_the_newest_count_while_a_post_is_slow() -> None:
+    data = body(8 * CHUNK)
+    posted: list[int] = []
+    gate = asyncio.Event()
+
+    async def slow(sent: int, _total: int) -> None:
+        posted.append(sent)
+        if sent == 0:
+            await gate.wait()
+
+    async def chunks_then_open_gate() -> AsyncIterator[bytes]:
+        async for chunk in chunks_of(data):
+            await asyncio.sleep(0)  # as a socket read would: the first post starts and hangs
+            yield chunk
+        gate.set()
+
+    async with httpx.AsyncClient(transport=Receiver()) as http:
+        await upload_stream(
+            RecordingWebClient(),
+            http,
+            filename="a.mp3",
+            length=len(data),
+            chunks=chunks_then_open_gate(),
+            title="t",
+            channel_id="D1",
+            initial_comment=None,
+            on_progress=slow,
+        )
+    assert posted == [0, len(data)]  # the counts in between were replaced, not queued

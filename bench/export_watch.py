@@ -35,9 +35,9 @@ import psutil
 
 from bot.clock import system_clock
 from bot.db import create_engine, migrate
-from bot.export_state import Outcome, WatchTuning
+from bot.export_start import FIRST_POLL_SECONDS
+from bot.export_state import Outcome, RecordNotice, WatchTuning
 from bot.export_watcher import ExportWatcher
-from bot.exports import FIRST_POLL_SECONDS
 from bot.store import Store
 from bot.tables import ExportJobRow, ExportRequest
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
@@ -74,12 +74,17 @@ class Recorder:
         del request, jobs  # progress edits go to Slack; not measured here
 
     async def finish(
-        self, request: ExportRequest, jobs: Sequence[ExportJobRow], state: str
+        self,
+        request: ExportRequest,
+        jobs: Sequence[ExportJobRow],
+        state: str,
+        record: RecordNotice,
     ) -> Outcome:
         del jobs
         if request.id in self.notified:
             raise AssertionError(f"second notice for {request.id}")
         self.notified[request.id] = time.monotonic()
+        await record("D1", request.id)  # the notice's ts, stored as the real notifier does
         return Outcome(state)
 
 

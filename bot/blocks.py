@@ -595,7 +595,9 @@ def render_whoami(
 
 _OUTCOMES = {"allowed": ":white_check_mark:", "refused": ":no_entry:", "failed": ":x:"}
 _JOB_STATES = {
+    "starting": ":hourglass_flowing_sand:",
     "running": ":hourglass_flowing_sand:",
+    "notifying": ":outbox_tray:",
     "complete": ":white_check_mark:",
     "failed": ":x:",
     "expired": ":wastebasket:",

@@ -1,9 +1,10 @@
 """The ``export`` link kind: a signed, expiring link that streams an export's zip from VBC.
 
 The link names the export request (and, for exports VBC split into several zips, one job).
-Each use re-checks the person now: the request must be theirs and their access must still
-cover its filters (an unlinked member or a former admin is refused), then the job is read
-again from VBC so an expired zip is reported as such rather than half-streamed.
+Each use re-checks the person now: the request must be theirs, and planning its filters for
+them now must give exactly the VBC queries the export was made with (an unlinked member, a
+former admin or a member linked to another VBC user is refused); then the job is read again
+from VBC so an expired zip is reported as such rather than half-streamed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from bot.vbc.errors import VbcNotFoundError
 LINK_KIND = "export"
 MIN_TTL = timedelta(minutes=5)
 DEFAULT_TTL = timedelta(days=7)
+LISTED_TTL = timedelta(hours=1)  # a link shown by ``/recordings jobs``, minted per showing
+CHANGED = (
+    "Your access to recordings has changed since this export was made, so I can't give it "
+    "to you. Start a new export if you still need it."
+)
 
 
 def zip_name(request: ExportRequest, number: int | None = None) -> str:
@@ -53,11 +59,14 @@ class ExportLinks:
         links.register(LINK_KIND, self.open)
 
     def url_for(
-        self, request: ExportRequest, job: ExportJobRow | None, number: int | None = None
+        self,
+        request: ExportRequest,
+        job: ExportJobRow | None,
+        number: int | None = None,
+        *,
+        longest: timedelta = DEFAULT_TTL,
     ) -> str:
         """A link for the person who asked, valid until VBC stops keeping the zip."""
-        until = job.valid_until if job else None
-        ttl = (until - self._clock()) if until is not None else DEFAULT_TTL
         subject = f"{request.id}:{job.vbc_job_id}" if job else request.id
         url, _ = self._links.url_for(
             LINK_KIND,
@@ -65,28 +74,27 @@ class ExportLinks:
             user_id=request.slack_user_id,
             subject=subject,
             filename=zip_name(request, number) if job else f"export-{request.id}",
-            ttl=max(ttl, MIN_TTL),
+            ttl=self._ttl([job] if job else [], longest),
         )
         return url
 
-    def request_url(self, request: ExportRequest, jobs: list[ExportJobRow]) -> str:
-        """One link for ``/recordings jobs``: the zip itself, or a page of its parts."""
+    def listed_url(self, request: ExportRequest, jobs: list[ExportJobRow]) -> str:
+        """A fresh, short-lived link for ``/recordings jobs``: the zip, or a page of its parts."""
         if len(jobs) == 1:
-            return self.url_for(request, jobs[0])
-        return self.url_for_index(request, jobs)
-
-    def url_for_index(self, request: ExportRequest, jobs: list[ExportJobRow]) -> str:
-        expiries = [j.valid_until for j in jobs if j.valid_until is not None]
-        ttl = (min(expiries) - self._clock()) if expiries else DEFAULT_TTL
+            return self.url_for(request, jobs[0], longest=LISTED_TTL)
         url, _ = self._links.url_for(
             LINK_KIND,
             team_id=request.team_id,
             user_id=request.slack_user_id,
             subject=request.id,
             filename=f"export-{request.id}",
-            ttl=max(ttl, MIN_TTL),
+            ttl=self._ttl(jobs, LISTED_TTL),
         )
         return url
+
+    def _ttl(self, jobs: list[ExportJobRow], longest: timedelta) -> timedelta:
+        expiries = [j.valid_until - self._clock() for j in jobs if j.valid_until is not None]
+        return max(min([longest, *expiries]), MIN_TTL)
 
     async def open(self, grant: LinkGrant) -> Response:
         request_id, _, job_id = grant.subject.partition(":")
@@ -99,7 +107,10 @@ class ExportLinks:
             raise AccessRefusedError("This export is not yours, so I can't give it to you.")
         await self._check_access(request)
         if not job_id and len(jobs) > 1:
-            parts = [(f"Part {n}", self.url_for(request, job, n)) for n, job in enumerate(jobs, 1)]
+            parts = [
+                (f"Part {n}", self.url_for(request, job, n, longest=LISTED_TTL))
+                for n, job in enumerate(jobs, 1)
+            ]
             return Response.html(export_messages.link_page(request, parts))
         job = next((j for j in jobs if j.vbc_job_id == job_id or not job_id), None)
         if job is None:
@@ -115,14 +126,16 @@ class ExportLinks:
         )
 
     async def _check_access(self, request: ExportRequest) -> None:
-        """The person's access now, for the request's own filters; raises AccessRefusedError."""
+        """The person's plan now must be the one the export was made with; raises refusals."""
         asker = Asker(request.team_id, request.slack_user_id, request.channel_id)
         tz = zone(request.tz)
         try:
             wanted = parse_filter(request.request_text, now=self._clock(), tz=tz)
         except FilterError as exc:
             raise AccessRefusedError("This export can't be checked any more.") from exc
-        await self._exports.prepare(asker, wanted, tz)
+        now = await self._exports.prepare(asker, wanted, tz)
+        if request.plan_digest is None or now.digest != request.plan_digest:
+            raise AccessRefusedError(CHANGED)
 
     async def _load(self, request_id: str) -> tuple[ExportRequest | None, list[ExportJobRow]]:
         async with self._store.session() as s:

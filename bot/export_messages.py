@@ -62,27 +62,53 @@ def progress(request: ExportRequest, jobs: Sequence[ExportJobRow]) -> Message:
     return blocks.render_progress(text, done / total)
 
 
-def _part_lines(parts: Sequence[PartResult], valid_until: str | None) -> list[str]:
+def _part_lines(parts: Sequence[PartResult], valid_until: str | None, where: str) -> list[str]:
     many = len(parts) > 1
     lines = []
     for part in parts:
         name = f"part {part.number}" if many else "the zip"
         size = f" ({blocks.format_size(part.size)})" if part.size else ""
         if part.uploaded:
-            lines.append(f"• <{part.url}|Open {name}>{size}, uploaded to our DM")
+            lines.append(f"• <{part.url}|Open {name}>{size}, uploaded to {where}")
         else:
             until = f", link valid until {valid_until}" if valid_until else ""
             lines.append(f"• <{part.url}|Download {name}>{size}{until}")
     return lines
 
 
+def place(channel: str, request: ExportRequest) -> str:
+    """How a notice names where it went: the channel the export came from, or the DM."""
+    return f"<#{channel}>" if channel == request.channel_id else "our DM"
+
+
 def ready(
-    request: ExportRequest, parts: Sequence[PartResult], *, valid_until: str | None
+    request: ExportRequest, parts: Sequence[PartResult], *, valid_until: str | None, where: str
 ) -> Message:
-    """The one "ready" notice, and the final state of the original message."""
+    """The one "ready" notice, and the final state of the original message.
+
+    ``where`` names the conversation the zips were uploaded to (into the notice's thread).
+    """
     files = f" in {len(parts)} zip files" if len(parts) > 1 else ""
     head = f":white_check_mark: Your {_label(request)} is ready{files}."
-    return blocks.render_notice("\n".join([head, *_part_lines(parts, valid_until)]))
+    return blocks.render_notice("\n".join([head, *_part_lines(parts, valid_until, where)]))
+
+
+def sent_elsewhere(request: ExportRequest, state: str, channel: str) -> Message:
+    """The original, when the notice went to another conversation: no links or files here."""
+    where = f"<#{channel}>" if channel == request.channel_id else "your DM"
+    if state == "complete":
+        text = f":white_check_mark: Your {_label(request)} is ready; it was sent to {where}."
+    else:
+        text = f":x: Your {_label(request)} did not finish; the details are in {where}."
+    return blocks.render_notice(text)
+
+
+def already_started(request: ExportRequest) -> Message:
+    """A second click on the same button: the export the first one started."""
+    return blocks.render_notice(
+        f":package: That {_label(request)} is already started; I'll notify you once when it's "
+        "ready (`/recordings jobs` shows it)."
+    )
 
 
 def failed(request: ExportRequest, state: str, reason: str) -> Message:

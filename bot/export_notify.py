@@ -1,10 +1,13 @@
 """Telling the person about their export: progress edits, then the one ready or failed notice.
 
 The notice goes to the channel the export came from where an admin turned on direct
-delivery, else to the person's DM. A single zip under the upload cap is streamed from VBC
-into Slack and attached to the notice itself; bigger ones, and exports VBC split into several
-zips, get signed links to the bot in the notice (small parts are also uploaded into its
-thread). The original "export started" message is edited to the same final state.
+delivery, else to the person's DM. It is posted first, with a signed link per zip, and
+recorded at once; then each zip under the upload cap is streamed from VBC into the notice's
+thread and the notice is edited to point at the Slack file. Posting first keeps the slow part
+after the one message that must exist exactly once: a process that dies mid-upload leaves a
+recorded notice that the next owner edits instead of posting another. The original "export
+started" message is edited to the same final state, or, when the notice went elsewhere, to a
+pointer without links.
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks, export_messages, export_slack
 from bot.export_links import ExportLinks, zip_name
-from bot.export_messages import PartResult
-from bot.export_state import Outcome
+from bot.export_messages import Message, PartResult
+from bot.export_state import Outcome, RecordNotice
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.tables import ExportJobRow, ExportRequest
 from bot.uploads import SlackFile, SourceError, UploadError, upload_stream
 from bot.vbc.client import VbcClient
-from bot.vbc.errors import VbcError
+from bot.vbc.errors import VbcError, VbcNotFoundError
 from bot.vbc.models import ExportJob
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,33 @@ _GONE_STATUS = 410  # VBC's answer for a zip it no longer keeps
 
 class _NotUploaded(Exception):
     """This zip stays a link: too big, of unknown length, or Slack refused it."""
+
+
+class _Gone(Exception):
+    """VBC no longer has a zip the notice was about to offer."""
+
+
+class _Notice:
+    """The request's one notice message: posted once and recorded, edited ever after."""
+
+    def __init__(
+        self, client: AsyncWebClient, store: Store, request: ExportRequest, record: RecordNotice
+    ) -> None:
+        self.client, self._store, self._request, self._record = client, store, request, record
+        self.channel, self.ts = request.notice_channel, request.notice_ts
+
+    async def show(self, message: Message) -> tuple[str, str]:
+        request = self._request
+        if self.channel and self.ts:
+            await export_slack.edit(self.client, request, message, channel=self.channel, ts=self.ts)
+            return self.channel, self.ts
+        target = await export_slack.delivery_channel(self._store, self.client, request)
+        posted = await export_slack.post(self.client, target, request, message)
+        self.channel, self.ts = kept = await self._record(*posted)
+        if kept != posted:  # another process posted first: its notice is the one
+            await export_slack.delete(self.client, request, *posted)
+            await export_slack.edit(self.client, request, message, channel=kept[0], ts=kept[1])
+        return kept
 
 
 class ExportNotifier:
@@ -61,86 +91,89 @@ class ExportNotifier:
             await export_slack.edit(client, request, export_messages.progress(request, jobs))
 
     async def finish(
-        self, request: ExportRequest, jobs: Sequence[ExportJobRow], state: str
+        self,
+        request: ExportRequest,
+        jobs: Sequence[ExportJobRow],
+        state: str,
+        record: RecordNotice,
     ) -> Outcome:
-        client = await self._slack.for_team(request.team_id)
-        channel = await export_slack.delivery_channel(self._store, client, request)
+        notice = _Notice(await self._slack.for_team(request.team_id), self._store, request, record)
         ordered = sorted(jobs, key=lambda j: j.vbc_job_id)
-        if state == "complete" and len(ordered) == 1:
-            return await self._single(client, channel, request, ordered[0])
+        reason = request.error
         if state == "complete":
-            return await self._several(client, channel, request, ordered)
-        reason = request.error or (
+            try:
+                fresh = [await self._fresh(job) for job in ordered]
+            except _Gone as gone:
+                state, reason = "expired", str(gone)
+            else:
+                return await self._ready(notice, request, ordered, fresh)
+        reason = reason or (
             "VBC reported that building the zip failed."
             if state == "failed"
             else "VBC no longer keeps the zip."
         )
-        return await self._failed(client, channel, request, state, reason)
+        return await self._failed(notice, request, state, reason)
 
-    async def _single(
-        self, client: AsyncWebClient, channel: str, request: ExportRequest, job: ExportJobRow
-    ) -> Outcome:
-        """One zip: attach it to the notice itself, or link to it when it can't be uploaded."""
-        until = _until(job)
-        head = f":white_check_mark: Your export `{request.id}` is ready: the zip is attached."
+    async def _fresh(self, job: ExportJobRow) -> ExportJob:
+        """The job as VBC has it now: its download URL is never kept in our database."""
         try:
-            uploaded = await self._upload(client, channel, request, job, None, head, None)
-        except VbcError as exc:
-            return await self._download_failed(client, channel, request, exc)
-        except _NotUploaded:
-            link = self._links.url_for(request, job)
-            parts = [PartResult(1, link, uploaded=False)]
-            message = export_messages.ready(request, parts, valid_until=until)
-            await export_slack.post(client, channel, request, message)
-            await export_slack.edit(client, request, message)
-            return Outcome("complete", link=link)
-        parts = [PartResult(1, uploaded.permalink, uploaded=True, size=uploaded.size)]
-        await export_slack.edit(
-            client, request, export_messages.ready(request, parts, valid_until=until)
-        )
-        return Outcome("complete", link=uploaded.permalink)
+            fresh = await self._vbc.get_export_job(job.vbc_job_id, job.vbc_user_id)
+        except VbcNotFoundError as exc:
+            raise _Gone("VBC no longer knows the export.") from exc
+        if not fresh.is_complete:
+            raise _Gone(f"VBC no longer offers the zip (it is {fresh.status}).")
+        return fresh
 
-    async def _several(
+    async def _ready(
         self,
-        client: AsyncWebClient,
-        channel: str,
+        notice: _Notice,
         request: ExportRequest,
         jobs: list[ExportJobRow],
+        fresh: list[ExportJob],
     ) -> Outcome:
-        """Several zips: one notice with a link per part; small parts go into its thread."""
+        """Post the notice with links, upload the zips into its thread, point at the files."""
         until = _until(*jobs)
+        many = len(jobs) > 1
         parts = [
-            PartResult(n, self._links.url_for(request, job, n), uploaded=False)
+            PartResult(n, self._links.url_for(request, job, n if many else None), uploaded=False)
             for n, job in enumerate(jobs, 1)
         ]
-        message = export_messages.ready(request, parts, valid_until=until)
-        posted = await export_slack.post(client, channel, request, message)
-        if posted is not None:
-            where, ts = posted
-            for n, job in enumerate(jobs, 1):
-                try:
-                    done = await self._upload(client, where, request, job, n, None, ts)
-                except (VbcError, _NotUploaded) as exc:
-                    log.info("export %s part %d stays a link: %s", request.id, n, exc)
-                    continue
-                parts[n - 1] = PartResult(n, done.permalink, uploaded=True, size=done.size)
-            message = export_messages.ready(request, parts, valid_until=until)
-            await export_slack.edit(client, request, message, channel=where, ts=ts)
-        await export_slack.edit(client, request, message)
-        return Outcome("complete", link=self._links.url_for_index(request, jobs))
+        where = export_messages.place(request.notice_channel or "", request)
+        channel, ts = await notice.show(
+            export_messages.ready(request, parts, valid_until=until, where=where)
+        )
+        where = export_messages.place(channel, request)
+        for n, job in enumerate(fresh, 1):
+            try:
+                done = await self._upload(
+                    notice.client, channel, ts, request, job, n if many else None
+                )
+            except VbcError as exc:
+                if exc.status == _GONE_STATUS:
+                    return await self._failed(notice, request, "expired", "VBC deleted the zip.")
+                log.info("export %s part %d stays a link: %s", request.id, n, exc)
+                continue
+            except _NotUploaded as exc:
+                log.info("export %s part %d stays a link: %s", request.id, n, exc)
+                continue
+            parts[n - 1] = PartResult(n, done.permalink, uploaded=True, size=done.size)
+        message = export_messages.ready(request, parts, valid_until=until, where=where)
+        if any(p.uploaded for p in parts):
+            await notice.show(message)
+        await self._edit_original(notice, request, "complete", message)
+        only = parts[0] if len(parts) == 1 else None
+        return Outcome("complete", link=only.url if only and only.uploaded else None)
 
     async def _upload(
         self,
         client: AsyncWebClient,
         channel: str,
+        thread_ts: str,
         request: ExportRequest,
-        job: ExportJobRow,
+        job: ExportJob,
         number: int | None,
-        comment: str | None,
-        thread_ts: str | None,
     ) -> SlackFile:
-        fresh = ExportJob(id=job.vbc_job_id, status=job.status, download_url=job.download_url)
-        async with self._vbc.open_export(fresh) as download:
+        async with self._vbc.open_export(job) as download:
             if download.length is None or not 0 < download.length <= self._cap:
                 raise _NotUploaded(f"{download.length} bytes; the cap is {self._cap}")
             try:
@@ -153,26 +186,27 @@ class ExportNotifier:
                     title=f"Recordings export {request.id}"
                     + (f" (part {number})" if number else ""),
                     channel_id=channel,
-                    initial_comment=comment,
+                    initial_comment=None,
                     thread_ts=thread_ts,
                 )
             except (UploadError, SourceError) as exc:
                 raise _NotUploaded(str(exc)) from exc
 
-    async def _download_failed(
-        self, client: AsyncWebClient, channel: str, request: ExportRequest, exc: VbcError
-    ) -> Outcome:
-        if exc.status == _GONE_STATUS:
-            return await self._failed(client, channel, request, "expired", "VBC deleted the zip.")
-        return await self._failed(client, channel, request, "failed", str(exc))
-
     async def _failed(
-        self, client: AsyncWebClient, channel: str, request: ExportRequest, state: str, reason: str
+        self, notice: _Notice, request: ExportRequest, state: str, reason: str
     ) -> Outcome:
         message = export_messages.failed(request, state, reason)
-        await export_slack.post(client, channel, request, message)
-        await export_slack.edit(client, request, message)
+        await notice.show(message)
+        await self._edit_original(notice, request, state, message)
         return Outcome(state, error=reason)
+
+    async def _edit_original(
+        self, notice: _Notice, request: ExportRequest, state: str, message: Message
+    ) -> None:
+        """The original shows the end too; in another conversation, only where to look."""
+        if notice.channel and request.message_channel != notice.channel:
+            message = export_messages.sent_elsewhere(request, state, notice.channel)
+        await export_slack.edit(notice.client, request, message)
 
 
 def _until(*jobs: ExportJobRow) -> str | None:

@@ -5,6 +5,7 @@ the VBC jobs that build it: one export job per planned query.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,11 @@ class Prepared:
     text: str  # canonical filter text: re-read on retry with the same absolute times
     tz: ZoneInfo
     summary: str
+
+    @property
+    def digest(self) -> str:
+        """The access this export is made with: the exact VBC queries, hashed for storage."""
+        return hashlib.sha256(self.plan.fingerprint.encode()).hexdigest()
 
 
 async def prepare_export(

@@ -1,7 +1,8 @@
 """Where export messages go: the direct-delivery channel or the DM, posted and edited in place.
 
 The "export started" message is a real message, not an ephemeral one, because only real
-messages can be edited later (progress, then the final state).
+messages can be edited later (progress, then the final state). Export messages carry signed
+links and file permalinks, which work like passwords, so Slack is told never to unfurl them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from bot.tables import ExportRequest
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
+
+# The channel is no place for the message any more: the DM still is.
+_USE_THE_DM = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "no_permission"}
+)
 
 
 async def dm_of(client: AsyncWebClient, user_id: str) -> str:
@@ -36,20 +42,25 @@ async def delivery_channel(store: Store, client: AsyncWebClient, row: ExportRequ
 
 async def post(
     client: AsyncWebClient, channel: str, row: ExportRequest, message: Message
-) -> tuple[str, str] | None:
-    """Post to ``channel``, falling back to the DM (the bot may have left the channel)."""
+) -> tuple[str, str]:
+    """Post to ``channel``, or to the DM when the bot may no longer post there.
+
+    Raises ``SlackApiError`` when Slack refused it (rate limits and outages included).
+    """
     try:
         posted = await client.chat_postMessage(
-            channel=channel, text=message["text"], blocks=message["blocks"]
+            channel=channel,
+            text=message["text"],
+            blocks=message["blocks"],
+            unfurl_links=False,
+            unfurl_media=False,
         )
     except SlackApiError as exc:
         error = exc.response.get("error")
-        dm = await dm_of(client, row.slack_user_id)
-        if channel == dm:
-            log.warning("export %s: message not posted: %s", row.id, error)
-            return None
+        if error not in _USE_THE_DM or channel == await dm_of(client, row.slack_user_id):
+            raise
         log.info("export %s: %s in %s, using the DM", row.id, error, channel)
-        return await post(client, dm, row, message)
+        return await post(client, await dm_of(client, row.slack_user_id), row, message)
     return str(posted["channel"]), str(posted["ts"])
 
 
@@ -71,3 +82,11 @@ async def edit(
         )
     except SlackApiError as exc:
         log.info("export %s: message not updated: %s", row.id, exc.response.get("error"))
+
+
+async def delete(client: AsyncWebClient, row: ExportRequest, channel: str, ts: str) -> None:
+    """Remove a duplicate notice another process beat us to; best effort."""
+    try:
+        await client.chat_delete(channel=channel, ts=ts)
+    except SlackApiError as exc:
+        log.warning("export %s: duplicate notice left: %s", row.id, exc.response.get("error"))

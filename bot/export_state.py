@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.tables import ExportJobRow, ExportRequest
 from bot.vbc.models import TERMINAL_JOB_STATES
 
+STARTING = "starting"  # stored before its VBC jobs exist, so a second click finds it
 RUNNING = "running"
+NOTIFYING = "notifying"  # every job ended; a process holds the notice lease
 
 
 @dataclass
@@ -18,19 +21,26 @@ class WatchTuning:
 
     factor: float = 1.5
     cap: float = 15.0  # a finished job is noticed within about this long
-    lease_seconds: float = 60.0  # must outlast one batch of polls
+    lease_seconds: float = 60.0  # polls stop at half of it; a notice renews it while it works
     batch: int = 100
     concurrency: int = 20
     idle_wait: float = 1.0  # how often the database is checked for new or due work
+    notice_retry: float = 2.0  # first wait after Slack refused the notice, then doubled
+    notice_attempts: int = 8  # then the export ends without a notice, its error kept
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What delivering the notice found: the final state, a result link, an error to show."""
+    """What delivering the notice found: the final state, a Slack file link, an error to show."""
 
     state: str
     link: str | None = None
     error: str | None = None
+
+
+# Called with the notice's (channel, ts) as soon as Slack returns them; answers the notice on
+# record, which is another one only when two processes raced to post it.
+RecordNotice = Callable[[str, str], Awaitable[tuple[str, str]]]
 
 
 class Notifier(Protocol):
@@ -39,9 +49,16 @@ class Notifier(Protocol):
     async def progress(self, request: ExportRequest, jobs: Sequence[ExportJobRow]) -> None: ...
 
     async def finish(
-        self, request: ExportRequest, jobs: Sequence[ExportJobRow], state: str
+        self,
+        request: ExportRequest,
+        jobs: Sequence[ExportJobRow],
+        state: str,
+        record: RecordNotice,
     ) -> Outcome:
-        """Deliver the one notice (the zip, a link, or why it failed)."""
+        """Deliver the one notice, or edit it in place when ``request.notice_ts`` is set.
+
+        Raises when the notice could not be posted; the watcher tries again later.
+        """
         ...
 
 
@@ -53,3 +70,8 @@ def final_state(jobs: Sequence[ExportJobRow]) -> str | None:
     if states == {"complete"}:
         return "complete"
     return "expired" if "expired" in states and "failed" not in states else "failed"
+
+
+def aware(when: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every one we store is UTC."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -1,10 +1,11 @@
-"""The durable export watcher: polls VBC jobs with backoff under row leases, notifies once.
+"""The durable export watcher: polls VBC jobs with backoff under row leases, then hands off.
 
 Runs in every bot process. A process claims due requests with one conditional UPDATE (on
 PostgreSQL its candidate rows are picked ``FOR UPDATE SKIP LOCKED``), so each request is polled
 by one process at a time; a lease left by a killed process runs out and another takes over.
-The notice is gated by ``UPDATE ... SET notified_at = now WHERE notified_at IS NULL``: only the
-process whose UPDATE changed the row sends it, so a request gets exactly one notice.
+When every job of a request has ended, the write-back moves it to ``notifying`` under the same
+lease: that claim, not a "sent" mark, is the gate, and ``bot.export_delivery`` carries the
+notice to the end (re-claimed like a poll when its lease runs out).
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ import logging
 import secrets
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlmodel import col, select
 
 from bot.clock import Clock
+from bot.export_delivery import NoticeDelivery
 from bot.export_messages import progress_bucket
-from bot.export_state import RUNNING, Notifier, Outcome, WatchTuning, final_state
+from bot.export_state import NOTIFYING, RUNNING, Notifier, WatchTuning, aware, final_state
 from bot.store import Store
 from bot.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 5.0
 GIVE_UP_AFTER = timedelta(hours=48)  # VBC never finished: fail rather than poll forever
+POLL_SHARE = 0.5  # of the lease, for one batch of polls (retry sleeps included)
+_WATCHED = (RUNNING, NOTIFYING)
 
 
 @dataclass
@@ -62,7 +66,9 @@ class ExportWatcher:
         self.tuning = tuning or WatchTuning()
         self.owner = owner or f"w-{secrets.token_hex(6)}"
         self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.notices = NoticeDelivery(
+            store=store, notifier=notifier, clock=clock, tuning=self.tuning, owner=self.owner
+        )
         self.polls = 0  # VBC job reads, for the benchmark
 
     def wake(self) -> None:
@@ -84,34 +90,42 @@ class ExportWatcher:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), delay)
         finally:
-            # Shutting down: a notice already past its gate gets a moment to go out.
-            if self._tasks:
-                await asyncio.wait(list(self._tasks), timeout=SHUTDOWN_GRACE)
-            for task in self._tasks:
+            # Shutting down: notices under way get a moment; a cancelled one keeps its row in
+            # ``notifying``, re-claimed by any process once the lease runs out.
+            tasks = list(self.notices.tasks)
+            if tasks:
+                await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE)
+            for task in tasks:
                 task.cancel()
 
     async def tick(self) -> int:
-        """One pass: claim due requests, poll their jobs, write back, notify the finished."""
+        """One pass: claim due requests, poll the running, write back, deliver the ended."""
         ids = await self._claim()
         if not ids:
             return 0
-        polled = await self._load(ids)
+        loaded = await self._load(ids)
+        running = [p for p in loaded if p.request.state == RUNNING]
+        budget = asyncio.get_running_loop().time() + self.tuning.lease_seconds * POLL_SHARE
         gate = asyncio.Semaphore(self.tuning.concurrency)
-        await asyncio.gather(*(self._poll(p, gate) for p in polled))
-        won = await self._write_back(polled)
-        await asyncio.gather(*(self._tell(p, won) for p in polled))
+        await asyncio.gather(*(self._poll(p, gate, budget) for p in running))
+        await self._write_back(running)
+        for p in loaded:
+            if p.request.state == NOTIFYING:  # re-claimed, or ``ended`` just now
+                self.notices.start(p.request, p.jobs)
+            elif p.request.state == RUNNING and progress_bucket(p.jobs) != p.bucket_before:
+                await _quietly(self._notifier.progress(p.request, p.jobs), p.request.id)
         return len(ids)
 
     async def drain(self) -> None:
         """Wait for notices still being delivered (tests and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self.notices.tasks:
+            await asyncio.gather(*list(self.notices.tasks), return_exceptions=True)
 
     # -- claiming ----------------------------------------------------------------------------
 
     def _due(self, now: datetime) -> list[Any]:
         return [
-            col(ExportRequest.state) == RUNNING,
+            col(ExportRequest.state).in_(_WATCHED),
             col(ExportRequest.next_poll_at) <= now,
             or_(col(ExportRequest.lease_until).is_(None), col(ExportRequest.lease_until) < now),
         ]
@@ -149,87 +163,89 @@ class ExportWatcher:
                 jobs[row.request_id].append(row)
         return [
             Polled(r, sorted(jobs[r.id], key=lambda j: j.vbc_job_id), progress_bucket(jobs[r.id]))
-            for r in requests
+            for r in sorted(requests, key=lambda r: r.id)
             if r.lease_owner == self.owner
         ]
 
     async def _until_due(self) -> float:
+        """Until the next row is due and free: a row leased elsewhere waits for its lease."""
+        lease = col(ExportRequest.lease_until)
+        free_at = case(
+            (lease > col(ExportRequest.next_poll_at), lease), else_=col(ExportRequest.next_poll_at)
+        )
         async with self._store.session() as s:
             due = (
                 await s.exec(
-                    select(func.min(ExportRequest.next_poll_at)).where(
-                        col(ExportRequest.state) == RUNNING
-                    )
+                    select(func.min(free_at)).where(col(ExportRequest.state).in_(_WATCHED))
                 )
             ).one()
         if due is None:
             return self.tuning.idle_wait
-        wait = (due - self._clock()).total_seconds()
+        wait = (aware(due) - self._clock()).total_seconds()
         return min(max(wait, 0.02), self.tuning.idle_wait)
 
     # -- polling -----------------------------------------------------------------------------
 
-    async def _poll(self, polled: Polled, gate: asyncio.Semaphore) -> None:
+    async def _poll(self, polled: Polled, gate: asyncio.Semaphore, budget: float) -> None:
+        """Read each unfinished job; stop when the lease's share for polling is spent."""
+        loop = asyncio.get_running_loop()
         for job in polled.jobs:
             if job.status.lower() in TERMINAL_JOB_STATES:
                 continue
             async with gate:
+                left = budget - loop.time()
+                if left <= 0:
+                    return  # the next pass polls the rest, still under a lease
                 self.polls += 1
                 try:
-                    fresh = await self._vbc.get_export_job(job.vbc_job_id, job.vbc_user_id)
+                    async with asyncio.timeout(left):
+                        fresh = await self._vbc.get_export_job(job.vbc_job_id, job.vbc_user_id)
                 except VbcNotFoundError:
                     job.status = "failed"  # VBC no longer knows the job
                     continue
                 except VbcRateLimitedError as exc:
                     polled.retry_after = max(polled.retry_after or 0.0, exc.retry_after or 0.0)
                     continue
-                except VbcError as exc:
-                    log.warning("export job %s: poll failed: %s", job.vbc_job_id, exc)
+                except (VbcError, TimeoutError) as exc:
+                    log.warning("export job %s: poll failed: %r", job.vbc_job_id, exc)
                     continue
             job.status = fresh.status
             job.files_completed = fresh.files_completed or 0
             job.files_total = fresh.files_total or job.files_total
-            job.download_url = fresh.download_url
             job.valid_until = fresh.valid_until
 
-    # -- writing back and notifying ----------------------------------------------------------
+    # -- writing back ------------------------------------------------------------------------
 
     async def _write_back(self, polled: list[Polled]) -> set[str]:
-        """One transaction for the batch; returns the requests whose notice this process won."""
+        """One transaction, rows in id order: renew the lease, then store what the polls saw.
+
+        Returns the requests that ended: they move to ``notifying`` under this process's lease.
+        """
+        if not polled:
+            return set()
         now = self._clock()
-        won: set[str] = set()
+        ended: set[str] = set()
+        lease = now + timedelta(seconds=self.tuning.lease_seconds)
+        mine = [col(ExportRequest.lease_owner) == self.owner, col(ExportRequest.state) == RUNNING]
         async with self._store.session() as s:
-            for p in polled:
-                request = p.request
-                state = final_state(p.jobs)
-                if state is None and now - _aware(request.created_at) > GIVE_UP_AFTER:
-                    state = "failed"
-                    request.error = "VBC did not finish the export within 48 hours."
-                request.attempts += 1
-                if state is None:
-                    interval = min(request.poll_interval * self.tuning.factor, self.tuning.cap)
-                    interval = max(interval, p.retry_after or 0.0)
-                    request.poll_interval = interval
-                    changes: dict[str, Any] = {
-                        "next_poll_at": now + timedelta(seconds=interval),
-                        "poll_interval": interval,
-                        "attempts": request.attempts,
-                    }
-                    mine = [col(ExportRequest.lease_owner) == self.owner]
-                else:
-                    request.state, request.notified_at = state, now
-                    changes = {"state": state, "notified_at": now, "attempts": request.attempts}
-                    # The gate: of every process that sees this request end, one changes the row.
-                    mine = [col(ExportRequest.notified_at).is_(None)]
-                result = await s.exec(
-                    update(ExportRequest)
-                    .where(col(ExportRequest.id) == request.id, *mine)
-                    .values(lease_owner=None, lease_until=None, updated_at=now, **changes)
-                )
-                if result.rowcount != 1:
+            renewed = await s.exec(
+                update(ExportRequest)
+                .where(col(ExportRequest.id).in_([p.request.id for p in polled]), *mine)
+                .values(lease_until=lease)
+                .returning(col(ExportRequest.id))
+            )
+            held = {str(row[0]) for row in renewed.all()}
+            for p in polled:  # sorted by id in _load: one lock order across processes
+                if p.request.id not in held:
                     continue
-                if state is not None:
-                    won.add(request.id)
+                changes = self._changes(p, now)
+                await s.exec(
+                    update(ExportRequest)
+                    .where(col(ExportRequest.id) == p.request.id, *mine)
+                    .values(updated_at=now, **changes)
+                )
+                if changes["state"] == NOTIFYING:
+                    ended.add(p.request.id)
                 for job in p.jobs:
                     await s.exec(
                         update(ExportJobRow)
@@ -238,45 +254,42 @@ class ExportWatcher:
                             status=job.status,
                             files_completed=job.files_completed,
                             files_total=job.files_total,
-                            download_url=job.download_url,
+                            download_url=None,  # read again when needed: it is a credential
                             valid_until=job.valid_until,
                         )
                     )
             await s.commit()
-        return won
+        return ended
 
-    async def _tell(self, polled: Polled, won: set[str]) -> None:
+    def _changes(self, polled: Polled, now: datetime) -> dict[str, Any]:
+        """The row's next state; ``polled.request`` is updated to match."""
         request = polled.request
-        if request.id in won:
-            task = asyncio.create_task(self._finish(polled))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        elif request.state == RUNNING and progress_bucket(polled.jobs) != polled.bucket_before:
-            await _quietly(self._notifier.progress(request, polled.jobs), request.id)
-
-    async def _finish(self, polled: Polled) -> None:
-        request = polled.request
-        try:
-            outcome = await self._notifier.finish(request, polled.jobs, request.state)
-        except Exception:
-            log.exception("export %s: the notice could not be delivered", request.id)
-            outcome = Outcome(request.state, error="The notice could not be delivered to Slack.")
-        async with self._store.session() as s:
-            await s.exec(
-                update(ExportRequest)
-                .where(col(ExportRequest.id) == request.id)
-                .values(
-                    state=outcome.state,
-                    result_permalink=outcome.link,
-                    error=outcome.error or request.error,
-                    updated_at=self._clock(),
-                )
-            )
-            await s.commit()
-
-
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+        request.attempts += 1
+        state = final_state(polled.jobs)
+        if state is None and now - aware(request.created_at) > GIVE_UP_AFTER:
+            state = "failed"
+            request.error = "VBC did not finish the export within 48 hours."
+        if state is not None:
+            # Ended: this process keeps the lease, now for the notice.
+            request.state = NOTIFYING
+            return {
+                "state": NOTIFYING,
+                "attempts": request.attempts,
+                "error": request.error,
+                "next_poll_at": now,
+                "lease_until": now + timedelta(seconds=self.tuning.lease_seconds),
+            }
+        interval = min(request.poll_interval * self.tuning.factor, self.tuning.cap)
+        interval = max(interval, polled.retry_after or 0.0)
+        request.poll_interval = interval
+        return {
+            "state": RUNNING,
+            "next_poll_at": now + timedelta(seconds=interval),
+            "poll_interval": interval,
+            "attempts": request.attempts,
+            "lease_owner": None,
+            "lease_until": None,
+        }
 
 
 async def _quietly(work: Awaitable[None], request_id: str) -> None:

@@ -1,8 +1,9 @@
 """Bulk exports from Slack: count what matches, confirm, create the VBC jobs, list them.
 
 A member's export is restricted exactly like their search (``plan_search``): one VBC export
-job per planned query. The request and its jobs are stored before anyone is told, so the
-watcher (``bot.export_watcher``) in any bot process can carry them to their one notice.
+job per planned query. The request is stored before VBC is asked (``bot.export_start``: one
+export per click) and its jobs before anyone is told, so the watcher
+(``bot.export_watcher``) in any bot process can carry them to their one notice.
 """
 
 from __future__ import annotations
@@ -10,19 +11,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import col, select
 
-from bot import blocks, export_messages, export_slack
+from bot import blocks, export_messages
 from bot.clock import Clock
 from bot.deps import Deps
-from bot.export_plan import Prepared, count_matching, prepare_export, start_jobs
+from bot.export_plan import Prepared, count_matching, prepare_export
+from bot.export_start import ExportStarter
 from bot.export_watcher import ExportWatcher
 from bot.filters import FilterError, SearchRequest, format_filter, parse_filter
 from bot.identity import Directory
@@ -39,7 +38,6 @@ log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
 CONFIRM_ABOVE = 50  # more recordings than this: ask before starting
-FIRST_POLL_SECONDS = 1.0
 JOBS_LISTED = 25
 
 
@@ -68,15 +66,24 @@ class ExportService:
         self._slack = slack
         self._clock = clock
         self._region = region
+        self._starter = ExportStarter(vbc=vbc, store=store, slack=slack, clock=clock)
         self.on_created = on_created  # wakes this process's watcher
         self.watcher: ExportWatcher | None = None  # this process's, for tests and benchmarks
+        # Mints a fresh short-lived link per listing (``ExportLinks.listed_url``, set up later:
+        # the link kind re-plans through this service).
+        self.listed_url: Callable[[ExportRequest, list[ExportJobRow]], str] | None = None
 
     # -- listing -----------------------------------------------------------------------------
 
     async def jobs_for(
         self, team_id: str, user_id: str
     ) -> list[tuple[ExportRequest, list[ExportJobRow]]]:
-        """The person's newest export requests with their VBC jobs."""
+        """The person's newest export requests with their VBC jobs, ready to show.
+
+        A finished export without a Slack file gets a link minted now, valid briefly, in
+        ``result_permalink`` (of the detached row: nothing is written back); stored links
+        would outlive the access they were minted for.
+        """
         async with self._store.session() as s:
             requests = list(
                 await s.exec(
@@ -95,6 +102,11 @@ class ExportService:
             by_request: dict[str, list[ExportJobRow]] = {i: [] for i in ids}
             for row in rows:
                 by_request[row.request_id].append(row)
+        mint = self.listed_url
+        for request in requests:
+            jobs = by_request[request.id]
+            if mint and request.state == "complete" and not request.result_permalink and jobs:
+                request.result_permalink = mint(request, jobs)
         return [(r, by_request[r.id]) for r in requests]
 
     async def jobs(self, asker: Asker) -> Message:
@@ -109,7 +121,7 @@ class ExportService:
             request = parse_filter(text, now=self._clock(), tz=tz, region=self._region)
         except FilterError as exc:
             return blocks.render_error(str(exc))
-        return await self._offer(asker, request, tz, cursor_key=None)
+        return await self._offer(asker, request, tz, cursor_key=None, origin=None)
 
     async def start_from_results(self, asker: Asker, cursor_key: str) -> Message:
         """The "Export all matching" button under a result page; the cursor holds the search."""
@@ -120,17 +132,19 @@ class ExportService:
             return found
         request, tz, cursor = found
         own = cursor.key if cursor.owner == asker.user_id else None
-        return await self._offer(asker, request, tz, cursor_key=own)
+        origin = _from_cursor(cursor.key, asker)
+        return await self._offer(asker, request, tz, cursor_key=own, origin=origin)
 
     async def confirm(self, asker: Asker, value: str) -> Message:
         """The confirm or retry button: ``c:<cursor key>`` or ``r:<export request id>``."""
         if value.startswith(export_messages.RETRY_PREFIX):
             return await self._retry(asker, value.removeprefix(export_messages.RETRY_PREFIX))
-        found = await self._read_cursor(asker, value.removeprefix(export_messages.CURSOR_PREFIX))
+        key = value.removeprefix(export_messages.CURSOR_PREFIX)
+        found = await self._read_cursor(asker, key)
         if isinstance(found, dict):
             return found
         request, tz, _ = found
-        return await self._checked_create(asker, request, tz)
+        return await self._checked_create(asker, request, tz, origin=_from_cursor(key, asker))
 
     async def _retry(self, asker: Asker, request_id: str) -> Message:
         async with self._store.session() as s:
@@ -143,7 +157,8 @@ class ExportService:
             request = parse_filter(old.request_text, now=self._clock(), tz=tz, region=self._region)
         except FilterError:
             return blocks.render_error("That export can't be repeated; start a new one.")
-        return await self._checked_create(asker, request, tz)
+        origin = f"{export_messages.RETRY_PREFIX}{request_id}"
+        return await self._checked_create(asker, request, tz, origin=origin)
 
     async def _read_cursor(
         self, asker: Asker, key: str
@@ -167,14 +182,20 @@ class ExportService:
         return await prepare_export(self._directory, asker, request, tz)
 
     async def _offer(
-        self, asker: Asker, request: SearchRequest, tz: ZoneInfo, *, cursor_key: str | None
+        self,
+        asker: Asker,
+        request: SearchRequest,
+        tz: ZoneInfo,
+        *,
+        cursor_key: str | None,
+        origin: str | None,
     ) -> Message:
         counted = await self._counted(asker, request, tz)
         if isinstance(counted, dict):
             return counted
         prepared, total, exact = counted
         if total <= CONFIRM_ABOVE:
-            return await self._create(asker, prepared, total, exact)
+            return await self._create(asker, prepared, total, exact, origin=origin)
         key = cursor_key or await self._save_cursor(asker, prepared)
         return blocks.render_export_prompt(
             summary=prepared.summary,
@@ -184,11 +205,13 @@ class ExportService:
             value=f"{export_messages.CURSOR_PREFIX}{key}",
         )
 
-    async def _checked_create(self, asker: Asker, request: SearchRequest, tz: ZoneInfo) -> Message:
+    async def _checked_create(
+        self, asker: Asker, request: SearchRequest, tz: ZoneInfo, *, origin: str
+    ) -> Message:
         counted = await self._counted(asker, request, tz)
         if isinstance(counted, dict):
             return counted
-        return await self._create(asker, *counted)
+        return await self._create(asker, *counted, origin=origin)
 
     async def _counted(
         self, asker: Asker, request: SearchRequest, tz: ZoneInfo
@@ -221,54 +244,21 @@ class ExportService:
         )
         return (await self._store.save_cursor(cursor)).key
 
-    async def _create(self, asker: Asker, prepared: Prepared, total: int, exact: bool) -> Message:
-        request_id = uuid.uuid4().hex[:12]
+    async def _create(
+        self, asker: Asker, prepared: Prepared, total: int, exact: bool, *, origin: str | None
+    ) -> Message:
         try:
-            jobs = await start_jobs(self._vbc, prepared, request_id)
+            started = await self._starter.create(asker, prepared, total, exact, origin=origin)
         except VbcError as exc:
-            await self._audit(asker, "failed", prepared.text, f"{request_id}: {exc}")
+            await self._audit(asker, "failed", prepared.text, str(exc))
             return blocks.render_error(f"VBC did not start the export: {exc}")
-        now = self._clock()
-        row = ExportRequest(
-            id=request_id,
-            team_id=asker.team_id,
-            slack_user_id=asker.user_id,
-            channel_id=asker.channel_id,
-            request_text=prepared.text,
-            tz=str(prepared.tz),
-            created_at=now,
-            updated_at=now,
-            next_poll_at=now + timedelta(seconds=FIRST_POLL_SECONDS),
-            poll_interval=FIRST_POLL_SECONDS,
-        )
-        where = await self._post_started(asker, row, total, exact, len(jobs))
-        async with self._store.session() as s:
-            s.add(row)
-            await s.flush()  # the request row first: the jobs reference it
-            s.add_all(jobs)
-            await s.commit()
-        detail = f"{request_id}: {len(jobs)} VBC job(s) {', '.join(j.vbc_job_id for j in jobs)}"
-        await self._audit(asker, "allowed", prepared.text, detail)
-        if self.on_created is not None:
-            self.on_created()
-        return export_messages.started_reply(row, where=where)
-
-    async def _post_started(
-        self, asker: Asker, row: ExportRequest, total: int, exact: bool, parts: int
-    ) -> str:
-        """Post the message the watcher edits later; fills message_channel/ts."""
-        message = export_messages.started(row, count=total, exact=exact, parts=parts)
-        try:
-            client = await self._slack.for_team(asker.team_id)
-            channel = await export_slack.delivery_channel(self._store, client, row)
-            posted = await export_slack.post(client, channel, row, message)
-        except (SlackApiError, LookupError) as exc:
-            log.warning("export %s: no progress message (%s)", row.id, exc)
-            posted = None
-        if posted is None:
-            return "when I can"
-        row.message_channel, row.message_ts = posted
-        return f"in <#{posted[0]}>" if posted[0] == asker.channel_id else "in our DM"
+        if started.new:
+            ids = ", ".join(j.vbc_job_id for j in started.jobs)
+            detail = f"{started.request.id}: {len(started.jobs)} VBC job(s) {ids}"
+            await self._audit(asker, "allowed", prepared.text, detail)
+            if self.on_created is not None:
+                self.on_created()
+        return started.reply
 
     async def _audit(self, asker: Asker, outcome: str, target: str, detail: str = "") -> None:
         await self._store.audit(
@@ -279,3 +269,8 @@ class ExportService:
             target=target or "all recordings",
             detail=detail or None,
         )
+
+
+def _from_cursor(key: str, asker: Asker) -> str:
+    """One export per result set and person: the origin of its buttons' clicks."""
+    return f"{export_messages.CURSOR_PREFIX}{key}:{asker.user_id}"

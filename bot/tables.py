@@ -99,9 +99,9 @@ class ExportRequest(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     request_text: str = Field(max_length=4000)
     tz: str = Field(default="UTC", max_length=64)
-    # running | complete | failed | expired
+    # starting | running | notifying | complete | failed | expired
     state: str = Field(default="running", max_length=16, index=True)
-    notified_at: datetime | None = None
+    notified_at: datetime | None = None  # set once the notice is complete, never before
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     next_poll_at: datetime = Field(default_factory=utcnow, index=True)
@@ -109,8 +109,15 @@ class ExportRequest(SQLModel, table=True):
     attempts: int = 0
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = None
-    result_permalink: str | None = Field(default=None, max_length=2000)
+    result_permalink: str | None = Field(default=None, max_length=2000)  # a Slack file only
     error: str | None = Field(default=None, max_length=2000)
+    # The click that made it ("c:<cursor>:<user>", "r:<retried id>"): a double click can't
+    # start a second export.
+    origin: str | None = Field(default=None, max_length=80, index=True, unique=True)
+    plan_digest: str | None = Field(default=None, max_length=64)  # the access it was made with
+    notice_channel: str | None = Field(default=None, max_length=32)  # the one notice, once
+    notice_ts: str | None = Field(default=None, max_length=32)  # posted: re-claims edit it
+    notice_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ExportJobRow(SQLModel, table=True):

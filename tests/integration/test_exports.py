@@ -12,8 +12,10 @@ import contextlib
 import dataclasses
 import io
 import os
+import re
 import signal
 import sys
+import time
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -21,15 +23,17 @@ from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 from sqlmodel import select
 
 from bot import blocks
 from bot.app import build_runtime
+from bot.crypto import LinkExpiredError
 from bot.exports import require_exports
 from bot.serve import LocalServer
 from bot.tables import ChannelSetting, ExportJobRow, ExportRequest
 from bot.vbc.sim import start_simulator
-from tests.fakes import FakeSlack, Message, SlackDriver, render_text
+from tests.fakes import Call, FakeSlack, Message, SlackDriver, render_text
 from tests.integration.conftest import (
     ADMIN,
     CHANNEL,
@@ -67,6 +71,30 @@ def export_posts(stack_sim: Any) -> list[dict[str, Any]]:
     ]
 
 
+def link_in(notice: Message) -> str:
+    found = re.search(r"<(https?://[^|>]+/links/[^|>]+)\|", render_text(notice.blocks))
+    assert found, render_text(notice.blocks)
+    return found.group(1)
+
+
+def local(stack: Stack, link: str) -> str:
+    """The bot's public URL is not served in tests: the same path on its local server."""
+    return f"{stack.bot.url}/{link.split('://', 1)[1].split('/', 1)[1]}"
+
+
+def in_thread(slack: FakeSlack, notice: Message) -> list[Message]:
+    return [m for m in slack.messages if m.thread_ts == notice.ts and m.channel == notice.channel]
+
+
+def assert_never_unfurled(slack: FakeSlack) -> None:
+    """Every posted message holding a link or a file permalink asked Slack not to unfurl."""
+    for call in slack.calls_to("chat.postMessage"):
+        shown = f"{call.args.get('text', '')} {render_text(call.args.get('blocks') or [])}"
+        if "/links/" in shown or "http" in shown:
+            assert call.args.get("unfurl_links") is False, shown
+            assert call.args.get("unfurl_media") is False, shown
+
+
 async def notices(stack: Stack, user: str) -> list[Message]:
     """Top-level DM messages announcing an end (ready or failed), apart from the originals."""
     originals = {r.message_ts for r, _ in await requests_of(stack, user)}
@@ -94,12 +122,20 @@ async def requests_of(stack: Stack, user: str) -> list[tuple[ExportRequest, list
     return await require_exports(stack.bot.runtime.deps).jobs_for(TEAM, user)
 
 
+async def stored(stack: Stack, request_id: str) -> ExportRequest:
+    """The row as the database has it (``jobs_for`` shows freshly minted links instead)."""
+    async with stack.bot.runtime.deps.store.session() as session:
+        row = await session.get(ExportRequest, request_id)
+    assert row is not None
+    return row
+
+
 async def settled(stack: Stack, user: str, count: int = 1) -> list[ExportRequest]:
     """Wait until ``count`` of the person's exports have ended and their notices are out."""
 
     async def ended() -> list[ExportRequest] | None:
-        found = [r for r, _ in await requests_of(stack, user) if r.state != "running"]
-        done = [r for r in found if r.result_permalink or r.error]
+        found = await requests_of(stack, user)
+        done = [r for r, _ in found if r.state in ("complete", "failed", "expired")]
         return done if len(done) >= count else None
 
     deadline = asyncio.get_running_loop().time() + DEADLINE
@@ -124,14 +160,25 @@ async def test_small_export_starts_at_once_and_delivers_the_zip_once(stack: Stac
     assert request.message_channel == stack.slack.dm_channel(MEMBER)
     [done] = await settled(stack, MEMBER)
     [notice] = await notices(stack, MEMBER)
-    assert notice.kind == "file", "the zip is attached to the one notice"
-    upload = stack.slack.uploads[notice.files[0]]
+    [attached] = in_thread(stack.slack, notice)
+    assert attached.kind == "file", "the zip is uploaded into the one notice's thread"
+    upload = stack.slack.uploads[attached.files[0]]
     assert upload.received
     assert upload.head.startswith(b"PK")
-    assert done.result_permalink == stack.slack.file_object(upload)["permalink"]
+    permalink = stack.slack.file_object(upload)["permalink"]
+    assert done.result_permalink == permalink
+    assert done.notice_ts == notice.ts
+    assert done.notified_at is not None
+    shown = render_text(notice.blocks)
+    assert permalink in shown, "the notice was edited to point at the file"
+    assert "uploaded to our DM" in shown
     original = next(m for m in stack.slack.messages if m.ts == request.message_ts)
     assert original.edits >= 1
     assert "is ready" in render_text(original.blocks), "the original shows the final state"
+    assert_never_unfurled(stack.slack)
+    async with stack.bot.runtime.deps.store.session() as session:
+        kept = list(await session.exec(select(ExportJobRow)))
+    assert [j.download_url for j in kept] == [None], "VBC's download URL is not kept"
     # Later passes of the watcher find nothing to do and send nothing more.
     watcher = require_exports(stack.bot.runtime.deps).watcher
     assert watcher is not None
@@ -147,9 +194,12 @@ async def test_many_matches_ask_first_then_one_notice_for_several_jobs(stack: St
     assert export_posts(stack.sim) == [], "nothing is started before the confirmation"
     value = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_EXPORT_CONFIRM)
     before = len(stack.slack.responses)
-    await stack.driver.click(MEMBER, blocks.ACTION_EXPORT_CONFIRM, value)
-    await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
-    assert "Started export" in render_text(stack.slack.responses[-1].args["blocks"])
+    double = [stack.driver.click(MEMBER, blocks.ACTION_EXPORT_CONFIRM, value) for _ in range(2)]
+    await asyncio.gather(*double)  # a double click on "Start export"
+    await stack.slack.wait_for(lambda: stack.slack.responses[before + 1 :] or None)
+    replies = sorted(render_text(r.args["blocks"]) for r in stack.slack.responses[before:])
+    assert "Started export" in replies[0]
+    assert "already started" in replies[1]
     posted = export_posts(stack.sim)
     assert len(posted) == 2, "a member's export: on-demand and their extension's company job"
     [done] = await settled(stack, MEMBER)
@@ -159,10 +209,12 @@ async def test_many_matches_ask_first_then_one_notice_for_several_jobs(stack: St
     assert "2 zip files" in text
     assert "part 1" in text
     assert "part 2" in text
-    in_thread = [m for m in stack.slack.messages if m.thread_ts == notice.ts]
-    assert len(in_thread) == 2, "both parts uploaded under the notice"
-    assert done.result_permalink
-    assert "/links/" in done.result_permalink
+    assert len(in_thread(stack.slack, notice)) == 2, "both parts uploaded under the notice"
+    assert (await stored(stack, done.id)).result_permalink is None, "no signed link is stored"
+    [(listed, _)] = await requests_of(stack, MEMBER)
+    assert listed.result_permalink is not None
+    assert "/links/" in listed.result_permalink, "the jobs list mints one when it shows it"
+    assert done.id in replies[1], "the answer names the export the first click started"
 
 
 async def test_export_all_matching_from_a_result_page(stack: Stack) -> None:
@@ -242,10 +294,39 @@ async def test_direct_delivery_channel_gets_the_notice(stack: Stack) -> None:
         ChannelSetting(team_id=TEAM, channel_id=CHANNEL, direct_delivery=True)
     )
     await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
-    await settled(stack, MEMBER)
-    in_channel = stack.slack.messages_for(CHANNEL)
-    assert any(m.kind == "file" and "is ready" in m.text for m in in_channel)
+    [done] = await settled(stack, MEMBER)
+    [notice] = [m for m in stack.slack.messages_for(CHANNEL) if m.ts == done.notice_ts]
+    assert notice.thread_ts is None
+    assert "is ready" in notice.text
+    assert f"uploaded to <#{CHANNEL}>" in render_text(notice.blocks)
+    assert [m.kind for m in in_thread(stack.slack, notice)] == ["file"]
     assert await notices(stack, MEMBER) == []
+
+
+async def test_a_channel_that_stopped_direct_delivery_gets_no_links(stack: Stack) -> None:
+    store = stack.bot.runtime.deps.store
+    await store.save_channel(ChannelSetting(team_id=TEAM, channel_id=CHANNEL, direct_delivery=True))
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
+    [(request, _)] = await requests_of(stack, MEMBER)
+    assert request.message_channel == CHANNEL, "started while the channel took deliveries"
+    await store.save_channel(ChannelSetting(team_id=TEAM, channel_id=CHANNEL))
+    await settled(stack, MEMBER)
+    [notice] = await notices(stack, MEMBER)
+    assert [m.kind for m in in_thread(stack.slack, notice)] == ["file"], "the zip went to the DM"
+    original = next(m for m in stack.slack.messages if m.ts == request.message_ts)
+    shown = f"{original.text} {render_text(original.blocks)}"
+    assert "your DM" in shown
+    assert "http" not in shown, "no link or file permalink left in the channel"
+    assert [m for m in stack.slack.messages_for(CHANNEL) if m.kind == "file"] == []
+
+
+async def test_slack_refusing_the_notice_once_still_gives_exactly_one(stack: Stack) -> None:
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
+    stack.slack.fail_next("chat.postMessage", "internal_error")  # the next post is the notice
+    [done] = await settled(stack, MEMBER)
+    assert done.notice_attempts == 1, "the first try was refused"
+    [notice] = await notices(stack, MEMBER)
+    assert [m.kind for m in in_thread(stack.slack, notice)] == ["file"]
 
 
 async def test_nothing_matching_starts_nothing_and_bad_words_are_named(stack: Stack) -> None:
@@ -281,16 +362,23 @@ async def test_a_zip_over_the_cap_is_a_signed_link_only_its_owner_can_open(
 ) -> None:
     stack = small_cap_stack
     await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
-    [done] = await settled(stack, MEMBER)
+    await settled(stack, MEMBER)
     [notice] = await notices(stack, MEMBER)
     assert notice.kind == "message"
     assert stack.slack.calls_to("files.completeUploadExternal") == []
-    link = done.result_permalink
-    assert link is not None
-    path = link.split("://", 1)[1].split("/", 1)[1]
-    url = f"{stack.bot.url}/{path}"
-    assert path in render_text(notice.blocks) or path in notice.text
+    assert_never_unfurled(stack.slack)
+    url = local(stack, link_in(notice))
+    path = url.removeprefix(f"{stack.bot.url}/")
+    [(listed, _)] = await requests_of(stack, MEMBER)
+    assert listed.result_permalink is not None
+    fresh = local(stack, listed.result_permalink)
+    assert fresh != url, "/recordings jobs mints its own link"
+    secrets = stack.bot.runtime.deps.secrets
+    fresh_token = fresh.split("/links/", 1)[1].split("/")[0]
+    with pytest.raises(LinkExpiredError):
+        secrets.verify_link(fresh_token, now=int(time.time()) + 2 * 3600)
     async with httpx.AsyncClient() as http:
+        assert (await http.get(fresh)).status_code == 200
         got = await http.get(url)
         assert got.status_code == 200
         assert got.headers["content-type"] == "application/zip"
@@ -298,7 +386,6 @@ async def test_a_zip_over_the_cap_is_a_signed_link_only_its_owner_can_open(
         token = path.split("/")[1]
         tampered = url.replace(token, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
         assert (await http.get(tampered)).status_code == 403
-        secrets = stack.bot.runtime.deps.secrets
         payload = secrets.verify_link(token, now=0)
         stale = secrets.sign_link(payload, expires_at=1)
         assert (await http.get(url.replace(token, stale))).status_code == 410
@@ -322,6 +409,25 @@ async def test_a_zip_over_the_cap_is_a_signed_link_only_its_owner_can_open(
         refused = await http.get(url.replace(token, former))
         assert refused.status_code == 403
         assert "only recordings admins" in refused.text.lower()
+
+
+async def test_a_link_stops_working_when_its_owner_is_linked_to_another_vbc_user(
+    small_cap_stack: Stack,
+) -> None:
+    stack = small_cap_stack
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
+    await settled(stack, MEMBER)
+    [notice] = await notices(stack, MEMBER)
+    url = local(stack, link_in(notice))
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(url)).status_code == 200
+        shown = await command_reply(
+            stack.slack, stack.driver, ADMIN, f"link <@{MEMBER}> {stack.user_email(1)}"
+        )
+        assert "linked" in shown.lower()
+        refused = await http.get(url)
+    assert refused.status_code == 403
+    assert "access to recordings has changed" in refused.text
 
 
 # -- across processes ---------------------------------------------------------------------
@@ -364,7 +470,7 @@ class BotProcess:
 async def outside(database_url: str, *, job_seconds: float) -> AsyncIterator[Any]:
     """Simulator and fake Slack here; ``spawn()`` starts bots pointed at them."""
     sim = await start_simulator(job_seconds=job_seconds)
-    slack = FakeSlack(trigger_ttl=None)
+    slack = GatedSlack()
     await slack.start()
     users = sim.state.users
     slack.add_user(MEMBER, "Hannah Kowalski", tz="America/New_York", email=users[0].email)
@@ -410,12 +516,65 @@ async def wait_until(check: Callable[[], bool], timeout: float = 40.0) -> None:
         await asyncio.sleep(0.05)
 
 
-def ready_notices(slack: FakeSlack, user: str) -> list[Message]:
-    dm = slack.dm_channel(user)
-    return [m for m in slack.messages if m.channel == dm and m.kind == "file"]
+def ready_notices(slack: FakeSlack) -> list[Call]:
+    """Notice messages Slack made (the originals are only ever edited to "is ready")."""
+    return [
+        call
+        for call in slack.calls_to("chat.postMessage")
+        if call.answer.get("ok") and "is ready" in str(call.args.get("text"))
+    ]
 
 
-async def test_a_bot_killed_mid_watch_is_restarted_and_notifies_once(sqlite_url: str) -> None:
+class GatedSlack(FakeSlack):
+    """Fake Slack that can hold the next ``chat.postMessage`` or upload while a bot is killed.
+
+    A held request is never carried out: after the kill, ``drop()`` answers it with an error,
+    as if the bot had died before Slack got it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(trigger_ttl=None)
+        self._hold: str | None = None
+        self.holding = asyncio.Event()
+        self._dropped = asyncio.Event()
+
+    def hold(self, what: str) -> None:
+        self._hold, self.holding, self._dropped = what, asyncio.Event(), asyncio.Event()
+
+    def drop(self) -> None:
+        self._dropped.set()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        if self._take(request.match_info["method"]):
+            return await self._held()
+        return await super()._api(request)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        if self._take("upload"):
+            return await self._held()
+        return await super()._upload(request)
+
+    def _take(self, what: str) -> bool:
+        if self._hold != what:
+            return False
+        self._hold = None
+        return True
+
+    async def _held(self) -> web.Response:
+        self.holding.set()
+        await self._dropped.wait()
+        return web.Response(status=500, text="the caller is gone")
+
+
+async def kill_when_held(bot: BotProcess, slack: GatedSlack) -> None:
+    await asyncio.wait_for(slack.holding.wait(), 40)
+    bot.kill()
+    await bot.stop()
+    slack.drop()
+
+
+async def test_a_bot_killed_mid_watch_or_mid_notice_still_notifies_once(sqlite_url: str) -> None:
+    """Killed while polling, before the notice is posted, and while its zip uploads."""
     async with outside(sqlite_url, job_seconds=4.0) as (sim, slack, spawn):
         first = await spawn()
         driver = SlackDriver(f"{first.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
@@ -424,12 +583,32 @@ async def test_a_bot_killed_mid_watch_is_restarted_and_notifies_once(sqlite_url:
             await wait_until(lambda: bool(slack.messages_for(MEMBER)) and bool(sim.state.jobs))
         [job] = sim.state.jobs.values()
         assert job.view(sim.state.clock()).status != "complete", "killed while still running"
+        slack.hold("chat.postMessage")  # the started message is out: the next post is the notice
         first.kill()
         await first.stop()
+        await kill_when_held(await spawn(), slack)
+        assert ready_notices(slack) == [], "killed before Slack got the notice"
+        slack.hold("upload")
+        await kill_when_held(await spawn(), slack)
+        [notice] = ready_notices(slack)
+        assert slack.calls_to("files.completeUploadExternal") == [], "killed mid-upload"
         await spawn()
-        await wait_until(lambda: len(ready_notices(slack, MEMBER)) == 1)
+        dm = slack.dm_channel(MEMBER)
+        ts = notice.answer["ts"]
+
+        def attached() -> bool:
+            return any(
+                m.kind == "file" and m.thread_ts == ts and m.channel == dm for m in slack.messages
+            )
+
+        await wait_until(attached)
+        await wait_until(lambda: "uploaded to our DM" in render_text(message_at(slack, ts).blocks))
         await asyncio.sleep(2.5)  # a few more poll caps: no second notice may follow
-        assert len(ready_notices(slack, MEMBER)) == 1
+        assert len(ready_notices(slack)) == 1
+
+
+def message_at(slack: FakeSlack, ts: str) -> Message:
+    return next(m for m in slack.messages if m.ts == ts)
 
 
 async def test_two_processes_on_postgres_notify_each_export_once(postgres_url: str) -> None:
@@ -443,9 +622,9 @@ async def test_two_processes_on_postgres_notify_each_export_once(postgres_url: s
             await drivers[n % 2].command(MEMBER, text)
         for driver in drivers:
             await driver.aclose()
-        await wait_until(lambda: len(ready_notices(slack, MEMBER)) == len(texts))
+        await wait_until(lambda: len(ready_notices(slack)) == len(texts))
         await asyncio.sleep(2.5)
-        assert len(ready_notices(slack, MEMBER)) == len(texts), "one notice per export"
+        assert len(ready_notices(slack)) == len(texts), "one notice per export"
         assert len(sim.state.jobs) == len(texts)
         polls: dict[str, int] = {}
         for entry in sim.state.requests:

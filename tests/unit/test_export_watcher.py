@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bot.db import create_engine, migrate
-from bot.export_state import Outcome, WatchTuning, final_state
+from bot.export_state import Outcome, RecordNotice, WatchTuning, final_state
 from bot.export_watcher import ExportWatcher
 from bot.store import Store
 from bot.tables import ExportJobRow, ExportRequest
@@ -60,17 +60,38 @@ class Vbc:
 
 @dataclass
 class Notices:
-    """The watcher's notifier: records what it would have told people."""
+    """The watcher's notifier: records what it would have told people, like Slack would.
+
+    ``posted`` holds each notice message (a new one only when the request had none recorded);
+    ``fail`` makes the next deliveries raise before (``"post"``) or after (``"after"``) the post.
+    """
 
     finished: list[tuple[str, str]] = field(default_factory=list)
     progressed: list[tuple[str, int]] = field(default_factory=list)
+    posted: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    fail: list[str] = field(default_factory=list)
 
     async def progress(self, request: ExportRequest, jobs: Sequence[ExportJobRow]) -> None:
         self.progressed.append((request.id, sum(j.files_completed for j in jobs)))
 
     async def finish(
-        self, request: ExportRequest, jobs: Sequence[ExportJobRow], state: str
+        self,
+        request: ExportRequest,
+        jobs: Sequence[ExportJobRow],
+        state: str,
+        record: RecordNotice,
     ) -> Outcome:
+        failing = self.fail.pop(0) if self.fail else None
+        if failing == "post":
+            raise RuntimeError("Slack said ratelimited")
+        if request.notice_ts is None:
+            self.posted.append(request.id)
+            await record("D1", f"ts-{len(self.posted)}")
+        else:
+            self.edited.append(request.id)
+        if failing == "after":
+            raise RuntimeError("the upload broke off")
         self.finished.append((request.id, state))
         return Outcome(state, link=f"https://bot.test/{request.id}")
 
@@ -82,6 +103,7 @@ class World:
     client: VbcClient
     clock: Clock
     notices: Notices
+    http: httpx.AsyncClient
 
     def watcher(self, owner: str, **tuning: Any) -> ExportWatcher:
         return ExportWatcher(
@@ -139,7 +161,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         return None
 
     client = VbcClient(http, retry=RetryPolicy(attempts=1), sleep=no_sleep)
-    yield World(Store(engine), vbc, client, Clock(), Notices())
+    yield World(Store(engine), vbc, client, Clock(), Notices(), http)
     await http.aclose()
     await engine.dispose()
 
@@ -214,10 +236,12 @@ async def test_the_gate_lets_only_one_of_two_processes_notify(world: World) -> N
     world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
     assert await drained(fast) == 1
     gate = asyncio.Semaphore(1)
+    budget = asyncio.get_running_loop().time() + 60
     for polled in slow_polled:
-        await slow._poll(polled, gate)
+        await slow._poll(polled, gate, budget)
     assert await slow._write_back(slow_polled) == set(), "the gate refused the second notice"
     assert world.notices.finished == [("r1", "complete")]
+    assert world.notices.posted == ["r1"]
 
 
 async def test_rate_limits_are_honoured_and_a_vanished_job_fails(world: World) -> None:
@@ -229,3 +253,109 @@ async def test_rate_limits_are_honoured_and_a_vanished_job_fails(world: World) -
     assert await drained(watcher) == 2
     assert (await world.request("r1")).poll_interval == 20.0, "Retry-After beats the backoff"
     assert world.notices.finished == [("r2", "failed")]
+
+
+async def test_a_notice_slack_refused_is_tried_again_later_and_sent_once(world: World) -> None:
+    await world.add("r1", "j1")
+    watcher = world.watcher("a")
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    world.notices.fail = ["post"]
+    world.clock.advance(1)
+    assert await drained(watcher) == 1
+    assert world.notices.posted == []
+    waiting = await world.request("r1")
+    assert (waiting.state, waiting.notice_attempts, waiting.lease_owner) == ("notifying", 1, None)
+    assert waiting.notified_at is None, "nothing was sent, so nothing is marked sent"
+    assert await drained(watcher) == 0, "not before the retry is due"
+    world.clock.advance(world.watcher("x").tuning.notice_retry)
+    assert await drained(watcher) == 1
+    assert world.notices.posted == ["r1"]
+    assert world.notices.finished == [("r1", "complete")]
+    done = await world.request("r1")
+    assert done.state == "complete"
+    assert done.notified_at is not None
+    world.clock.advance(60)
+    assert await drained(watcher) == 0
+    assert world.vbc.gets == ["j1"], "a job is not polled again once its notice is due"
+
+
+async def test_a_notice_cut_short_after_its_post_is_finished_in_place(world: World) -> None:
+    await world.add("r1", "j1")
+    watcher = world.watcher("a")
+    world.vbc.states["j1"] = {"status": "failed", "files_total": 4}
+    world.notices.fail = ["after"]  # posted and recorded, then the zip upload broke off
+    world.clock.advance(1)
+    await drained(watcher)
+    cut = await world.request("r1")
+    assert (cut.state, cut.notice_channel, cut.notice_ts) == ("notifying", "D1", "ts-1")
+    world.clock.advance(60)
+    await drained(watcher)
+    assert world.notices.posted == ["r1"], "one notice message"
+    assert world.notices.edited == ["r1"], "the re-claim edited the recorded notice"
+    assert (await world.request("r1")).state == "failed"
+
+
+async def test_a_process_that_died_holding_a_notice_is_taken_over_once(world: World) -> None:
+    await world.add("r2", "j2")
+    await world.add("r1", "j1")
+    dead, alive = world.watcher("dead", lease_seconds=30), world.watcher("alive", lease_seconds=30)
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    world.clock.advance(1)
+    polled = await dead._load(await dead._claim())
+    assert [p.request.id for p in polled] == ["r1", "r2"], "write-back goes in id order"
+    budget = asyncio.get_running_loop().time() + 60
+    for p in polled:
+        await dead._poll(p, asyncio.Semaphore(1), budget)
+    assert await dead._write_back(polled) == {"r1"}
+    # ... and the process was killed here, before its notice task ran.
+    claimed = await world.request("r1")
+    assert (claimed.state, claimed.lease_owner, claimed.notified_at) == ("notifying", "dead", None)
+    assert await drained(alive) == 0, "the dead process's notice lease still holds"
+    world.clock.advance(31)
+    assert await drained(alive) == 2
+    assert world.notices.finished == [("r1", "complete")]
+    assert world.notices.posted == ["r1"]
+
+
+async def test_after_its_last_try_a_notice_is_given_up_and_the_error_kept(world: World) -> None:
+    await world.add("r1", "j1")
+    watcher = world.watcher("a", notice_attempts=2)
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    world.notices.fail = ["post", "post"]
+    for _ in range(3):
+        world.clock.advance(30)
+        await drained(watcher)
+    ended = await world.request("r1")
+    assert (ended.state, ended.notified_at, ended.notice_attempts) == ("complete", None, 2)
+    assert ended.error is not None
+    assert "could not be delivered" in ended.error
+    assert world.notices.posted == []
+
+
+async def test_client_retries_cannot_outlast_the_polls_share_of_the_lease(world: World) -> None:
+    await world.add("r1", "j1")
+    world.vbc.status_code = {"j1": 503}
+    patient = VbcClient(world.http, retry=RetryPolicy(attempts=4, base_delay=30.0, max_delay=30.0))
+    watcher = ExportWatcher(
+        store=world.store,
+        vbc=patient,
+        notifier=world.notices,
+        clock=world.clock,
+        tuning=WatchTuning(lease_seconds=0.2),
+        owner="a",
+    )
+    world.clock.advance(1)
+    started = asyncio.get_running_loop().time()
+    assert await drained(watcher) == 1
+    assert asyncio.get_running_loop().time() - started < 5, "a 30 s retry sleep was cut off"
+    polled = await world.request("r1")
+    assert (polled.lease_owner, polled.attempts) == (None, 1), "written back within the lease"
+
+
+async def test_a_row_leased_elsewhere_is_waited_for_not_spun_on(world: World) -> None:
+    await world.add("r1", "j1")
+    holder, waiter = world.watcher("a", lease_seconds=30), world.watcher("b", idle_wait=60)
+    assert await waiter._until_due() == 1.0
+    world.clock.advance(1)
+    await holder._claim()
+    assert await waiter._until_due() == 30.0, "due again when the lease runs out"

@@ -1,0 +1,147 @@
+"""The notice side of the export watcher: deliver under a renewed lease, record, retry.
+
+A request whose jobs have ended is in state ``notifying`` with this process's lease. The
+notice message's ``ts`` is recorded the moment Slack returns it, and ``notified_at`` only once
+the notice is complete, so a process killed, cancelled or refused by Slack part way leaves a
+row that another pass re-claims when the lease runs out: it posts the notice if none was
+recorded, else edits the recorded one in place. A request therefore gets one notice message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from bot.clock import Clock
+from bot.export_state import NOTIFYING, Notifier, Outcome, WatchTuning, final_state
+from bot.store import Store
+from bot.tables import ExportJobRow, ExportRequest
+
+log = logging.getLogger(__name__)
+
+GAVE_UP = "The notice could not be delivered to Slack; `/recordings jobs` has the result."
+
+
+class NoticeDelivery:
+    def __init__(
+        self, *, store: Store, notifier: Notifier, clock: Clock, tuning: WatchTuning, owner: str
+    ) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._clock = clock
+        self._tuning = tuning
+        self._owner = owner
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, request: ExportRequest, jobs: Sequence[ExportJobRow]) -> None:
+        """Deliver in the background: a slow upload must not hold up the next poll."""
+        task = asyncio.create_task(self.deliver(request, jobs))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def deliver(self, request: ExportRequest, jobs: Sequence[ExportJobRow]) -> None:
+        state = final_state(jobs) or "failed"  # "failed": VBC never finished (see the watcher)
+        heartbeat = asyncio.create_task(self._renew_forever(request.id))
+        try:
+            outcome = await self._notifier.finish(
+                request, jobs, state, NoticeRecord(self._store, request)
+            )
+        except Exception:
+            log.exception("export %s: the notice was not delivered; trying again", request.id)
+            await self._retry_later(request, state)
+            return
+        finally:
+            heartbeat.cancel()
+        await self._complete(request, outcome)
+
+    async def _renew_forever(self, request_id: str) -> None:
+        """Keep the lease while a long upload runs; a lost lease is left to its new owner."""
+        every = self._tuning.lease_seconds / 3
+        while True:
+            await asyncio.sleep(every)
+            until = self._clock() + timedelta(seconds=self._tuning.lease_seconds)
+            if not await self._update(request_id, lease_until=until):
+                return
+
+    async def _complete(self, request: ExportRequest, outcome: Outcome) -> None:
+        now = self._clock()
+        async with self._store.session() as s:
+            await s.exec(
+                update(ExportRequest)
+                .where(col(ExportRequest.id) == request.id, col(ExportRequest.state) == NOTIFYING)
+                .values(
+                    state=outcome.state,
+                    notified_at=now,
+                    result_permalink=outcome.link,
+                    error=outcome.error or request.error,
+                    lease_owner=None,
+                    lease_until=None,
+                    updated_at=now,
+                )
+            )
+            await s.commit()
+
+    async def _retry_later(self, request: ExportRequest, state: str) -> None:
+        attempts = request.notice_attempts + 1
+        now = self._clock()
+        if attempts >= self._tuning.notice_attempts:
+            log.error("export %s: giving up on its notice after %d tries", request.id, attempts)
+            await self._update(
+                request.id, state=state, error=request.error or GAVE_UP, notice_attempts=attempts
+            )
+            return
+        wait = min(self._tuning.notice_retry * 2 ** (attempts - 1), self._tuning.cap * 4)
+        await self._update(
+            request.id, notice_attempts=attempts, next_poll_at=now + timedelta(seconds=wait)
+        )
+
+    async def _update(self, request_id: str, **values: object) -> bool:
+        """Change a row this process still holds; without ``lease_until``, release it."""
+        if "lease_until" not in values:
+            values.update(lease_owner=None, lease_until=None)
+        async with self._store.session() as s:
+            result = await s.exec(
+                update(ExportRequest)
+                .where(
+                    col(ExportRequest.id) == request_id,
+                    col(ExportRequest.state) == NOTIFYING,
+                    col(ExportRequest.lease_owner) == self._owner,
+                )
+                .values(updated_at=self._clock(), **values)
+            )
+            await s.commit()
+        return bool(result.rowcount == 1)
+
+
+class NoticeRecord:
+    """``RecordNotice`` for one request: the first (channel, ts) stored is the notice."""
+
+    def __init__(self, store: Store, request: ExportRequest) -> None:
+        self._store = store
+        self._request = request
+
+    async def __call__(self, channel: str, ts: str) -> tuple[str, str]:
+        async with self._store.session() as s:
+            result = await s.exec(
+                update(ExportRequest)
+                .where(
+                    col(ExportRequest.id) == self._request.id,
+                    col(ExportRequest.notice_ts).is_(None),
+                )
+                .values(notice_channel=channel, notice_ts=ts)
+            )
+            await s.commit()
+            if result.rowcount == 1:
+                kept = (channel, ts)
+            else:
+                row = await s.get(ExportRequest, self._request.id, populate_existing=True)
+                kept = (
+                    (row.notice_channel or channel, row.notice_ts or ts) if row else (channel, ts)
+                )
+        self._request.notice_channel, self._request.notice_ts = kept
+        return kept

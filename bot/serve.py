@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
+import signal
+import threading
+from collections.abc import Iterator
 
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -22,11 +26,31 @@ def build_router(runtime: Runtime) -> Router:
     return router
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, minus re-raising SIGTERM after its graceful stop: we still have work to
+    finish (cancel the watcher, release leases, close pools) and then exit 0."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def uvicorn_server(router: Router, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(
         router, host=host, port=port, lifespan="off", log_level="warning", access_log=False
     )
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
 async def serve(runtime: Runtime) -> None:
@@ -37,8 +61,8 @@ async def serve(runtime: Runtime) -> None:
     # loop for 100-200 ms, long enough to push acks past Slack's patience. Freeze them.
     gc.collect()
     gc.freeze()
-    tasks = [asyncio.create_task(server.serve(), name="http")]
-    tasks += [asyncio.create_task(job(), name="background") for job in runtime.background]
+    http = asyncio.create_task(server.serve(), name="http")
+    background = [asyncio.create_task(job(), name="background") for job in runtime.background]
     socket: AsyncSocketModeHandler | None = None
     if settings.mode == "socket":
         socket = AsyncSocketModeHandler(runtime.app, settings.slack_app_token)
@@ -48,11 +72,13 @@ async def serve(runtime: Runtime) -> None:
         "listening on http://%s:%d (POST /slack/events, GET /healthz)", settings.host, settings.port
     )
     try:
-        await asyncio.gather(*tasks)
+        # uvicorn handles SIGINT/SIGTERM: when it stops serving, everything else stops too.
+        await http
     finally:
         server.should_exit = True
-        for task in tasks:
+        for task in background:
             task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         if socket is not None:
             await socket.close_async()  # type: ignore[no-untyped-call]
         await runtime.close()

@@ -1,0 +1,90 @@
+"""`recordings-bot run` as an IT admin starts it: env in, HTTP up, signed commands answered,
+a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.vbc.sim import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    RunningSimulator,
+    start_simulator,
+)
+from tests.fakes import FakeSlack, SlackDriver, render_text
+from tests.integration.conftest import MEMBER, SIGNING_SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def backends() -> AsyncIterator[tuple[RunningSimulator, FakeSlack]]:
+    sim = await start_simulator()
+    slack = FakeSlack(trigger_ttl=None)
+    await slack.start()
+    slack.add_user(MEMBER, "Hannah Kowalski", email=sim.state.users[0].email)
+    try:
+        yield sim, slack
+    finally:
+        await slack.close()
+        await sim.close()
+
+
+async def test_run_serves_slack_over_http_and_stops_on_sigterm(
+    backends: tuple[RunningSimulator, FakeSlack], sqlite_url: str, tmp_path: object
+) -> None:
+    sim, slack = backends
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-entrypoint",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": "",
+        "SLACK_API_URL": slack.url,
+        "VBC_API_URL": sim.url,
+        "VBC_CLIENT_ID": DEMO_CLIENT_ID,
+        "VBC_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        "VBC_USERNAME": DEMO_USERNAME,
+        "VBC_PASSWORD": DEMO_PASSWORD,
+        "DATABASE_URL": sqlite_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=str(tmp_path)
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as http:
+            for _ in range(300):
+                try:
+                    health = await http.get(f"{base}/healthz")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+            else:
+                pytest.fail("the bot did not start listening")
+        assert health.json() == {"ok": True}
+        async with SlackDriver(f"{base}/slack/events", SIGNING_SECRET, slack) as driver:
+            await driver.command(MEMBER, "last 30d")
+            [reply] = await slack.wait_for(lambda: slack.messages_for(MEMBER) or None, timeout=15)
+        assert "Page 1 of" in render_text(reply.blocks)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), timeout=15)
+    assert code == 0

@@ -103,6 +103,13 @@ def sent_elsewhere(request: ExportRequest, state: str, channel: str) -> Message:
     return blocks.render_notice(text)
 
 
+def see_below(request: ExportRequest, state: str) -> Message:
+    """The original, when the notice follows it in the same conversation: no second copy."""
+    if state == "complete":
+        return blocks.render_notice(f":white_check_mark: Your {_label(request)} is ready (below).")
+    return blocks.render_notice(f":x: Your {_label(request)} did not finish (details below).")
+
+
 def already_started(request: ExportRequest) -> Message:
     """A second click on the same button: the export the first one started."""
     return blocks.render_notice(

@@ -203,9 +203,11 @@ class ExportNotifier:
     async def _edit_original(
         self, notice: _Notice, request: ExportRequest, state: str, message: Message
     ) -> None:
-        """The original shows the end too; in another conversation, only where to look."""
+        """The original shows the end too, as a pointer: the notice holds the result, once."""
         if notice.channel and request.message_channel != notice.channel:
             message = export_messages.sent_elsewhere(request, state, notice.channel)
+        elif notice.channel:
+            message = export_messages.see_below(request, state)
         await export_slack.edit(notice.client, request, message)
 
 

@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     if command == "migrate":
         asyncio.run(_migrate(settings))
         return
+    # Settings hold the token now; Bolt would read the variable again and warn that our
+    # client (which honours SLACK_API_URL) wins over it.
+    os.environ.pop("SLACK_BOT_TOKEN", None)
     asyncio.run(_run(settings))
 
 

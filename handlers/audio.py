@@ -124,6 +124,9 @@ async def _say(
 
 
 def results_page_of(block_id: str | None) -> str:
-    """``<cursor>:<page>`` from a results row's block id (``bot.blocks_recordings._row_full``), else ""."""
+    """``<cursor>:<page>`` from a results row's block id, else "".
+
+    The block id format is made in ``bot.blocks_recordings._row_full``.
+    """
     match = _RESULTS_BLOCK.match(block_id or "")
     return match.group(1) if match else ""

@@ -7,25 +7,21 @@ fields over time and omits empty ones.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-
-from bot.vbc.timefmt import parse_vbc_time
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
-def _vbc_time(value: Any) -> Any:
-    return parse_vbc_time(value) if isinstance(value, str) else value
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _as_str(value: Any) -> Any:
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-
-
-VbcTime = Annotated[datetime, BeforeValidator(_vbc_time)]
-Text = Annotated[str, BeforeValidator(_as_str)]
+# pydantic's own (Rust) parser reads VBC's ``+0000`` offsets; a Python parser per field
+# was a third of the client's cost per page. Times without a zone are taken as UTC.
+VbcTime = Annotated[datetime, AfterValidator(_as_utc)]
+Text = str  # numbers VBC sends for phone numbers become strings (coerce_numbers_to_str)
 
 
 class RecordingKind(StrEnum):
@@ -36,7 +32,9 @@ class RecordingKind(StrEnum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, populate_by_name=True, coerce_numbers_to_str=True
+    )
 
 
 def _href(links: Any, name: str = "self") -> str | None:

@@ -35,9 +35,7 @@ import psutil
 
 from bot.clock import system_clock
 from bot.db import create_engine, migrate
-from bot.export_start import FIRST_POLL_SECONDS
-from bot.export_state import Outcome, RecordNotice, WatchTuning
-from bot.export_watcher import ExportWatcher
+from bot.exports import FIRST_POLL_SECONDS, ExportWatcher, Outcome, RecordNotice, WatchTuning
 from bot.store import Store
 from bot.tables import ExportJobRow, ExportRequest
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials

@@ -24,7 +24,7 @@ from bot.clock import Clock, system_clock
 from bot.crypto import Secrets, load_secret_key
 from bot.db import create_engine, migrate
 from bot.deps import Deps
-from bot.export_setup import build_exports
+from bot.exports import build_exports
 from bot.housekeeping import tidy_forever
 from bot.identity import Directory, SlackProfile
 from bot.links import Links

@@ -16,8 +16,7 @@ import httpx
 import pytest
 
 from bot.db import create_engine, migrate
-from bot.export_state import Outcome, RecordNotice, WatchTuning, final_state
-from bot.export_watcher import ExportWatcher
+from bot.exports import ExportWatcher, Outcome, RecordNotice, WatchTuning, final_state
 from bot.store import Store
 from bot.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient

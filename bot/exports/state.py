@@ -44,7 +44,7 @@ RecordNotice = Callable[[str, str], Awaitable[tuple[str, str]]]
 
 
 class Notifier(Protocol):
-    """What the watcher tells people; ``bot.export_notify.ExportNotifier`` is the real one."""
+    """What the watcher tells people; ``bot.exports.notify.ExportNotifier`` is the real one."""
 
     async def progress(self, request: ExportRequest, jobs: Sequence[ExportJobRow]) -> None: ...
 

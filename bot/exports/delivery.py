@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from bot.clock import Clock
-from bot.export_state import NOTIFYING, Notifier, Outcome, WatchTuning, final_state
+from bot.exports.state import NOTIFYING, Notifier, Outcome, WatchTuning, final_state
 from bot.store import Store
 from bot.tables import ExportJobRow, ExportRequest
 

@@ -13,9 +13,9 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from bot import export_messages
 from bot.clock import Clock
-from bot.exports import ExportService
+from bot.exports import messages as export_messages
+from bot.exports.service import ExportService
 from bot.filters import FilterError, parse_filter
 from bot.links import LinkGrant, Links, streamed_download
 from bot.policy import AccessRefusedError

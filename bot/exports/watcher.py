@@ -4,7 +4,7 @@ Runs in every bot process. A process claims due requests with one conditional UP
 PostgreSQL its candidate rows are picked ``FOR UPDATE SKIP LOCKED``), so each request is polled
 by one process at a time; a lease left by a killed process runs out and another takes over.
 When every job of a request has ended, the write-back moves it to ``notifying`` under the same
-lease: that claim, not a "sent" mark, is the gate, and ``bot.export_delivery`` carries the
+lease: that claim, not a "sent" mark, is the gate, and ``bot.exports.delivery`` carries the
 notice to the end (re-claimed like a poll when its lease runs out).
 """
 
@@ -23,9 +23,9 @@ from sqlalchemy import case, func, or_, update
 from sqlmodel import col, select
 
 from bot.clock import Clock
-from bot.export_delivery import NoticeDelivery
-from bot.export_messages import progress_bucket
-from bot.export_state import NOTIFYING, RUNNING, Notifier, WatchTuning, aware, final_state
+from bot.exports.delivery import NoticeDelivery
+from bot.exports.messages import progress_bucket
+from bot.exports.state import NOTIFYING, RUNNING, Notifier, WatchTuning, aware, final_state
 from bot.store import Store
 from bot.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient

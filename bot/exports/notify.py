@@ -19,10 +19,12 @@ from datetime import UTC
 import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, export_messages, export_slack
-from bot.export_links import ExportLinks, zip_name
-from bot.export_messages import Message, PartResult
-from bot.export_state import Outcome, RecordNotice
+from bot import blocks
+from bot.exports import messages as export_messages
+from bot.exports import slack as export_slack
+from bot.exports.links import ExportLinks, zip_name
+from bot.exports.messages import Message, PartResult
+from bot.exports.state import Outcome, RecordNotice
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.tables import ExportJobRow, ExportRequest

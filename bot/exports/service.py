@@ -1,9 +1,9 @@
 """Bulk exports from Slack: count what matches, confirm, create the VBC jobs, list them.
 
 A member's export is restricted exactly like their search (``plan_search``): one VBC export
-job per planned query. The request is stored before VBC is asked (``bot.export_start``: one
+job per planned query. The request is stored before VBC is asked (``bot.exports.start``: one
 export per click) and its jobs before anyone is told, so the watcher
-(``bot.export_watcher``) in any bot process can carry them to their one notice.
+(``bot.exports.watcher``) in any bot process can carry them to their one notice.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot import blocks, export_messages
+from bot import blocks
 from bot.clock import Clock
 from bot.deps import Deps
-from bot.export_plan import Prepared, count_matching, prepare_export
-from bot.export_start import ExportStarter
-from bot.export_watcher import ExportWatcher
+from bot.exports import messages as export_messages
+from bot.exports.plan import Prepared, count_matching, prepare_export
+from bot.exports.start import ExportStarter
+from bot.exports.watcher import ExportWatcher
 from bot.filters import FilterError, SearchRequest, format_filter, parse_filter
 from bot.identity import Directory
 from bot.policy import AccessRefusedError

@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 
 from bot.clock import Clock
-from bot.export_links import ExportLinks
-from bot.export_notify import ExportNotifier
-from bot.export_state import WatchTuning
-from bot.export_watcher import ExportWatcher
-from bot.exports import ExportService
+from bot.exports.links import ExportLinks
+from bot.exports.notify import ExportNotifier
+from bot.exports.service import ExportService
+from bot.exports.state import WatchTuning
+from bot.exports.watcher import ExportWatcher
 from bot.identity import Directory
 from bot.links import Links
 from bot.settings import Settings

@@ -18,10 +18,11 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from bot import export_messages, export_slack
 from bot.clock import Clock
-from bot.export_plan import Prepared, start_jobs
-from bot.export_state import RUNNING, STARTING, aware
+from bot.exports import messages as export_messages
+from bot.exports import slack as export_slack
+from bot.exports.plan import Prepared, start_jobs
+from bot.exports.state import RUNNING, STARTING, aware
 from bot.recordings import Asker
 from bot.slack_clients import SlackClients
 from bot.store import Store

@@ -22,7 +22,7 @@ from bot.audio import LINK_KIND as AUDIO_LINK_KIND
 from bot.audio import AudioService
 from bot.clock import Clock, system_clock
 from bot.crypto import Secrets, load_secret_key
-from bot.db import create_engine, migrate
+from bot.db import create_engine, create_tables, migrate
 from bot.deps import Deps
 from bot.exports import build_exports
 from bot.housekeeping import tidy_forever
@@ -204,9 +204,8 @@ async def _build_bolt(settings: Settings, *, engine_store: Store) -> tuple[Async
             client_id=settings.slack_client_id, engine=engine_store.engine
         )
         states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine_store.engine)
-        # slack_sdk owns these tables (its own metadata); create_all skips existing ones.
-        await installations.create_tables()  # type: ignore[no-untyped-call]
-        await states.create_tables()  # type: ignore[no-untyped-call]
+        # slack_sdk owns these tables (its own metadata); create them under the migration lock.
+        await create_tables(engine_store.engine, installations.metadata, states.metadata)
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret,
             client=make_client(None, settings.slack_api_url),

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -69,6 +69,15 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+async def create_tables(engine: AsyncEngine, *metadata: MetaData) -> None:
+    """Tables owned by libraries (slack_sdk's OAuth stores), made once even if many start."""
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(724115)")
+        for each in metadata:
+            await conn.run_sync(each.create_all)
 
 
 async def migrate(engine: AsyncEngine) -> None:

@@ -132,7 +132,8 @@ def render_results(
     ids = f"{cursor_key}:{page.page}"
     about = "" if page.exact_total else "about "
     count = f"{about}{plural(page.total_items, 'recording')}"
-    pages = f"page {page.page} of {about}{page.total_pages}"
+    single = page.page == 1 and not page.has_next
+    pages = "" if single else f"page {page.page} of {about}{page.total_pages}"
     head = [
         section(
             f":mag: {clip(sanitize_mrkdwn(summary), 600)} · {clip(sanitize_mrkdwn(scope), 300)}",
@@ -146,7 +147,9 @@ def render_results(
         nav.append(button("Next ▶", ACTION_PAGE_NEXT, f"{cursor_key}:{page.page + 1}"))
     nav.append(button("Export all matching", ACTION_EXPORT_ALL, cursor_key))
     foot = [
-        context(f"{pages.capitalize()} · {count}", bid("pages", ids)),
+        context(
+            f"{pages.capitalize()} · {count}" if pages else count.capitalize(), bid("pages", ids)
+        ),
         actions(bid("nav", ids), nav),
     ]
     full = [_row_full(r, i, ids, show_kind, can_share) for i, r in enumerate(page.recordings)]
@@ -160,7 +163,8 @@ def render_results(
             "Slack limits message size. Search again with a smaller `page-size:`."
         )
         rows.append(context(note, bid("cut", ids)))
-    return build_message(f"Recordings: {summary} ({pages}, {count})", head + rows + foot)
+    where = f"{pages}, {count}" if pages else count
+    return build_message(f"Recordings: {summary} ({where})", head + rows + foot)
 
 
 def render_empty(*, summary: str, scope: str, suggestion: str) -> Message:

@@ -87,7 +87,8 @@ class RecordingsService:
 
     async def search(self, asker: Asker, request: SearchRequest) -> Message:
         tz = await self.tz_of(asker)
-        if request.filter.start_lte is None:
+        pinned = request.filter.start_lte is None
+        if pinned:
             # Pin the window's end, so recordings arriving while someone pages do not shift
             # rows from one page to the next.
             request = replace(request, filter=replace(request.filter, start_lte=self._now()))
@@ -102,7 +103,7 @@ class RecordingsService:
             await self._audit(asker, "search", "failed", text, str(exc))
             return blocks.render_error(str(exc))
         size = request.filter.page_size or self._page_size
-        state = CursorState(fingerprint=plan.fingerprint, page_size=size, pages=[])
+        state = CursorState(fingerprint=plan.fingerprint, page_size=size, pages=[], pinned=pinned)
         cursor = SearchCursor(
             key=secrets.token_urlsafe(9),
             team_id=asker.team_id,
@@ -190,6 +191,8 @@ class RecordingsService:
             detail=f"page {page}: {plan.scope}",
         )
         await self._store.save_cursor(cursor, event)  # one transaction for both
+        if state.pinned:  # the person never typed that end time: don't show it
+            request = replace(request, filter=replace(request.filter, start_lte=None))
         summary = describe_filter(request, tz=tz)
         if not result.recordings:
             return blocks.render_empty(
@@ -317,11 +320,23 @@ def _mixed(plan: Plan, result: ResultPage) -> bool:
 
 
 def _suggestion(request: SearchRequest) -> str:
+    """What to loosen, naming only the filters the person actually gave."""
     f = request.filter
-    if f.start_gte or f.start_lte:
-        return "Try a wider time window, e.g. `last 30d`, or drop the dates."
+    hints: list[str] = []
+    if f.call_id:
+        hints.append("check the call id (Details shows a recording's call id)")
     if f.caller_id or f.dnis or request.numbers:
-        return "Check the number, or search by `name:` or without the number."
-    if f.call_direction or f.duration_gte or f.duration_lte:
-        return "Try without the direction or duration filters."
-    return "Try `/recordings last 30d` to see your most recent recordings."
+        hints.append("check the number, or search by `name:` instead")
+    if f.cnam:
+        hints.append("use part of the caller name, e.g. one word")
+    if f.duration_gte or f.duration_lte:
+        hints.append("drop the duration filter")
+    if f.call_direction:
+        hints.append("drop the direction")
+    if f.extension:
+        hints.append("drop `ext:`")
+    if f.start_gte or f.start_lte:
+        hints.append("widen the time window, e.g. `last 30d`")
+    if not hints:
+        return "Try `/recordings last 30d` to see your most recent recordings."
+    return "Try to " + "; or ".join(hints[:3]) + "."

@@ -33,10 +33,11 @@ class CursorState:
     pages: list[list[int]] = field(default_factory=list)  # offsets at the start of each page
     totals: list[int] = field(default_factory=list)
     shown: list[list[str]] = field(default_factory=list)  # recording keys shown on each page
+    pinned: bool = False  # the window's end was pinned at search time, not typed
 
     def dumps(self) -> str:
         data = {"fp": self.fingerprint, "size": self.page_size, "pages": self.pages}
-        return json.dumps({**data, "tot": self.totals, "shown": self.shown})
+        return json.dumps({**data, "tot": self.totals, "shown": self.shown, "pin": self.pinned})
 
     def shown_before(self, page: int) -> frozenset[str]:
         """Keys on the page before ``page``: a tie in start time may bring them back."""
@@ -56,6 +57,7 @@ class CursorState:
             pages=[[int(o) for o in offsets] for offsets in data.get("pages", [])],
             totals=[int(t) for t in data.get("tot", [])],
             shown=[[str(k) for k in keys] for keys in data.get("shown", [])],
+            pinned=bool(data.get("pin", False)),
         )
 
 
@@ -157,15 +159,25 @@ async def search_page(
             await s.fill()
     totals = [s.total or 0 for s in sources]
     has_next = any(not s.exhausted for s in sources)
+    total, exact = sum(totals), _disjoint(plan)
+    if not has_next:
+        # The end of the stream: every earlier page was full, so the count is known exactly.
+        total, exact = (page - 1) * page_size + len(picked), True
     return ResultPage(
         recordings=picked,
         page=page,
         page_size=page_size,
-        total_items=sum(totals),
-        exact_total=len(sources) == 1,
+        total_items=total,
+        exact_total=exact,
         has_next=has_next,
         next_offsets=[s.offset for s in sources],
     )
+
+
+def _disjoint(plan: Plan) -> bool:
+    """Queries of different kinds never return the same recording; two of one kind may."""
+    kinds = [q.kind for q in plan.queries]
+    return len(kinds) == len(set(kinds))
 
 
 def _newest_first(plan: Plan) -> bool:

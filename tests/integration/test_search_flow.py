@@ -323,3 +323,21 @@ async def test_retry_after_a_failed_first_page_shows_the_results(stack: Stack) -
     await stack.driver.click(MEMBER, blocks.ACTION_RETRY, retry_value)
     await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
     assert "Page 1 of" in render_text(stack.slack.responses[-1].args["blocks"])
+
+
+async def test_counts_are_exact_when_they_can_be_and_headers_show_only_what_was_typed(
+    stack: Stack,
+) -> None:
+    # One VBC query per kind cannot overlap, so the count is exact from page one.
+    shown = await search(stack, MEMBER, "inbound last 30d")
+    assert "about" not in shown
+    assert "until" not in shown.split("\n")[1]  # the pinned end time is not the person's
+    shown = await search(stack, MEMBER, "yesterday from:+1 732 555 0100")
+    assert "Page 1 of" not in shown  # everything fits on one page: no page count to read
+
+
+async def test_empty_results_advise_loosening_only_what_was_given(stack: Stack) -> None:
+    shown = await search(stack, MEMBER, ">=1h30m from:+1 212 555 0000")
+    assert "duration" in shown
+    assert "number" in shown
+    assert "time window" not in shown

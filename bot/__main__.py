@@ -7,10 +7,12 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from dotenv import load_dotenv
 
-from bot.settings import Settings, SettingsError, has_slack_credentials
+from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, is_unconfigured
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,10 +26,10 @@ def main(argv: list[str] | None = None) -> None:
     if rest and args.command != "sim":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     load_dotenv()  # the real environment wins over .env
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in logging.getLevelNamesMapping():
+        sys.exit(f"recordings-bot: LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter on every start
     command = args.command or "run"
     if command == "sim":
@@ -35,34 +37,55 @@ def main(argv: list[str] | None = None) -> None:
 
         main_sim(rest)
         return
-    if command == "demo" or (command == "run" and not has_slack_credentials(os.environ)):
+    if command == "run" and is_unconfigured(os.environ):
+        if not sys.stdin.isatty():
+            # On a host, an empty configuration is a mistake, not a request for the demo.
+            sys.exit(
+                "recordings-bot: no Slack or VBC settings in the environment or .env; "
+                "fill them in (see .env.example and the README), or run `recordings-bot demo`"
+            )
+        logging.getLogger(__name__).warning("nothing configured yet: starting the demo")
+        command = "demo"
+    if command == "demo":
         from bot.demo import main_demo
 
-        if command == "run":
-            logging.getLogger(__name__).warning(
-                "no Slack credentials in the environment or .env: starting the demo"
-            )
         main_demo(env=dict(os.environ))
+        return
+    if command == "migrate":
+        _exit_on_database_error(_migrate, os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
         return
     try:
         settings = Settings.from_env(os.environ)
     except SettingsError as exc:
         sys.exit(f"recordings-bot: {exc}")
-    if command == "migrate":
-        asyncio.run(_migrate(settings))
-        return
     # Settings hold the token now; Bolt would read the variable again and warn that our
     # client (which honours SLACK_API_URL) wins over it.
     os.environ.pop("SLACK_BOT_TOKEN", None)
-    asyncio.run(_run(settings))
+    _exit_on_database_error(lambda: _run(settings), settings.database_url)
 
 
-async def _migrate(settings: Settings) -> None:
+def _exit_on_database_error(
+    main: Callable[[], Coroutine[Any, Any, None]], database_url: str
+) -> None:
+    """An unreachable or unwritable database is a setting to fix, not a traceback to read."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        asyncio.run(main())
+    except (OSError, SQLAlchemyError) as exc:
+        shown = make_url(database_url).render_as_string(hide_password=True)
+        sys.exit(f"recordings-bot: cannot use the database {shown}: {exc}")
+
+
+async def _migrate() -> None:
     from bot.db import create_engine, migrate
 
-    engine = create_engine(settings.database_url)
-    await migrate(engine)
-    await engine.dispose()
+    engine = create_engine(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
 
 
 async def _run(settings: Settings) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlsplit
+
+import phonenumbers
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_VBC_API_URL = "https://api.vonage.com"
@@ -89,9 +92,39 @@ class Settings:
             upload_cap_bytes=cap,
         )
         problems.extend(settings.missing())
+        problems.extend(settings.invalid())
         if problems:
             raise SettingsError("Configuration problems: " + "; ".join(problems))
         return settings
+
+    def invalid(self) -> list[str]:
+        """Values that are present but cannot work, each named with what would."""
+        problems: list[str] = []
+        for key, url in (
+            ("SLACK_API_URL", self.slack_api_url),
+            ("VBC_API_URL", self.vbc_api_url),
+            ("PUBLIC_URL", self.public_url),
+        ):
+            parts = urlsplit(url)
+            if url and (parts.scheme not in ("http", "https") or not parts.netloc):
+                problems.append(
+                    f"{key} must be an http(s) URL like https://example.com, not {url!r}"
+                )
+        if not 0 < self.port < 65536 and self.port != 0:
+            problems.append(f"PORT must be between 1 and 65535, not {self.port}")
+        if self.upload_cap_bytes <= 0:
+            problems.append("UPLOAD_CAP_BYTES must be a positive number of bytes")
+        if self.phone_region not in phonenumbers.SUPPORTED_REGIONS:
+            problems.append(
+                f"PHONE_REGION must be a two-letter country code like US or GB, "
+                f"not {self.phone_region!r}"
+            )
+        if self.bot_secret_key is not None and len(self.bot_secret_key) < 32:
+            problems.append(
+                "BOT_SECRET_KEY must be at least 32 characters (or leave it empty to have one "
+                "generated)"
+            )
+        return problems
 
     def missing(self) -> list[str]:
         problems: list[str] = []
@@ -119,12 +152,21 @@ class Settings:
         if self.slack_client_id and not self.slack_client_secret:
             problems.append("SLACK_CLIENT_SECRET is not set (SLACK_CLIENT_ID is)")
         if not self.database_url.startswith(("sqlite", "postgres")):
-            problems.append("DATABASE_URL must start with sqlite:// or postgresql://")
+            problems.append("DATABASE_URL must start with sqlite://, postgresql:// or postgres://")
         return problems
 
 
+SLACK_KEYS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_SIGNING_SECRET")
+VBC_KEYS = ("VBC_CLIENT_ID", "VBC_CLIENT_SECRET", "VBC_USERNAME", "VBC_PASSWORD")
+
+
 def has_slack_credentials(env: Mapping[str, str]) -> bool:
-    return any(env.get(k) for k in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID"))
+    return any(env.get(k) for k in SLACK_KEYS)
+
+
+def is_unconfigured(env: Mapping[str, str]) -> bool:
+    """Nothing of Slack or VBC set: a fresh checkout, where `run` means "show me the demo"."""
+    return not any(env.get(k) for k in (*SLACK_KEYS, *VBC_KEYS))
 
 
 def _ids(raw: str) -> frozenset[str]:

@@ -1,0 +1,74 @@
+"""Settings name every missing or unworkable value in one message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import Settings, SettingsError, is_unconfigured
+
+COMPLETE = {
+    "SLACK_BOT_TOKEN": "xoxb-1",
+    "SLACK_SIGNING_SECRET": "s",
+    "VBC_CLIENT_ID": "c",
+    "VBC_CLIENT_SECRET": "cs",
+    "VBC_USERNAME": "u",
+    "VBC_PASSWORD": "p",
+}
+
+
+def test_a_complete_environment_gives_http_mode_with_defaults() -> None:
+    settings = Settings.from_env(COMPLETE)
+    assert settings.mode == "http"
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.database_url == "sqlite:///recordings-bot.db"
+    assert "xoxb-1" not in repr(settings)
+    assert "cs" not in repr(settings).replace("vbc_client_id='c'", "")
+
+
+def test_every_problem_is_named_at_once() -> None:
+    env = {
+        **COMPLETE,
+        "VBC_PASSWORD": "",
+        "VBC_API_URL": "notaurl",
+        "PHONE_REGION": "ZZ",
+        "UPLOAD_CAP_BYTES": "-5",
+        "PORT": "http",
+        "BOT_SECRET_KEY": "short",
+    }
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(env)
+    message = str(caught.value)
+    for key in ("VBC_PASSWORD", "VBC_API_URL", "PHONE_REGION", "UPLOAD_CAP_BYTES", "PORT"):
+        assert key in message
+    assert "BOT_SECRET_KEY" in message
+
+
+def test_oauth_mode_requires_the_allowed_workspaces() -> None:
+    env = {**COMPLETE, "SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x"}
+    with pytest.raises(SettingsError, match="SLACK_ALLOWED_TEAMS"):
+        Settings.from_env(env)
+    assert Settings.from_env({**env, "SLACK_ALLOWED_TEAMS": "T1,T2"}).allowed_teams == {"T1", "T2"}
+
+
+def test_only_a_completely_empty_configuration_counts_as_unconfigured() -> None:
+    assert is_unconfigured({})
+    assert not is_unconfigured({"VBC_CLIENT_ID": "c"})
+
+
+def test_run_with_nothing_configured_and_no_terminal_says_what_to_do(tmp_path: object) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        cwd=str(tmp_path),
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert ".env.example" in done.stderr
+    assert "recordings-bot demo" in done.stderr

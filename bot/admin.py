@@ -15,6 +15,11 @@ from bot.vbc.errors import VbcError
 
 Message = dict[str, Any]
 AUDIT_PAGE_SIZE = 15
+LINKED_HOW = {
+    "email": "automatically, by Slack email address",
+    "admin": "by a recordings admin",
+    "oauth": "by you, with your own VBC login (Connect VBC)",
+}
 _MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$", re.IGNORECASE)
 
 
@@ -45,7 +50,7 @@ class AdminService:
             identity_name=link.display_name or link.email or link.vbc_user_id,
             vbc_user_id=link.vbc_user_id,
             extensions=list(person.identity.extensions),
-            linked_how=link.linked_how,
+            linked_how=LINKED_HOW.get(link.linked_how, link.linked_how),
             scope=person.scope_label,
             connect_url=(
                 deps.connect.authorize_url(asker.team_id, asker.user_id)

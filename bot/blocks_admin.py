@@ -80,7 +80,7 @@ def render_whoami(
         "Slack user": who,
         "VBC user": f"{esc(identity_name, 200) or 'no name'} ({esc(vbc_user_id, 40) or '?'})",
         "Extensions": esc(", ".join(extensions), 500) or "none",
-        "Linked": esc(linked_how, 40) or "not linked",
+        "Linked": esc(linked_how, 100) or "not linked",
     }
     blocks = [
         {

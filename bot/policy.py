@@ -38,8 +38,11 @@ class Person:
             return "admin: your own recordings, `scope:company` and `user:@person`"
         if self.identity is None:
             return "not linked to a VBC user yet"
-        exts = ", ".join(self.identity.extensions) or "none"
-        return f"your own recordings (on-demand, and company recordings of extensions {exts})"
+        exts = self.identity.extensions
+        if not exts:
+            return "your own on-demand recordings (you have no extension in VBC)"
+        which = f"extension {exts[0]}" if len(exts) == 1 else f"extensions {', '.join(exts)}"
+        return f"your own recordings (on-demand, and company recordings of {which})"
 
 
 @dataclass(frozen=True)

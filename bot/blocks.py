@@ -48,7 +48,6 @@ from bot.mrkdwn import (
     format_duration,
     format_number,
     format_size,
-    plural,
     sanitize_mrkdwn,
     slack_date,
 )
@@ -140,14 +139,31 @@ def render_progress(text: str, fraction: float | None) -> Message:
 
 
 def render_export_prompt(
-    *, summary: str, scope: str, count: int, exact: bool, value: str
+    *,
+    summary: str,
+    scope: str,
+    count: int,
+    exact: bool,
+    value: str,
+    kind: str = "",
+    ask_above: int | None = None,
 ) -> Message:
-    """Ask before starting a bulk export; the button value is a hint the server re-checks."""
+    """Ask before starting a bulk export; the button value is a hint the server re-checks.
+
+    Reads ``Export 752 recordings of yours (company and on-demand)?``: ``kind`` is the
+    adjective before "recordings" (``company``), ``scope`` whose they are (``of yours``),
+    ``summary`` what the filters select (mrkdwn, empty for everything), ``ask_above`` why we ask.
+    """
     about = "" if exact else "about "
+    noun = "recording" if count == 1 else "recordings"
+    what = " ".join(p for p in (f"{count:,}", kind, noun, scope) if p)
+    matching = f" matching {clip(sanitize_mrkdwn(summary), 1200)}" if summary else ""
+    why = (
+        f"I ask first when an export has more than {ask_above:,} recordings. " if ask_above else ""
+    )
     text = (
-        f":package: Export {about}{plural(count, 'recording')} matching "
-        f"{clip(sanitize_mrkdwn(summary), 1200)} in {clip(sanitize_mrkdwn(scope), 300)}? "
-        "I'll tell you when the zip is ready."
+        f":package: Export {about}{clip(sanitize_mrkdwn(what), 400)}{matching}? "
+        f"{why}I'll tell you when the zip is ready."
     )
     if len(value) > MAX_BUTTON_VALUE:
         raise ValueError("value longer than a button value may be")

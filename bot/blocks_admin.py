@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.block_ids import (
     ACTION_AUDIT_NEXT,
@@ -28,6 +29,7 @@ from bot.block_parts import (
 )
 from bot.blockkit_limits import MAX_BUTTON_VALUE, MESSAGE_TEXT_BUDGET, text_length
 from bot.blocks_recordings import row_compact
+from bot.filters import FilterError, describe_filter, parse_filter
 from bot.mrkdwn import clip, esc, inline_code, plural, sanitize_mrkdwn, slack_date
 from bot.tables import AuditEvent, ExportJobRow, ExportRequest
 from bot.vbc.models import Recording
@@ -178,9 +180,26 @@ def render_audit(
     return build_message(f"Audit log, page {page} of {pages}", [head, *rows, *foot])
 
 
+def export_summary(request: ExportRequest) -> str:
+    """What an export covers, as people read it (``inbound · Fri 2026-11-20 08:00 to …``).
+
+    The stored text is canonical filter text with absolute times, so reading it back with
+    any ``now`` gives the same request; text that no longer parses is shown as it is.
+    """
+    try:
+        tz = ZoneInfo(request.tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    try:
+        parsed = parse_filter(request.request_text, now=_aware(request.created_at), tz=tz)
+    except FilterError:
+        return inline_code(request.request_text, 300)
+    return clip(describe_filter(parsed, tz=tz), 300)
+
+
 def _job_text(request: ExportRequest, jobs: list[ExportJobRow]) -> str:
     mark = _JOB_STATES.get(request.state, ":grey_question:")
-    what = inline_code(request.request_text, 300) if request.request_text else "all recordings"
+    what = export_summary(request)
     lines = [f"{mark} *{esc(request.state.capitalize(), 20)}* · {what}"]
     facts = [f"started {slack_date(request.created_at)}"]
     total = sum(j.files_total for j in jobs)

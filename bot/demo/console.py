@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -20,13 +21,15 @@ import httpx
 from bot.demo.fake_slack import Message
 from bot.demo.lines import LineSource
 from bot.demo.modal_session import ModalSession
-from bot.demo.render import Clickable, Reader, Rendered, render_blocks
+from bot.demo.render import Clickable, Reader, Rendered, render_blocks, render_mrkdwn
 from bot.demo.stack import DemoPerson, DemoStack
 
 Json = dict[str, Any]
 FIRST_PATIENCE = 2.0  # seconds before "(still working…)"
 REPLY_DEADLINE = 15.0
 QUIET = 0.4  # a reply is complete once nothing more arrives for this long
+# ``@dana`` typed on its own (not inside an email address or an existing ``<@U…>``).
+_TYPED_MENTION = re.compile(r"(?<![\w@<|])@([A-Za-z][\w-]*)")
 
 CONSOLE_HELP = """\
 Commands (anything else is sent as /recordings <text>):
@@ -35,7 +38,8 @@ Commands (anything else is sent as /recordings <text>):
   /recordings                  the search form (a modal), field by field
   1, 2, …                      press a numbered button of the last reply
   press next                   press the first button whose label contains "next"
-  as U_ADMIN  (as admin, as sam) act as another person; `people` lists them
+  user:@dana last 30d          name a person with @ (as if picked from Slack's list)
+  as admin  (as sam, as dana)  act as another person; `people` lists them
   ?                            this list;  quit  leaves"""
 
 
@@ -89,9 +93,19 @@ class Console:
         elif word.startswith("/") and word != "/recordings":
             self.say(f"(only /recordings exists in this workspace, not {word})")
         else:
-            text = rest if word == "/recordings" else line
-            await self.send(lambda: self.stack.driver.command(self.me.user_id, text.strip()))
+            text = self.escape_mentions(rest if word == "/recordings" else line).strip()
+            await self.send(lambda: self.stack.driver.command(self.me.user_id, text))
         return True
+
+    def escape_mentions(self, text: str) -> str:
+        """``@dana`` -> ``<@U0DEMO001|dana>``, as a Slack client sends a person picked from
+        the autocomplete when the command has ``should_escape: true``; unknown names stay."""
+
+        def mention(match: re.Match[str]) -> str:
+            person = self.stack.person(match[1])
+            return person.mention if person is not None else match[0]
+
+        return _TYPED_MENTION.sub(mention, text)
 
     def switch(self, who: str) -> None:
         person = self.stack.person(who)
@@ -108,15 +122,12 @@ class Console:
         if target is None:
             return
         click = target.clickable
-        confirm = click.confirm
-        if confirm is not None:
-            question = f"{_text(confirm.get('title'))}: {_text(confirm.get('text'))} [y/N] "
-            answer = await self.source.read(question)
-            if (answer or "").strip().lower() not in ("y", "yes"):
-                self.say("(cancelled)")
-                return
+        if click.confirm is not None and not await self._confirmed(click.confirm):
+            self.say("(cancelled)")
+            return
         if click.url:
-            self.say(f"(your browser would open {click.url})")
+            self.say(f"open this link in a browser: {click.url}")
+            return
         driver, user = self.stack.driver, self.me.user_id
         try:
             await self.send(
@@ -125,12 +136,29 @@ class Console:
         except AssertionError:
             self.say("(that button is not there any more)")
 
+    async def _confirmed(self, confirm: Mapping[str, Any]) -> bool:
+        """Slack's confirm dialog: title, text, then its two buttons as the question."""
+        reader = self.reader()
+        self.say(f"┄ {_text(confirm.get('title'), reader)}")
+        self._show_lines([_text(confirm.get("text"), reader)])
+        yes = _text(confirm.get("confirm"), reader) or "Confirm"
+        no = _text(confirm.get("deny"), reader) or "Cancel"
+        answer = await self.source.read(f"  y = {yes}, n = {no} [y/N] ")
+        return (answer or "").strip().lower() in ("y", "yes")
+
     def _target_for(self, line: str) -> _Target | None:
+        number = int(line) if _is_button_number(line) else None
+        search_hint = f"to search a number type from:{line} or ext:{line}"
         if not self._targets:
-            self.say("(nothing to press: no reply with buttons yet)")
+            hint = f"; {search_hint}" if number is not None else ""
+            self.say(f"(nothing to press: no reply with buttons yet{hint})")
             return None
-        if _is_button_number(line):
-            found = [t for t in self._targets if t.clickable.number == int(line)]
+        if number is not None:
+            found = [t for t in self._targets if t.clickable.number == number]
+            if not found:
+                count = len(self._targets)
+                self.say(f"there is no button {number} (the last reply has {count}); {search_hint}")
+                return None
         else:
             wanted = line.partition(" ")[2].strip().lower()
             found = [t for t in self._targets if wanted and wanted in t.clickable.label.lower()]
@@ -294,11 +322,13 @@ class Console:
     # ---- static text -----------------------------------------------------------------------
     def people_text(self) -> str:
         rows = [
-            f"  {p.user_id:<8} {p.name:<11} {p.tz:<20} VBC: {p.vbc_name}"
+            f"  @{p.alias:<6} {p.name:<11} {p.user_id:<10} {p.tz:<20} {p.email}"
             + (" · recordings admin" if p.is_admin else "")
             for p in self.stack.people
         ]
-        return "People in this workspace:\n" + "\n".join(rows)
+        return "People in this workspace (@name in a command means that person):\n" + "\n".join(
+            rows
+        )
 
     def banner(self) -> str:
         me = self.me
@@ -310,7 +340,11 @@ class Console:
             f"  bot: {self.stack.server.url}  ·  VBC simulator: {self.stack.sim.url}\n\n"
             f"You are {me.name} ({me.user_id}, time zone {me.tz}). Your Slack email\n"
             f"matches VBC user {me.vbc_name}, so the bot links you on first use.\n"
-            f"{self.people_text()}\n\n{CONSOLE_HELP}\n"
+            f"{self.people_text()}\n"
+            "To name a person in a command type @ and their name, e.g. `user:@dana last 30d`\n"
+            "or `link @sam <email>` (admins only): the console sends it the way Slack does\n"
+            f"when you pick someone from the list ({self.stack.people[0].mention}).\n\n"
+            f"{CONSOLE_HELP}\n"
         )
 
 
@@ -319,8 +353,12 @@ def _is_button_number(line: str) -> bool:
     return line.isdigit() and len(line) <= 3
 
 
-def _text(node: Any) -> str:
-    return str(node.get("text", "")) if isinstance(node, dict) else str(node or "")
+def _text(node: Any, reader: Reader) -> str:
+    """A text object as shown: mrkdwn rendered, plain text as is."""
+    if not isinstance(node, Mapping):
+        return str(node or "")
+    text = str(node.get("text", ""))
+    return render_mrkdwn(text, reader) if node.get("type") == "mrkdwn" else text
 
 
 def _json_or_none(response: httpx.Response) -> Json | None:

@@ -40,6 +40,7 @@ class DemoPerson:
     tz: str
     email: str
     vbc_name: str
+    alias: str  # what the console accepts besides the id and first name: ``as admin``
     is_admin: bool = False
 
     @property
@@ -48,7 +49,12 @@ class DemoPerson:
 
     @property
     def aliases(self) -> tuple[str, ...]:
-        return (self.user_id.lower(), self.user_id.lower().removeprefix("u_"), self.short)
+        return (self.user_id.lower(), self.short, self.alias)
+
+    @property
+    def mention(self) -> str:
+        """How Slack sends this person in command text when picked from the autocomplete."""
+        return f"<@{self.user_id}|{self.short}>"
 
 
 @dataclass
@@ -65,22 +71,36 @@ class DemoStack:
         return f"{self.server.url}/slack/events"
 
     def person(self, who: str) -> DemoPerson | None:
-        """By Slack id (``U_ADMIN``), the id's tail (``admin``) or first name (``alex``)."""
+        """By Slack id (``U0ADMIN01``), alias (``admin``) or first name (``alex``), ``@`` or not."""
         low = who.strip().lstrip("@").lower()
         return next((p for p in self.people if low in p.aliases), None)
 
 
 def demo_people(sim: RunningSimulator) -> list[DemoPerson]:
-    """Slack people whose emails match seeded VBC users, so linking by email just works."""
+    """Slack people whose emails match seeded VBC users, so linking by email just works.
+
+    Ids have the shape Slack issues (``U`` and uppercase letters or digits): the bot's grammar
+    accepts only those in ``<@U…>`` mentions.
+    """
     members = [u for u in sim.state.users if not u.is_admin]
     dana, sam = sim.state.demo_user, next(u for u in members if u != sim.state.demo_user)
     admin = sim.state.admin
     return [
-        DemoPerson("U_DEMO", "Dana Demo", "America/New_York", dana.email, dana.full_name),
         DemoPerson(
-            "U_ADMIN", "Alex Admin", "Europe/London", admin.email, admin.full_name, is_admin=True
+            "U0DEMO001", "Dana Demo", "America/New_York", dana.email, dana.full_name, "dana"
         ),
-        DemoPerson("U_SAM", "Sam Member", "America/Los_Angeles", sam.email, sam.full_name),
+        DemoPerson(
+            "U0ADMIN01",
+            "Alex Admin",
+            "Europe/London",
+            admin.email,
+            admin.full_name,
+            "admin",
+            is_admin=True,
+        ),
+        DemoPerson(
+            "U0SAM0001", "Sam Member", "America/Los_Angeles", sam.email, sam.full_name, "sam"
+        ),
     ]
 
 

@@ -1,18 +1,29 @@
-"""Export messages (pure): started, progress, ready and failed notices, and the link page.
+"""Export messages (pure): the prompt's words, started, progress, ready and failed notices,
+which zip holds what, and the link page.
 
 Built on the renderers in ``bot.blocks``; only the retry button is new, because a failed
 export is retried through ``ACTION_EXPORT_CONFIRM`` (``r:<request id>``), re-checked on click.
+An export is named by what it covers as people read it (``bot.filters.describe_filter`` in the
+person's zone), never by its canonical filter text.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import blocks
+from bot.block_parts import context
+from bot.blocks_admin import export_summary
+from bot.filters import SearchRequest, describe_filter
+from bot.grammar.phones import display_number
+from bot.mrkdwn import esc
+from bot.policy import VbcQuery
 from bot.tables import ExportJobRow, ExportRequest
+from bot.vbc.models import RecordingKind
 
 Message = dict[str, Any]
 RETRY_PREFIX = "r:"
@@ -27,6 +38,91 @@ class PartResult:
     url: str
     uploaded: bool
     size: int | None = None
+    holds: str | None = None  # which recordings, when there are several zips
+
+
+@dataclass(frozen=True)
+class PromptWords:
+    """The confirm prompt's pieces: ``Export 37 {kind} recordings {scope} matching {summary}?``"""
+
+    kind: str
+    scope: str
+    summary: str
+
+
+def prompt_words(request: SearchRequest, queries: Sequence[VbcQuery], tz: ZoneInfo) -> PromptWords:
+    """Whose recordings and of which kind go into the noun; only the filters follow "matching"."""
+    kinds = {q.kind for q in queries}
+    if request.company:
+        scope = "(the whole company)"
+    elif request.user:
+        scope = f"of <@{request.user}>'s"
+    else:
+        scope = "of yours"
+    kind = ""
+    if len(kinds) == 1:
+        kind = next(iter(kinds)).value
+    elif kinds:
+        scope += " (company and on-demand)"
+    bare = replace(request.filter, order=None, page=None, page_size=None)
+    rest = replace(request, filter=bare, kind=None, company=False, user=None)
+    return PromptWords(kind, scope, "" if rest.is_empty() else describe_filter(rest, tz=tz))
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def part_labels(queries: Sequence[VbcQuery]) -> list[str]:
+    """What each query's zip holds, naming only what tells the parts apart.
+
+    ``on-demand recordings``, ``company recordings of extension 101``, and for a bare number
+    (either side of the call) ``… from +1 732-555-0100`` / ``… to +1 732-555-0100``.
+    """
+    varying = {
+        side
+        for side in ("caller_id", "dnis")
+        if len({getattr(q.filter, side) for q in queries}) > 1
+    }
+    labels = []
+    for query in queries:
+        words = [f"{query.kind.value} recordings"]
+        if query.kind is RecordingKind.COMPANY and query.filter.extension:
+            words.append(f"of extension {esc(query.filter.extension, 40)}")
+        if "caller_id" in varying and query.filter.caller_id:
+            words.append(f"from {display_number(query.filter.caller_id)}")
+        if "dnis" in varying and query.filter.dnis:
+            words.append(f"to {display_number(query.filter.dnis)}")
+        labels.append(" ".join(words))
+    return labels
+
+
+def job_parts(queries: Sequence[VbcQuery], jobs: Sequence[ExportJobRow]) -> list[str]:
+    """What each zip holds, in part order (jobs by VBC job id, as the notice numbers them).
+
+    Jobs are made one per query, in query order; when VBC split a query into several jobs
+    the pairing is lost, and each part is named by its kind alone.
+    """
+    if len(jobs) == len(queries):
+        holds = dict(zip((j.vbc_job_id for j in jobs), part_labels(queries), strict=True))
+    else:
+        holds = {j.vbc_job_id: kind_label(j.kind) for j in jobs}
+    return [holds[j.vbc_job_id] for j in sorted(jobs, key=lambda j: j.vbc_job_id)]
+
+
+def kind_label(kind: str) -> str:
+    """A zip named by the kind of its job alone: ``company recordings``."""
+    return f"{esc(kind, 20)} recordings"
+
+
+def with_parts(message: Message, holds: Sequence[str]) -> Message:
+    """A reply with a line saying which part holds what (only for several zips)."""
+    if len(holds) < 2:
+        return message
+    line = "; ".join(f"part {n}: {what}" for n, what in enumerate(holds, 1))
+    text = f"It comes in {len(holds)} zip files, {line}."
+    message["blocks"].append(context(text, "export_parts"))
+    return message
 
 
 def progress_of(jobs: Sequence[ExportJobRow]) -> tuple[int, int]:
@@ -40,16 +136,16 @@ def progress_bucket(jobs: Sequence[ExportJobRow]) -> int:
 
 
 def _label(request: ExportRequest) -> str:
-    what = f"`{blocks.clip(request.request_text, 300)}`" if request.request_text else "everything"
-    return f"export `{request.id}` ({what})"
+    return f"export `{request.id}` ({export_summary(request)})"
 
 
 def started(request: ExportRequest, *, count: int, exact: bool, parts: int) -> Message:
     about = "" if exact else "about "
-    jobs = f" in {parts} VBC jobs" if parts > 1 else ""
-    text = (
-        f":package: Started {_label(request)}: {about}{count} recording(s){jobs}. "
-        "VBC is building the zip; I'll tell you here when it's ready."
+    jobs = f" in {parts} zip files" if parts > 1 else ""
+    text = f":package: Started {_label(request)}: {about}{plural(count, 'recording')}{jobs}. " + (
+        "VBC is building them; I'll tell you here when they're ready."
+        if parts > 1
+        else "VBC is building the zip; I'll tell you here when it's ready."
     )
     return blocks.render_progress(text, 0.0)
 
@@ -68,11 +164,12 @@ def _part_lines(parts: Sequence[PartResult], valid_until: str | None, where: str
     for part in parts:
         name = f"part {part.number}" if many else "the zip"
         size = f" ({blocks.format_size(part.size)})" if part.size else ""
+        holds = f": {part.holds}" if many and part.holds else ""
         if part.uploaded:
-            lines.append(f"• <{part.url}|Open {name}>{size}, uploaded to {where}")
+            lines.append(f"• <{part.url}|Open {name}>{holds}{size}, uploaded to {where}")
         else:
             until = f", link valid until {valid_until}" if valid_until else ""
-            lines.append(f"• <{part.url}|Download {name}>{size}{until}")
+            lines.append(f"• <{part.url}|Download {name}>{holds}{size}{until}")
     return lines
 
 

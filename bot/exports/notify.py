@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC
 
 import httpx
@@ -137,7 +138,12 @@ class ExportNotifier:
         until = _until(*jobs)
         many = len(jobs) > 1
         parts = [
-            PartResult(n, self._links.url_for(request, job, n if many else None), uploaded=False)
+            PartResult(
+                n,
+                self._links.url_for(request, job, n if many else None),
+                uploaded=False,
+                holds=export_messages.kind_label(job.kind) if many else None,
+            )
             for n, job in enumerate(jobs, 1)
         ]
         where = export_messages.place(request.notice_channel or "", request)
@@ -158,7 +164,7 @@ class ExportNotifier:
             except _NotUploaded as exc:
                 log.info("export %s part %d stays a link: %s", request.id, n, exc)
                 continue
-            parts[n - 1] = PartResult(n, done.permalink, uploaded=True, size=done.size)
+            parts[n - 1] = replace(parts[n - 1], url=done.permalink, uploaded=True, size=done.size)
         message = export_messages.ready(request, parts, valid_until=until, where=where)
         if any(p.uploaded for p in parts):
             await notice.show(message)

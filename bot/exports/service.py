@@ -198,12 +198,15 @@ class ExportService:
         if total <= CONFIRM_ABOVE:
             return await self._create(asker, prepared, total, exact, origin=origin)
         key = cursor_key or await self._save_cursor(asker, prepared)
+        words = export_messages.prompt_words(prepared.request, prepared.plan.queries, tz)
         return blocks.render_export_prompt(
-            summary=prepared.summary,
-            scope=prepared.plan.scope,
+            summary=words.summary,
+            scope=words.scope,
+            kind=words.kind,
             count=total,
             exact=exact,
             value=f"{export_messages.CURSOR_PREFIX}{key}",
+            ask_above=CONFIRM_ABOVE,
         )
 
     async def _checked_create(
@@ -227,10 +230,10 @@ class ExportService:
         except VbcError as exc:
             return blocks.render_error(f"I couldn't count the recordings to export: {exc}")
         if total == 0:
-            return blocks.render_notice(
-                f":mag: No recordings match {prepared.summary} in {prepared.plan.scope}, "
-                "so there is nothing to export."
-            )
+            words = export_messages.prompt_words(prepared.request, prepared.plan.queries, tz)
+            what = " ".join(w for w in (words.kind, "recordings", words.scope) if w)
+            none = f"No {what} match {words.summary}" if words.summary else f"There are no {what}"
+            return blocks.render_notice(f":mag: {none}, so there is nothing to export.")
         return prepared, total, exact
 
     async def _save_cursor(self, asker: Asker, prepared: Prepared) -> str:
@@ -253,13 +256,15 @@ class ExportService:
         except VbcError as exc:
             await self._audit(asker, "failed", prepared.text, str(exc))
             return blocks.render_error(f"VBC did not start the export: {exc}")
-        if started.new:
-            ids = ", ".join(j.vbc_job_id for j in started.jobs)
-            detail = f"{started.request.id}: {len(started.jobs)} VBC job(s) {ids}"
-            await self._audit(asker, "allowed", prepared.text, detail)
-            if self.on_created is not None:
-                self.on_created()
-        return started.reply
+        if not started.new:
+            return started.reply
+        ids = ", ".join(j.vbc_job_id for j in started.jobs)
+        jobs = export_messages.plural(len(started.jobs), "VBC job")
+        await self._audit(asker, "allowed", prepared.text, f"{started.request.id}: {jobs} {ids}")
+        if self.on_created is not None:
+            self.on_created()
+        holds = export_messages.job_parts(prepared.plan.queries, started.jobs)
+        return export_messages.with_parts(started.reply, holds)
 
     async def _audit(self, asker: Asker, outcome: str, target: str, detail: str = "") -> None:
         await self._store.audit(

@@ -131,6 +131,51 @@ async def test_people_errors_and_the_modal(tmp_path: Path) -> None:
     assert stack.fake.problems == []
 
 
+def sams_email(transcript: str) -> str:
+    """Sam's Slack email as the banner's people list shows it."""
+    found = re.search(r"^\s+@sam\s+Sam Member\s+\S+\s+\S+\s+(\S+@\S+)", transcript, re.MULTILINE)
+    assert found, transcript
+    return f"link @sam {found.group(1)}"
+
+
+async def test_naming_people_url_buttons_confirm_and_numbers(tmp_path: Path) -> None:
+    transcript, stack = await session(
+        tmp_path,
+        [
+            "whoami",
+            button("Connect my own VBC login"),
+            "as admin",
+            "user:@dana last 30d",
+            sams_email,
+            "101",
+            "channel allow",
+            "inbound last 30d",
+            button("Details"),
+            "press share",
+            "n",  # the confirm dialog's answer
+        ],
+    )
+    whoami, connect, _, dana, link, big, _, _, details, share = replies(transcript)[:10]
+    assert all(p.user_id.startswith("U0") and "_" not in p.user_id for p in stack.people)
+    assert "user:@dana" in transcript.split("dana> ", 1)[0], "the banner shows how to name people"
+    assert "Connect my own VBC login" in whoami
+    assert connect.strip().startswith("open this link in a browser: http://127.0.0.1:")
+    assert "not there any more" not in transcript
+    assert "Dana Demo's recordings" in dana
+    assert "Page 1 of" in dana
+    assert "⚠️" not in dana
+    assert "is now linked to VBC user" in link
+    assert "@Sam Member" in link
+    assert re.search(r"there is no button 101 \(the last reply has \d+\)", big)
+    assert "type from:101 or ext:101" in big
+    assert "Share to channel" in details
+    assert "┄ Share this recording?\n  Everyone in this channel" in share
+    assert "?:" not in share
+    assert "y = Share, n = Cancel" in share
+    assert "(cancelled)" in share
+    assert stack.fake.problems == []
+
+
 def test_render_dates_links_and_buttons() -> None:
     reader = Reader(
         tz=ZoneInfo("America/Los_Angeles"),

@@ -175,6 +175,10 @@ async def test_small_export_starts_at_once_and_delivers_the_zip_once(stack: Stac
     original = next(m for m in stack.slack.messages if m.ts == request.message_ts)
     assert original.edits >= 1
     assert "is ready" in render_text(original.blocks), "the original shows the final state"
+    first = stack.slack.calls_to("chat.postMessage")[0].args["text"]
+    assert re.search(r"Started export `\w+` \(company recordings · \w{3} \d{4}-", first), first
+    assert re.search(r": \d+ recordings?\. VBC is building", first), "a proper plural"
+    assert "since:" not in first + shown, "people read a summary, not canonical filter text"
     assert_never_unfurled(stack.slack)
     async with stack.bot.runtime.deps.store.session() as session:
         kept = list(await session.exec(select(ExportJobRow)))
@@ -189,7 +193,11 @@ async def test_small_export_starts_at_once_and_delivers_the_zip_once(stack: Stac
 
 async def test_many_matches_ask_first_then_one_notice_for_several_jobs(stack: Stack) -> None:
     reply = await command_reply(stack.slack, stack.driver, MEMBER, "export last 90d")
-    assert "Export " in reply
+    assert re.search(
+        r"Export [\d,]+ recordings of yours \(company and on-demand\) matching ", reply
+    )
+    assert "I ask first when an export has more than 50 recordings" in reply
+    assert " in your recordings" not in reply
     assert "Start export" in reply
     assert export_posts(stack.sim) == [], "nothing is started before the confirmation"
     value = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_EXPORT_CONFIRM)
@@ -199,6 +207,9 @@ async def test_many_matches_ask_first_then_one_notice_for_several_jobs(stack: St
     await stack.slack.wait_for(lambda: stack.slack.responses[before + 1 :] or None)
     replies = sorted(render_text(r.args["blocks"]) for r in stack.slack.responses[before:])
     assert "Started export" in replies[0]
+    holds = dict(re.findall(r"part (\d): ([\w-]+) recordings", replies[0]))
+    assert sorted(holds.values()) == ["company", "on-demand"], replies[0]
+    assert "company recordings of extension " in replies[0]
     assert "already started" in replies[1]
     posted = export_posts(stack.sim)
     assert len(posted) == 2, "a member's export: on-demand and their extension's company job"
@@ -207,8 +218,9 @@ async def test_many_matches_ask_first_then_one_notice_for_several_jobs(stack: St
     [notice] = await notices(stack, MEMBER)
     text = render_text(notice.blocks)
     assert "2 zip files" in text
-    assert "part 1" in text
-    assert "part 2" in text
+    for number, kind in holds.items():
+        assert f"part {number}>: {kind} recordings" in text, "the notice numbers parts alike"
+    assert "since:" not in text
     assert len(in_thread(stack.slack, notice)) == 2, "both parts uploaded under the notice"
     assert (await stored(stack, done.id)).result_permalink is None, "no signed link is stored"
     [(listed, _)] = await requests_of(stack, MEMBER)
@@ -331,6 +343,7 @@ async def test_slack_refusing_the_notice_once_still_gives_exactly_one(stack: Sta
 
 async def test_nothing_matching_starts_nothing_and_bad_words_are_named(stack: Stack) -> None:
     reply = await command_reply(stack.slack, stack.driver, MEMBER, "export from:+15550000000")
+    assert "No recordings of yours (company and on-demand) match from +1 555" in reply
     assert "nothing to export" in reply
     reply = await command_reply(stack.slack, stack.driver, MEMBER, "export frobnicate")
     assert "frobnicate" in reply
@@ -644,7 +657,8 @@ async def test_the_store_keeps_exports_for_the_jobs_list(stack: Stack) -> None:
     assert [r.slack_user_id for r in rows] == [MEMBER]
     listed = await command_reply(stack.slack, stack.driver, MEMBER, "jobs")
     assert "Complete" in listed
-    assert rows[0].request_text in listed or "type:company" in listed
+    assert "company recordings · " in listed
+    assert "since:" not in listed
 
 
 async def test_refresh_replaces_the_jobs_list_and_republishes_app_home(stack: Stack) -> None:

@@ -406,7 +406,7 @@ def test_progress_bar() -> None:
 
 def test_export_prompt() -> None:
     msg = blocks.render_export_prompt(
-        summary="inbound", scope="your recordings", count=48, exact=False, value="Kx7"
+        summary="inbound", scope="of yours", count=48, exact=False, value="Kx7"
     )
     assert message_problems(msg) == []
     assert "Export about 48 recordings" in all_text(msg)

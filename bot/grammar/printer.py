@@ -58,8 +58,7 @@ def describe_filter(request: SearchRequest, *, tz: ZoneInfo) -> str:
     parts += [f"ext {escape(f.extension)}"] if f.extension else []
     parts += [f"call {escape(f.call_id)}"] if f.call_id else []
     parts += [f"{request.kind.value} recordings"] if request.kind else []
-    parts += ["company-wide"] if request.company else []
-    parts += [f"<@{request.user}>'s recordings"] if request.user else []
+    # Whose recordings (company-wide, someone's) is the scope, which every caller shows beside.
     if when := describe_times(f.start_gte, f.start_lte, tz):
         parts.append(when)
     low, high = f.duration_gte, f.duration_lte

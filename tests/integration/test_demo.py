@@ -119,7 +119,7 @@ async def test_people_errors_and_the_modal(tmp_path: Path) -> None:
     assert "Only recordings admins" in refused
     assert "nobody called 'nobody'" in nobody
     assert "you are now Alex Admin" in admin
-    assert "company-wide" in company
+    assert "the company" in company
     assert "Page 1 of" in company
     assert "no such button" in no_label
     assert "[1 ▶ Play]" in no_label

@@ -541,11 +541,11 @@ def test_format_filter_pins_repeated_local_times() -> None:
 def test_describe_filter() -> None:
     request = parse("inbound from:+1 732 555 0100 yesterday >2m scope:company")
     assert describe_filter(request, tz=NY) == (
-        "inbound · from +1 732-555-0100 · company-wide · on Tue 2024-06-11 · ≥ 2m"
+        "inbound · from +1 732-555-0100 · on Tue 2024-06-11 · ≥ 2m"
     )
     ranged = parse('since:2024-05-01 09:30 until:2024-05-31 <30s name:"A<B" user:<@U1X>')
     assert describe_filter(ranged, tz=NY) == (
-        "name “A&lt;B” · <@U1X>'s recordings · Wed 2024-05-01 09:30 to Fri 2024-05-31 · ≤ 30s"
+        "name “A&lt;B” · Wed 2024-05-01 09:30 to Fri 2024-05-31 · ≤ 30s"
     )
     assert describe_filter(SearchRequest(), tz=NY) == "all recordings"
     overnight = parse("since:2024-05-01 21:00 until:2024-05-02 06:00 internal")

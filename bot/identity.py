@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.policy import Identity, Person
+from bot.filters import SearchRequest
+from bot.policy import Identity, Person, Plan, plan_search
 from bot.store import Store
 from bot.tables import Link
 from bot.vbc.client import VbcClient
@@ -115,6 +116,14 @@ class Directory:
         key = (team_id, user_id)
         link = await _shared(self._link_tasks, key, lambda: self._current_link(*key))
         return identity_from(link) if link is not None else None
+
+    async def plan_for(self, person: Person, request: SearchRequest) -> Plan:
+        """The VBC queries ``person`` may run, with an admin's ``user:`` resolved to its VBC
+        identity; raises AccessRefusedError. Search and export both plan through here."""
+        target = None
+        if request.user and person.is_admin:
+            target = await self.identity_of(person.team_id, request.user)
+        return plan_search(person, request, target=target)
 
     async def _current_link(self, team_id: str, user_id: str) -> Link | None:
         link = await self._store.get_link(team_id, user_id)

@@ -66,6 +66,16 @@ class Plan:
     def fingerprint(self) -> str:
         return ";".join(sorted(q.key for q in self.queries))
 
+    @property
+    def disjoint(self) -> bool:
+        """No recording can come back from two queries: each is of a different kind.
+
+        Two queries of one kind (two extensions, both sides of a bare number) may overlap,
+        so their totals only add up to an estimate.
+        """
+        kinds = [q.kind for q in self.queries]
+        return len(kinds) == len(set(kinds))
+
 
 class AccessRefusedError(Exception):
     """The person may not run this search or see this recording; ``str()`` says why."""

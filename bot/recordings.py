@@ -19,7 +19,7 @@ from bot import blocks
 from bot.clock import Clock
 from bot.filters import FilterError, SearchRequest, describe_filter, format_filter, parse_filter
 from bot.identity import Directory
-from bot.policy import AccessRefusedError, Person, Plan, may_see, plan_search
+from bot.policy import AccessRefusedError, Person, Plan, may_see
 from bot.search import CursorState, ResultPage, recording_key, search_page
 from bot.store import Store
 from bot.tables import AuditEvent, SearchCursor
@@ -48,6 +48,34 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class PageReply:
+    message: Message
+    in_place: bool = False  # replace the clicked message (only the asker's own results)
+
+
+@dataclass(frozen=True)
+class SavedSearch:
+    """A search behind a results message's short key, read back in its asker's zone."""
+
+    cursor: SearchCursor
+    request: SearchRequest
+    tz: ZoneInfo
+
+
+async def read_saved_search(
+    store: Store, key: str, team_id: str, *, now: datetime, region: str
+) -> SavedSearch | None:
+    """None when the key is unknown or another workspace's; raises FilterError when the
+    stored text no longer reads (paging and "Export all matching" both start here)."""
+    cursor = await store.get_cursor(key)
+    if cursor is None or cursor.team_id != team_id:
+        return None
+    tz = zone(cursor.tz)
+    request = parse_filter(cursor.request_text, now=now, tz=tz, region=region)
+    return SavedSearch(cursor=cursor, request=request, tz=tz)
 
 
 class RecordingsService:
@@ -114,29 +142,34 @@ class RecordingsService:
         )
         return await self._show(asker, request, plan, cursor, state, page=1)
 
-    async def owns_cursor(self, asker: Asker, cursor_key: str) -> bool:
-        """Only the asker's own results are replaced in place; anyone else gets a new reply."""
-        cursor = await self._store.get_cursor(cursor_key)
-        return cursor is not None and cursor.owner == asker.user_id
+    async def page(self, asker: Asker, cursor_key: str, page: int) -> PageReply:
+        """Prev/Next: re-plan for whoever clicked; another person starts their own search.
 
-    async def page(self, asker: Asker, cursor_key: str, page: int) -> Message:
-        """Prev/Next: re-plan for whoever clicked; another person starts their own search."""
-        cursor = await self._store.get_cursor(cursor_key)
-        if cursor is None or cursor.team_id != asker.team_id:
-            await self._audit(asker, "page", "refused", cursor_key[:64], "unknown cursor")
-            return blocks.render_error(
-                "These results have expired. Run the search again with `/recordings`."
-            )
-        tz = zone(cursor.tz)
+        Only the asker's own results are replaced in place; anyone else gets a new reply.
+        """
+        expired = blocks.render_error(
+            "These results have expired. Run the search again with `/recordings`."
+        )
         try:
-            request = parse_filter(
-                cursor.request_text, now=self._clock(), tz=tz, region=self._region
+            saved = await read_saved_search(
+                self._store, cursor_key, asker.team_id, now=self._clock(), region=self._region
             )
         except FilterError:
-            return blocks.render_error("These results can't be paged any more; search again.")
+            return PageReply(
+                blocks.render_error("These results can't be paged any more; search again.")
+            )
+        if saved is None:
+            await self._audit(asker, "page", "refused", cursor_key[:64], "unknown cursor")
+            return PageReply(expired)
+        cursor, request = saved.cursor, saved.request
         if cursor.owner != asker.user_id:
             await self._audit(asker, "page", "refused", cursor.request_text, "not the asker")
-            return await self.search(asker, request)
+            return PageReply(await self.search(asker, request))
+        return PageReply(await self._turn(asker, cursor, request, page), in_place=True)
+
+    async def _turn(
+        self, asker: Asker, cursor: SearchCursor, request: SearchRequest, page: int
+    ) -> Message:
         try:
             person = await self._directory.person(asker.team_id, asker.user_id)
             plan = await self._plan(person, request)
@@ -208,10 +241,7 @@ class RecordingsService:
         )
 
     async def _plan(self, person: Person, request: SearchRequest) -> Plan:
-        target = None
-        if request.user and person.is_admin:
-            target = await self._directory.identity_of(person.team_id, request.user)
-        plan = plan_search(person, request, target=target)
+        plan = await self._directory.plan_for(person, request)
         order = request.filter.order or ORDER_NEWEST
         return replace(
             plan,

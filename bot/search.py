@@ -159,7 +159,7 @@ async def search_page(
             await s.fill()
     totals = [s.total or 0 for s in sources]
     has_next = any(not s.exhausted for s in sources)
-    total, exact = sum(totals), _disjoint(plan)
+    total, exact = sum(totals), plan.disjoint
     if not has_next:
         # The end of the stream: every earlier page was full, so the count is known exactly.
         total, exact = (page - 1) * page_size + len(picked), True
@@ -172,12 +172,6 @@ async def search_page(
         has_next=has_next,
         next_offsets=[s.offset for s in sources],
     )
-
-
-def _disjoint(plan: Plan) -> bool:
-    """Queries of different kinds never return the same recording; two of one kind may."""
-    kinds = [q.kind for q in plan.queries]
-    return len(kinds) == len(set(kinds))
 
 
 def _newest_first(plan: Plan) -> bool:

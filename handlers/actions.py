@@ -60,9 +60,8 @@ async def turn_page(
     except ValueError:
         await reply(respond, blocks.render_error("That button is not one of mine; search again."))
         return
-    asker = clicker(body)
-    in_place = await deps.recordings.owns_cursor(asker, key)
-    await reply(respond, await deps.recordings.page(asker, key, page), replace=in_place)
+    turned = await deps.recordings.page(clicker(body), key, page)
+    await reply(respond, turned.message, replace=turned.in_place)
 
 
 async def show_details(
@@ -96,6 +95,7 @@ async def retry(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, d
     if kind == "page":
         key, _, page = rest.rpartition(":")
         number = int(page) if page.isdigit() else 1
-        await reply(respond, await deps.recordings.page(clicker(body), key, number), replace=True)
+        turned = await deps.recordings.page(clicker(body), key, number)
+        await reply(respond, turned.message, replace=True)
         return
     await reply(respond, blocks.render_error("That retry button has expired; start again."))

@@ -174,7 +174,7 @@ def _block_lines(block: Json, reader: Reader, out: Rendered, first: int) -> list
     if kind == "image":
         return [f"[image: {block.get('alt_text', '')}]"]
     if kind in ("markdown", "rich_text"):
-        return [render_mrkdwn(_rich_text(block), reader)]
+        return [render_mrkdwn(rich_text(block), reader)]
     if kind == "context":
         parts = [_element_text(e, reader) for e in block.get("elements") or []]
         return ["  " + " · ".join(p for p in parts if p)]
@@ -235,7 +235,8 @@ def _add(out: Rendered, first: int, label: str, action_id: str, value: str, elem
     return f"[{number} {label}]"
 
 
-def _rich_text(block: Json) -> str:
+def rich_text(block: Json) -> str:
+    """The plain text of a ``rich_text`` block (links as their URLs)."""
     if isinstance(block.get("text"), str):
         return str(block["text"])
     return "".join(_rich(block.get("elements") or []))

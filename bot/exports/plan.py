@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.filters import SearchRequest, describe_filter, format_filter
 from bot.identity import Directory
-from bot.policy import Plan, VbcQuery, plan_search
+from bot.policy import Plan, VbcQuery
 from bot.recordings import Asker
 from bot.tables import ExportJobRow
 from bot.vbc.client import VbcClient
@@ -42,10 +42,7 @@ async def prepare_export(
 ) -> Prepared:
     """The person's plan (raises AccessRefusedError); export bodies carry filters only."""
     person = await directory.person(asker.team_id, asker.user_id)
-    target = None
-    if request.user and person.is_admin:
-        target = await directory.identity_of(asker.team_id, request.user)
-    plan = plan_search(person, request, target=target)
+    plan = await directory.plan_for(person, request)
     plan = replace(plan, queries=tuple(replace(q, filter=_bare(q.filter)) for q in plan.queries))
     text = format_filter(replace(request, filter=_bare(request.filter)), tz=tz)
     return Prepared(request, plan, text, tz, describe_filter(request, tz=tz))
@@ -54,10 +51,7 @@ async def prepare_export(
 async def count_matching(vbc: VbcClient, prepared: Prepared) -> tuple[int, bool]:
     """How many recordings match: ``total_items`` of page 1 (size 1) per query; exact?"""
     pages = await asyncio.gather(*(_first(vbc, q) for q in prepared.plan.queries))
-    companies = sum(q.kind is RecordingKind.COMPANY for q in prepared.plan.queries)
-    # Queries overlap only for bare numbers (either side) and several extensions.
-    exact = not prepared.request.numbers and companies <= 1
-    return sum(p.total_items for p in pages), exact
+    return sum(p.total_items for p in pages), prepared.plan.disjoint
 
 
 async def start_jobs(vbc: VbcClient, prepared: Prepared, request_id: str) -> list[ExportJobRow]:

@@ -27,7 +27,7 @@ from bot.exports.watcher import ExportWatcher
 from bot.filters import FilterError, SearchRequest, format_filter, parse_filter
 from bot.identity import Directory
 from bot.policy import AccessRefusedError
-from bot.recordings import Asker, zone
+from bot.recordings import Asker, SavedSearch, read_saved_search, zone
 from bot.search import CursorState
 from bot.slack_clients import SlackClients
 from bot.store import Store
@@ -129,9 +129,9 @@ class ExportService:
         with contextlib.suppress(ValueError):
             cursor_key, _ = blocks.parse_page_value(cursor_key)  # a "<key>:<page>" value
         found = await self._read_cursor(asker, cursor_key)
-        if isinstance(found, dict):
+        if not isinstance(found, SavedSearch):
             return found
-        request, tz, cursor = found
+        request, tz, cursor = found.request, found.tz, found.cursor
         own = cursor.key if cursor.owner == asker.user_id else None
         origin = _from_cursor(cursor.key, asker)
         return await self._offer(asker, request, tz, cursor_key=own, origin=origin)
@@ -142,10 +142,10 @@ class ExportService:
             return await self._retry(asker, value.removeprefix(export_messages.RETRY_PREFIX))
         key = value.removeprefix(export_messages.CURSOR_PREFIX)
         found = await self._read_cursor(asker, key)
-        if isinstance(found, dict):
+        if not isinstance(found, SavedSearch):
             return found
-        request, tz, _ = found
-        return await self._checked_create(asker, request, tz, origin=_from_cursor(key, asker))
+        origin = _from_cursor(key, asker)
+        return await self._checked_create(asker, found.request, found.tz, origin=origin)
 
     async def _retry(self, asker: Asker, request_id: str) -> Message:
         async with self._store.session() as s:
@@ -161,22 +161,18 @@ class ExportService:
         origin = f"{export_messages.RETRY_PREFIX}{request_id}"
         return await self._checked_create(asker, request, tz, origin=origin)
 
-    async def _read_cursor(
-        self, asker: Asker, key: str
-    ) -> tuple[SearchRequest, ZoneInfo, SearchCursor] | Message:
-        cursor = await self._store.get_cursor(key)
-        if cursor is None or cursor.team_id != asker.team_id:
-            return blocks.render_error(
-                "These results have expired. Run `/recordings export [filters]` instead."
-            )
-        tz = zone(cursor.tz)
+    async def _read_cursor(self, asker: Asker, key: str) -> SavedSearch | Message:
         try:
-            request = parse_filter(
-                cursor.request_text, now=self._clock(), tz=tz, region=self._region
+            saved = await read_saved_search(
+                self._store, key, asker.team_id, now=self._clock(), region=self._region
             )
         except FilterError:
             return blocks.render_error("That search can't be exported any more; search again.")
-        return request, tz, cursor
+        if saved is None:
+            return blocks.render_error(
+                "These results have expired. Run `/recordings export [filters]` instead."
+            )
+        return saved
 
     async def prepare(self, asker: Asker, request: SearchRequest, tz: ZoneInfo) -> Prepared:
         """Plan for whoever clicked, exactly like their search; raises AccessRefusedError."""

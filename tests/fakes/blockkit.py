@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.blockkit_limits import message_problems, view_problems
+from bot.demo.render import rich_text
 
 
 def assert_valid_message(payload: Mapping[str, Any]) -> None:
@@ -40,7 +41,7 @@ def _render_block(block: Mapping[str, Any]) -> str:
     parts = [_text(block.get("text"))] if block.get("text") else []
     parts += [_text(field) for field in block.get("fields") or []]
     if kind == "rich_text":
-        parts.append("".join(_rich(block.get("elements") or [])))
+        parts.append(rich_text(block))
     else:
         parts += [_element(element) for element in block.get("elements") or []]
     if isinstance(block.get("accessory"), Mapping):
@@ -65,14 +66,3 @@ def _text(node: Any) -> str:
     if isinstance(node, Mapping):
         return str(node.get("text", ""))
     return str(node or "")
-
-
-def _rich(elements: Iterable[Any]) -> Iterable[str]:
-    for element in elements:
-        if not isinstance(element, Mapping):
-            continue
-        if isinstance(element.get("text"), str):
-            yield element["text"]
-        elif element.get("type") == "link":
-            yield str(element.get("url", ""))
-        yield from _rich(element.get("elements") or [])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import bot.commands as commands
@@ -20,12 +19,6 @@ LINKED_HOW = {
     "admin": "by a recordings admin",
     "oauth": "by you, with your own VBC login (Connect VBC)",
 }
-_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$", re.IGNORECASE)
-
-
-def slack_user_id(mention: str) -> str:
-    match = _MENTION.match(mention.strip())
-    return match.group(1).upper() if match else mention.strip().lstrip("@").upper()
 
 
 class AdminService:
@@ -59,8 +52,8 @@ class AdminService:
             ),
         )
 
-    async def link(self, asker: Asker, mention: str, vbc_ref: str) -> Message:
-        target = slack_user_id(mention)
+    async def link(self, asker: Asker, target: str, vbc_ref: str) -> Message:
+        """``target`` is a Slack user id, as ``bot.commands`` read it from the mention."""
         try:
             link = await self._deps.directory.link(
                 asker.team_id, admin=asker.user_id, slack_user=target, vbc_ref=vbc_ref
@@ -73,8 +66,7 @@ class AdminService:
             f"({link.display_name or link.email or 'no name'}; extensions {exts})."
         )
 
-    async def unlink(self, asker: Asker, mention: str) -> Message:
-        target = slack_user_id(mention)
+    async def unlink(self, asker: Asker, target: str) -> Message:
         try:
             removed = await self._deps.directory.unlink(
                 asker.team_id, admin=asker.user_id, slack_user=target

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.filters import mention_user_id
 from bot.store import AuditQuery
 
 ACTIONS = (
     "search", "page", "details", "get", "audio", "share", "export", "link", "unlink", "channel",
 )  # fmt: skip
 OUTCOMES = ("allowed", "refused", "failed")
-_USER = re.compile(r"^user:<@([A-Z0-9]+)(?:\|[^>]*)?>$", re.IGNORECASE)
 AUDIT_HELP = (
     "`/recordings audit [user:@person] [action:audio] [outcome:refused] [recording:193228] "
     "[since:2024-05-01] [until:2024-05-31]`"
@@ -27,8 +26,8 @@ def parse_audit_query(text: str, *, tz: ZoneInfo) -> AuditQuery:
     values: dict[str, object] = {}
     for token in text.split():
         lowered = token.lower()
-        if match := _USER.match(token):
-            values["actor"] = match.group(1).upper()
+        if lowered.startswith("user:") and (user := mention_user_id(token[5:])):
+            values["actor"] = user
         elif lowered.startswith("action:") and lowered[7:] in ACTIONS:
             values["action"] = lowered[7:]
         elif lowered.startswith("outcome:") and lowered[8:] in OUTCOMES:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.mrkdwn import escape_mrkdwn as escape
+
 # Each opening quote and what closes it; Slack clients turn "..." into “...” as people type.
 QUOTES = {'"': '"', "“": "”", "”": "”", "„": "“”"}
 OPEN_QUOTES = "".join(QUOTES)
@@ -39,10 +41,6 @@ def split(text: str) -> list[str]:
 
 def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def code(text: str) -> str:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
+from bot.demo.stack import free_port
 from bot.vbc.sim import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -23,12 +23,6 @@ from bot.vbc.sim import (
 )
 from tests.fakes import FakeSlack, SlackDriver, render_text
 from tests.integration.conftest import MEMBER, SIGNING_SECRET
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
@@ -18,26 +16,26 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, *, deps: Deps) -> None:
-    app.middleware(functools.partial(drop_redelivered_events, deps=deps))
     app.event("app_home_opened")(functools.partial(publish_home, deps=deps))
 
 
-async def drop_redelivered_events(
-    body: dict[str, Any], next: Callable[[], Awaitable[None]], *, deps: Deps
-) -> BoltResponse | None:
-    """Bolt does not de-duplicate retried events; the first delivery of an event_id wins."""
-    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+async def first_delivery(body: dict[str, Any], deps: Deps) -> bool:
+    """Bolt does not de-duplicate retried events; the first delivery of an event_id wins.
+
+    Checked inside the listener, after Bolt's automatic ack, so the database write is never
+    between Slack and its 200 (a retry is acknowledged and then dropped here).
+    """
+    event_id = body.get("event_id")
     if event_id and not await deps.store.first_delivery(str(event_id)):
         log.info("dropping re-delivered event %s", event_id)
-        return BoltResponse(status=200, body="")  # acknowledged, so Slack stops retrying
-    await next()
-    return None
+        return False
+    return True
 
 
 async def publish_home(
     event: dict[str, Any], client: AsyncWebClient, body: dict[str, Any], *, deps: Deps
 ) -> None:
-    if event.get("tab") not in (None, "home"):
+    if event.get("tab") not in (None, "home") or not await first_delivery(body, deps):
         return
     team = body.get("team_id") or ""
     view = await render_home_for(deps, team_id=team, user_id=event["user"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from bot.audio import AudioService
 from bot.clock import Clock
@@ -14,15 +14,11 @@ from bot.recordings import RecordingsService
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
 from bot.store import Store
-from bot.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc_connect import VbcConnect
 
-
-class JobLister(Protocol):
-    async def jobs_for(
-        self, team_id: str, user_id: str
-    ) -> list[tuple[ExportRequest, list[ExportJobRow]]]: ...
+if TYPE_CHECKING:  # the export service itself takes Deps in its handlers' helper
+    from bot.exports import ExportService
 
 
 @dataclass
@@ -36,6 +32,6 @@ class Deps:
     slack: SlackClients
     clock: Clock
     connect: VbcConnect | None = None
-    exports: JobLister | None = None
+    exports: ExportService | None = None
     audio: AudioService | None = None
     links: Links | None = None

@@ -160,10 +160,6 @@ SLACK_KEYS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_SI
 VBC_KEYS = ("VBC_CLIENT_ID", "VBC_CLIENT_SECRET", "VBC_USERNAME", "VBC_PASSWORD")
 
 
-def has_slack_credentials(env: Mapping[str, str]) -> bool:
-    return any(env.get(k) for k in SLACK_KEYS)
-
-
 def is_unconfigured(env: Mapping[str, str]) -> bool:
     """Nothing of Slack or VBC set: a fresh checkout, where `run` means "show me the demo"."""
     return not any(env.get(k) for k in (*SLACK_KEYS, *VBC_KEYS))

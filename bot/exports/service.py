@@ -43,8 +43,8 @@ JOBS_LISTED = 25
 
 
 def require_exports(deps: Deps) -> ExportService:
-    """The wired service; ``Deps.exports`` is typed by the narrow protocol App Home needs."""
-    if not isinstance(deps.exports, ExportService):
+    """The wired service (``build_runtime`` always wires one)."""
+    if deps.exports is None:
         raise TypeError("The export service is not wired into Deps.")
     return deps.exports
 

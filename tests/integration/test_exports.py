@@ -580,7 +580,8 @@ class GatedSlack(FakeSlack):
 
 
 async def kill_when_held(bot: BotProcess, slack: GatedSlack) -> None:
-    await asyncio.wait_for(slack.holding.wait(), 40)
+    # Generous: a fresh bot process must start, wait out a lease and poll on a busy machine.
+    await asyncio.wait_for(slack.holding.wait(), 90)
     bot.kill()
     await bot.stop()
     slack.drop()

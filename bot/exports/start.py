@@ -3,7 +3,9 @@
 The row is stored in state ``starting`` under the click's ``origin`` before VBC is asked for
 anything, so a double click (or a second process handling a re-sent click) finds it and is
 told "already started" instead of creating a second set of jobs. The watcher ignores the row
-until its jobs are stored with it and it becomes ``running``.
+until its jobs are stored with it and it becomes ``running``, which happens the moment VBC has
+created them, before anything is posted: a process killed after that still leaves a watched
+export that ends in exactly one notice.
 """
 
 from __future__ import annotations
@@ -69,7 +71,20 @@ class ExportStarter:
         except VbcError:
             await self._forget(row.id)
             raise
+        await self._store_running(row, jobs)
         where = await self._post_started(asker, row, total, exact, len(jobs))
+        if row.message_ts:
+            async with self._store.session() as s:
+                await s.exec(
+                    update(ExportRequest)
+                    .where(col(ExportRequest.id) == row.id)
+                    .values(message_channel=row.message_channel, message_ts=row.message_ts)
+                )
+                await s.commit()
+        return Started(row, export_messages.started_reply(row, where=where), jobs, new=True)
+
+    async def _store_running(self, row: ExportRequest, jobs: list[ExportJobRow]) -> None:
+        """Hand the VBC jobs to the watcher at once: a crash after this still gets its notice."""
         now = self._clock()
         row.state, row.updated_at = RUNNING, now
         row.next_poll_at = now + timedelta(seconds=FIRST_POLL_SECONDS)
@@ -77,17 +92,10 @@ class ExportStarter:
             await s.exec(
                 update(ExportRequest)
                 .where(col(ExportRequest.id) == row.id)
-                .values(
-                    state=RUNNING,
-                    message_channel=row.message_channel,
-                    message_ts=row.message_ts,
-                    next_poll_at=row.next_poll_at,
-                    updated_at=now,
-                )
+                .values(state=RUNNING, next_poll_at=row.next_poll_at, updated_at=now)
             )
             s.add_all(jobs)
             await s.commit()
-        return Started(row, export_messages.started_reply(row, where=where), jobs, new=True)
 
     async def _insert(
         self, asker: Asker, prepared: Prepared, origin: str | None

@@ -587,19 +587,22 @@ async def kill_when_held(bot: BotProcess, slack: GatedSlack) -> None:
     slack.drop()
 
 
-async def test_a_bot_killed_mid_watch_or_mid_notice_still_notifies_once(sqlite_url: str) -> None:
-    """Killed while polling, before the notice is posted, and while its zip uploads."""
-    async with outside(sqlite_url, job_seconds=4.0) as (sim, slack, spawn):
+async def test_a_bot_killed_at_any_step_of_an_export_still_notifies_once(sqlite_url: str) -> None:
+    """Killed as the export starts, mid-watch, before the notice is posted, and mid-upload."""
+    async with outside(sqlite_url, job_seconds=10.0) as (sim, slack, spawn):
         first = await spawn()
+        slack.hold("chat.postMessage")  # the "export started" message
         driver = SlackDriver(f"{first.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
         async with driver:
             await driver.command(MEMBER, "export type:company last 7d")
-            await wait_until(lambda: bool(slack.messages_for(MEMBER)) and bool(sim.state.jobs))
+            await kill_when_held(first, slack)
         [job] = sim.state.jobs.values()
+        watcher = await spawn()
+        await wait_until(lambda: any("/jobs/" in r["path"] for r in sim.state.requests), 60)
+        watcher.kill()
+        await watcher.stop()
         assert job.view(sim.state.clock()).status != "complete", "killed while still running"
-        slack.hold("chat.postMessage")  # the started message is out: the next post is the notice
-        first.kill()
-        await first.stop()
+        slack.hold("chat.postMessage")  # the notice
         await kill_when_held(await spawn(), slack)
         assert ready_notices(slack) == [], "killed before Slack got the notice"
         slack.hold("upload")

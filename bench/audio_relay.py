@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import multiprocessing
@@ -36,18 +37,16 @@ import psutil
 from bot.app import build_runtime
 from bot.audio import Outcome
 from bot.demo.fake_slack import FakeSlack
+from bot.demo.stack import DEMO_BOT_TOKEN, loopback_settings
 from bot.recordings import Asker
 from bot.settings import Settings
 from bot.vbc.sim import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_PASSWORD,
-    DEMO_USERNAME,
+    demo_password_form,
     start_simulator,
 )
 from bot.vbc.sim.mp3 import iter_mp3
 
-TOKEN = "xoxb-bench-token"
+TOKEN = DEMO_BOT_TOKEN
 USER = "U_BENCH"
 TEAM = "T0001"
 MB = 1024 * 1024
@@ -129,13 +128,7 @@ async def bare_copy(sim_url: str, slack_url: str, recording_id: int) -> float:
     async with httpx.AsyncClient(timeout=httpx.Timeout(60.0)) as http:
         token = await http.post(
             f"{sim_url}/token",
-            data={
-                "grant_type": "password",
-                "client_id": DEMO_CLIENT_ID,
-                "client_secret": DEMO_CLIENT_SECRET,
-                "username": DEMO_USERNAME,
-                "password": DEMO_PASSWORD,
-            },
+            data=demo_password_form(),
         )
         auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
         path = f"/t/vbc.prod/call_recording/api/audio/recording/{recording_id}"
@@ -162,19 +155,9 @@ async def bare_copy(sim_url: str, slack_url: str, recording_id: int) -> float:
 
 
 def settings_for(sim_url: str, slack_url: str, workdir: Path) -> Settings:
-    return Settings(
-        slack_bot_token=TOKEN,
-        slack_signing_secret="bench-signing-secret",
-        slack_api_url=slack_url,
-        vbc_api_url=sim_url,
-        vbc_client_id=DEMO_CLIENT_ID,
-        vbc_client_secret=DEMO_CLIENT_SECRET,
-        vbc_username=DEMO_USERNAME,
-        vbc_password=DEMO_PASSWORD,
-        database_url=f"sqlite:///{workdir / 'bench.db'}",
+    return dataclasses.replace(
+        loopback_settings(sim_url, slack_url, f"sqlite:///{workdir / 'bench.db'}"),
         bot_secret_key="bench-secret-key-bench-secret-key-0123456789",
-        host="127.0.0.1",
-        port=0,
     )
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import itertools
 import json
@@ -49,20 +50,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_runtime
 from bot.demo.fake_slack import APP_ID, TEAM_ID, Call, FakeSlack
+from bot.demo.stack import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET, loopback_settings
 from bot.serve import LocalServer, uvicorn_server
 from bot.server import Router
-from bot.settings import Settings
-from bot.vbc.sim import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_PASSWORD,
-    DEMO_USERNAME,
-    RunningSimulator,
-    start_simulator,
-)
+from bot.vbc.sim import RunningSimulator, start_simulator
 
-SECRET = "bench-signing-secret"
-TOKEN = "xoxb-bench-token"
+SECRET = DEMO_SIGNING_SECRET
+TOKEN = DEMO_BOT_TOKEN
 HOST = "127.0.0.1"
 PEOPLE = 5  # distinct Slack people, each warmed (users.info + auto-link) before measuring
 CONCURRENCY = 20  # commands in flight per round
@@ -196,19 +190,9 @@ async def start_world(workdir: Path) -> World:
     people = [f"U_BENCH{i}" for i in range(len(members))]
     for user_id, member in zip(people, members, strict=True):
         fake.add_user(user_id, member.full_name, tz="UTC", email=member.email)
-    settings = Settings(
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=fake.url,
-        vbc_api_url=sim.url,
-        vbc_client_id=DEMO_CLIENT_ID,
-        vbc_client_secret=DEMO_CLIENT_SECRET,
-        vbc_username=DEMO_USERNAME,
-        vbc_password=DEMO_PASSWORD,
-        database_url=f"sqlite:///{workdir / 'bench.db'}",
+    settings = dataclasses.replace(
+        loopback_settings(sim.url, fake.url, f"sqlite:///{workdir / 'bench.db'}"),
         bot_secret_key="bench-secret-key-bench-secret-key-0123456789",
-        host=HOST,
-        port=0,
     )
     bot = await LocalServer(await build_runtime(settings), HOST, 0).start()
     base, base_task, base_url = await serve(baseline_app(fake))

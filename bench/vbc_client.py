@@ -33,7 +33,13 @@ import psutil
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import DOWNLOAD_CHUNK, VbcClient
 from bot.vbc.filter import RecordingFilter
-from bot.vbc.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME
+from bot.vbc.sim import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    demo_password_form,
+)
 
 PAGES = 100
 PAGING_ROUNDS = 5  # per variant
@@ -71,15 +77,8 @@ def bare_client(url: str, token: str) -> httpx.AsyncClient:
 
 
 async def password_token(url: str) -> str:
-    form = {
-        "grant_type": "password",
-        "username": DEMO_USERNAME,
-        "password": DEMO_PASSWORD,
-        "client_id": DEMO_CLIENT_ID,
-        "client_secret": DEMO_CLIENT_SECRET,
-    }
     async with httpx.AsyncClient() as http:
-        response = await http.post(f"{url}/token", data=form)
+        response = await http.post(f"{url}/token", data=demo_password_form())
         response.raise_for_status()
         return str(response.json()["access_token"])
 

@@ -9,6 +9,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from bot.db import create_engine, migrate
+from bot.store import Store
+
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -24,6 +27,15 @@ async def _admin_connection() -> asyncpg.Connection:
 @pytest.fixture
 def sqlite_url(tmp_path: object) -> str:
     return f"sqlite:///{tmp_path}/bot.db"
+
+
+@pytest.fixture
+async def store(sqlite_url: str) -> AsyncIterator[Store]:
+    """A migrated SQLite store of its own for one test."""
+    store = Store(create_engine(sqlite_url))
+    await migrate(store.engine)
+    yield store
+    await store.close()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ Web API URL points at the fake and the VBC URL at the simulator; the bot cannot 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -112,22 +113,30 @@ def free_port(host: str = HOST) -> int:
         return port
 
 
-def demo_settings(sim: RunningSimulator, fake: FakeSlack, database: Path, port: int) -> Settings:
-    people = demo_people(sim)
+def loopback_settings(sim_url: str, slack_url: str, database_url: str) -> Settings:
+    """A bot wired to the simulator and a fake Slack on loopback (demo, tests and benchmarks).
+
+    Callers change what they need with ``dataclasses.replace``.
+    """
     return Settings(
         slack_bot_token=DEMO_BOT_TOKEN,
         slack_signing_secret=DEMO_SIGNING_SECRET,
-        slack_api_url=fake.url,
-        vbc_api_url=sim.url,
+        slack_api_url=slack_url,
+        vbc_api_url=sim_url,
         vbc_client_id=DEMO_CLIENT_ID,
         vbc_client_secret=DEMO_CLIENT_SECRET,
         vbc_username=DEMO_USERNAME,
         vbc_password=DEMO_PASSWORD,
-        bot_admins=frozenset(p.user_id for p in people if p.is_admin),
-        database_url=f"sqlite:///{database}",
+        database_url=database_url,
         host=HOST,
-        port=port,
+        port=0,
     )
+
+
+def demo_settings(sim: RunningSimulator, fake: FakeSlack, database: Path, port: int) -> Settings:
+    admins = frozenset(p.user_id for p in demo_people(sim) if p.is_admin)
+    settings = loopback_settings(sim.url, fake.url, f"sqlite:///{database}")
+    return dataclasses.replace(settings, bot_admins=admins, port=port)
 
 
 @contextlib.asynccontextmanager

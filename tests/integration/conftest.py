@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,13 +10,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import build_runtime
+from bot.demo.stack import loopback_settings
 from bot.serve import LocalServer
 from bot.settings import Settings
 from bot.vbc.sim import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_PASSWORD,
-    DEMO_USERNAME,
     RunningSimulator,
     start_simulator,
 )
@@ -43,20 +41,12 @@ class Stack:
 
 
 def make_settings(sim_url: str, slack_url: str, database_url: str) -> Settings:
-    return Settings(
+    return dataclasses.replace(
+        loopback_settings(sim_url, slack_url, database_url),
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack_url,
-        vbc_api_url=sim_url,
-        vbc_client_id=DEMO_CLIENT_ID,
-        vbc_client_secret=DEMO_CLIENT_SECRET,
-        vbc_username=DEMO_USERNAME,
-        vbc_password=DEMO_PASSWORD,
         bot_admins=frozenset({ADMIN}),
-        database_url=database_url,
         bot_secret_key="test-secret-key-test-secret-key-0123456789",
-        host="127.0.0.1",
-        port=0,
     )
 
 

@@ -26,6 +26,7 @@ from bot.vbc.sim import (
     JOHN_SMITH_NUMBER,
     RunningSimulator,
     SimRecording,
+    demo_password_form,
     start_simulator,
 )
 from tests.paths import SPECS as SPEC_PATH
@@ -52,15 +53,7 @@ async def client(sim: RunningSimulator) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def password_grant(client: httpx.AsyncClient, **overrides: str) -> httpx.Response:
-    form = {
-        "grant_type": "password",
-        "username": DEMO_USERNAME,
-        "password": DEMO_PASSWORD,
-        "client_id": DEMO_CLIENT_ID,
-        "client_secret": DEMO_CLIENT_SECRET,
-        **overrides,
-    }
-    return await client.post("/token", data=form)
+    return await client.post("/token", data={**demo_password_form(), **overrides})
 
 
 @pytest.fixture

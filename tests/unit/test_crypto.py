@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +14,6 @@ from bot.crypto import (
     Secrets,
     load_secret_key,
 )
-from bot.db import create_engine, migrate
 from bot.store import Store
 
 KEY = "test-key-not-a-real-secret"
@@ -26,15 +23,6 @@ PAYLOAD: dict[str, str | int] = {
     "team": "T1",
     "user": "U1",
 }
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    engine = create_engine("sqlite:///" + str(tmp_path / "t.db"))
-    await migrate(engine)
-    store = Store(engine)
-    yield store
-    await store.close()
 
 
 def test_encrypt_round_trip_hides_plaintext() -> None:

@@ -9,13 +9,11 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.db import create_engine, migrate
 from bot.exports import ExportWatcher, Outcome, RecordNotice, WatchTuning, final_state
 from bot.store import Store
 from bot.tables import ExportJobRow, ExportRequest
@@ -150,9 +148,7 @@ async def drained(watcher: ExportWatcher) -> int:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    engine = create_engine(f"sqlite:///{tmp_path}/w.db")
-    await migrate(engine)
+async def world(store: Store) -> AsyncIterator[World]:
     vbc = Vbc()
     http = httpx.AsyncClient(base_url=API, transport=httpx.MockTransport(vbc.handle))
 
@@ -160,9 +156,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         return None
 
     client = VbcClient(http, retry=RetryPolicy(attempts=1), sleep=no_sleep)
-    yield World(Store(engine), vbc, client, Clock(), Notices(), http)
+    yield World(store, vbc, client, Clock(), Notices(), http)
     await http.aclose()
-    await engine.dispose()
 
 
 def test_final_state_needs_every_job_to_end() -> None:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.db import create_engine, migrate
 from bot.identity import Directory, LinkError, SlackProfile
 from bot.policy import Identity
 from bot.store import AuditQuery, Store
@@ -99,15 +96,6 @@ class Profiles:
 
     def add(self, user_id: str, email: str | None, **kw: Any) -> None:
         self.known[user_id] = SlackProfile(user_id=user_id, name=user_id, email=email, **kw)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    engine = create_engine("sqlite:///" + str(tmp_path / "t.db"))
-    await migrate(engine)
-    store = Store(engine)
-    yield store
-    await store.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,7 +13,6 @@ import pytest
 from sqlalchemy import text
 
 from bot.crypto import LinkExpiredError, LinkInvalidError, Secrets
-from bot.db import create_engine, migrate
 from bot.identity import Directory, LinkError, SlackProfile
 from bot.store import AuditQuery, Store
 from bot.tables import Link
@@ -118,10 +116,7 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    engine = create_engine("sqlite:///" + str(tmp_path / "t.db"))
-    await migrate(engine)
-    store = Store(engine)
+async def world(store: Store) -> AsyncIterator[World]:
     fake = FakeVbc()
     transport = httpx.MockTransport(fake.handle)
     wall, mono = Clock(1_700_000_000.0), Clock(500.0)

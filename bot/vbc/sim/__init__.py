@@ -14,6 +14,7 @@ from bot.vbc.sim.state import (
     DEMO_USERNAME,
     SimConfig,
     SimState,
+    demo_password_form,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "SimRecording",
     "SimState",
     "SimUser",
+    "demo_password_form",
     "main_sim",
     "start_simulator",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -86,20 +87,7 @@ async def get_account(request: web.Request) -> web.Response:
 
 
 async def list_users(request: web.Request) -> web.Response:
-    check_account(request)
-    page, size = _paging(request)
-    names = ("email", "login_name", "first_name", "last_name")
-    users = _filtered(request, names, state_of(request).users)
-    items, _ = page_slice(users, page, size)
-    body = hal_page(
-        request.url,
-        "data",
-        [user_json(u) for u in items],
-        page=page,
-        page_size=size,
-        total=len(users),
-    )
-    return web.json_response(body)
+    return _listed(request, ("email", "login_name", "first_name", "last_name"), user_json)
 
 
 async def get_user(request: web.Request) -> web.Response:
@@ -113,15 +101,21 @@ async def get_user(request: web.Request) -> web.Response:
 
 
 async def list_extensions(request: web.Request) -> web.Response:
+    return _listed(request, ("location_id", "phone_number", "login_name", "email"), extension_json)
+
+
+def _listed(
+    request: web.Request, filters: tuple[str, ...], as_json: Callable[[SimUser], dict[str, Any]]
+) -> web.Response:
+    """One page of the account's users, filtered by ``filters``, each shown by ``as_json``."""
     check_account(request)
     page, size = _paging(request)
-    names = ("location_id", "phone_number", "login_name", "email")
-    users = _filtered(request, names, state_of(request).users)
+    users = _filtered(request, filters, state_of(request).users)
     items, _ = page_slice(users, page, size)
     body = hal_page(
         request.url,
         "data",
-        [extension_json(u) for u in items],
+        [as_json(u) for u in items],
         page=page,
         page_size=size,
         total=len(users),

@@ -31,6 +31,17 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105
 REQUEST_LOG_LIMIT = 10_000
 
 
+def demo_password_form() -> dict[str, str]:
+    """The ``/token`` form of the integration user's password grant, for raw HTTP callers."""
+    return {
+        "grant_type": "password",
+        "username": DEMO_USERNAME,
+        "password": DEMO_PASSWORD,
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": DEMO_CLIENT_SECRET,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class SimConfig:
     seed: int = DEFAULT_SEED

@@ -35,16 +35,16 @@ import httpx
 import psutil
 
 from bot.app import build_runtime
-from bot.audio import Outcome
+from bot.audio.service import Outcome
 from bot.demo.fake_slack import FakeSlack
 from bot.demo.stack import DEMO_BOT_TOKEN, loopback_settings
-from bot.recordings import Asker
+from bot.people.asker import Asker
 from bot.settings import Settings
-from bot.vbc.sim import (
+from bot.vbcsim import (
     demo_password_form,
     start_simulator,
 )
-from bot.vbc.sim.mp3 import iter_mp3
+from bot.vbcsim.mp3 import iter_mp3
 
 TOKEN = DEMO_BOT_TOKEN
 USER = "U_BENCH"

@@ -34,14 +34,14 @@ import httpx
 import psutil
 
 from bot.clock import system_clock
-from bot.db import create_engine, migrate
 from bot.exports import FIRST_POLL_SECONDS, ExportWatcher, Outcome, RecordNotice, WatchTuning
 from bot.store import Store
-from bot.tables import ExportJobRow, ExportRequest
+from bot.store.engine import create_engine, migrate
+from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
 from bot.vbc.filter import RecordingFilter
-from bot.vbc.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME
+from bot.vbcsim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME
 
 JOBS = 1000
 JOB_SECONDS = 25.0
@@ -89,7 +89,7 @@ class Recorder:
 @contextlib.contextmanager
 def simulator() -> Iterator[tuple[str, psutil.Process]]:
     code = (
-        "from bot.vbc.sim import main_sim; "
+        "from bot.vbcsim import main_sim; "
         f"main_sim(['--port', '0', '--job-seconds', '{JOB_SECONDS}'])"
     )
     proc = subprocess.Popen(

@@ -51,9 +51,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import build_runtime
 from bot.demo.fake_slack import APP_ID, TEAM_ID, Call, FakeSlack
 from bot.demo.stack import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET, loopback_settings
-from bot.serve import LocalServer, uvicorn_server
-from bot.server import Router
-from bot.vbc.sim import RunningSimulator, start_simulator
+from bot.vbcsim import RunningSimulator, start_simulator
+from bot.web.router import Router
+from bot.web.serve import LocalServer, uvicorn_server
 
 SECRET = DEMO_SIGNING_SECRET
 TOKEN = DEMO_BOT_TOKEN
@@ -270,7 +270,7 @@ async def measure(world: World, pairs: int, period: float, freeze: bool) -> Figu
         await world.round(world.base_url)
         warm += (await world.round(world.bot_url))[0]
     await world.results(warm, timeout=15)
-    if freeze:  # as bot.serve.serve() does once the runtime is built
+    if freeze:  # as bot.web.serve.serve() does once the runtime is built
         gc.collect()
         gc.freeze()
 

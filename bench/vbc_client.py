@@ -33,7 +33,7 @@ import psutil
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import DOWNLOAD_CHUNK, VbcClient
 from bot.vbc.filter import RecordingFilter
-from bot.vbc.sim import (
+from bot.vbcsim import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_PASSWORD,
@@ -215,7 +215,7 @@ async def add_big_recording(url: str) -> int:
 # The simulator in its own process -------------------------------------------------------------
 @contextmanager
 def simulator() -> Iterator[tuple[str, int]]:
-    code = "from bot.vbc.sim import main_sim; main_sim(['--port', '0', '--job-seconds', '1'])"
+    code = "from bot.vbcsim import main_sim; main_sim(['--port', '0', '--job-seconds', '1'])"
     proc = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

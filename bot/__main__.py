@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter on every start
     command = args.command or "run"
     if command == "sim":
-        from bot.vbc.sim import main_sim
+        from bot.vbcsim import main_sim
 
         main_sim(rest)
         return
@@ -79,7 +79,7 @@ def _exit_on_database_error(
 
 
 async def _migrate() -> None:
-    from bot.db import create_engine, migrate
+    from bot.store.engine import create_engine, migrate
 
     engine = create_engine(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     try:
@@ -90,7 +90,7 @@ async def _migrate() -> None:
 
 async def _run(settings: Settings) -> None:
     from bot.app import build_runtime
-    from bot.serve import serve
+    from bot.web.serve import serve
 
     await serve(await build_runtime(settings))
 

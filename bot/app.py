@@ -17,26 +17,26 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import connect_routes
-from bot.audio import LINK_KIND as AUDIO_LINK_KIND
-from bot.audio import AudioService
+from bot.audio.service import LINK_KIND as AUDIO_LINK_KIND
+from bot.audio.service import AudioService
+from bot.audio.uploads import UPLOAD_TIMEOUT
 from bot.clock import Clock, system_clock
-from bot.crypto import Secrets, load_secret_key
-from bot.db import create_engine, create_tables, migrate
 from bot.deps import Deps
 from bot.exports import build_exports
-from bot.housekeeping import tidy_forever
-from bot.identity import Directory, SlackProfile
-from bot.links import Links
-from bot.recordings import RecordingsService
-from bot.server import Router
+from bot.people.connect import VbcConnect
+from bot.people.crypto import Secrets, load_secret_key
+from bot.people.directory import Directory, SlackProfile
+from bot.search.service import RecordingsService
 from bot.settings import Settings
 from bot.slack_clients import SlackClients, make_client
 from bot.store import Store
-from bot.uploads import UPLOAD_TIMEOUT
+from bot.store.engine import create_engine, create_tables, migrate
+from bot.store.housekeeping import tidy_forever
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
-from bot.vbc_connect import VbcConnect
+from bot.web import connect_routes
+from bot.web.links import Links
+from bot.web.router import Router
 from handlers import register_all
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ async def build_runtime(
         vbc=vbc,
         directory=directory,
     )
-    # Slack's upload URLs get their own pool and long timeouts (bot/uploads.py).
+    # Slack's upload URLs get their own pool and long timeouts (bot/audio/uploads.py).
     uploads_http = httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT})
     closers.append(uploads_http.aclose)
     links = Links(secrets=secrets, store=store, clock=clock, base_url=settings.base_url)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.audio import AudioService
+from bot.audio.service import AudioService
 from bot.clock import Clock
-from bot.crypto import Secrets
-from bot.identity import Directory
-from bot.links import Links
-from bot.recordings import RecordingsService
+from bot.people.connect import VbcConnect
+from bot.people.crypto import Secrets
+from bot.people.directory import Directory
+from bot.search.service import RecordingsService
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.vbc.client import VbcClient
-from bot.vbc_connect import VbcConnect
+from bot.web.links import Links
 
 if TYPE_CHECKING:  # the export service itself takes Deps in its handlers' helper
     from bot.exports import ExportService

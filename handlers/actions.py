@@ -11,9 +11,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
-from bot.admin import AdminService
 from bot.deps import Deps
-from bot.recordings import Asker
+from bot.people.admin import AdminService
+from bot.people.asker import Asker
 from handlers.commands import open_search_modal
 from handlers.replies import reply
 

@@ -16,11 +16,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
-from bot.audio import AudioService, Outcome
-from bot.audio_text import parse_retry_value
+from bot.audio.service import AudioService, Outcome
+from bot.audio.text import parse_retry_value
 from bot.deps import Deps
-from bot.links import ACTION_OPEN_LINK
-from bot.recordings import Asker
+from bot.people.asker import Asker
+from bot.web.links import ACTION_OPEN_LINK
 from handlers.actions import action_value, clicker
 from handlers.replies import post_ephemeral, reply
 
@@ -126,7 +126,7 @@ async def _say(
 def results_page_of(block_id: str | None) -> str:
     """``<cursor>:<page>`` from a results row's block id, else "".
 
-    The block id format is made in ``bot.blocks_recordings._row_full``.
+    The block id format is made in ``bot.blocks.recordings._row_full``.
     """
     match = _RESULTS_BLOCK.match(block_id or "")
     return match.group(1) if match else ""

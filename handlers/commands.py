@@ -12,15 +12,15 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-import bot.commands as commands
+import bot.grammar.commands as commands
 from bot import blocks
-from bot.admin import AdminService
-from bot.audio import AudioService
+from bot.audio.service import AudioService
+from bot.blocks.modal import build_search_modal
 from bot.deps import Deps
 from bot.exports import require_exports
-from bot.filters import GRAMMAR_HELP, FilterError
-from bot.modal import build_search_modal
-from bot.recordings import Asker
+from bot.grammar import GRAMMAR_HELP, FilterError
+from bot.people.admin import AdminService
+from bot.people.asker import Asker
 from handlers.replies import reply
 
 log = logging.getLogger(__name__)

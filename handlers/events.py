@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.home import render_home_for
+from bot.search.home import render_home_for
 
 log = logging.getLogger(__name__)
 

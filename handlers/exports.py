@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import blocks
 from bot.deps import Deps
 from bot.exports import require_exports
-from bot.home import render_home_for
+from bot.search.home import render_home_for
 from handlers.actions import action_value, clicker
 from handlers.replies import reply
 

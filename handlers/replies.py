@@ -10,7 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.recordings import Asker
+from bot.people.asker import Asker
 
 log = logging.getLogger(__name__)
 

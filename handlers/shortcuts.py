@@ -12,8 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
 from bot.deps import Deps
-from bot.filters import SearchRequest, extract_numbers
-from bot.recordings import Asker
+from bot.grammar import SearchRequest, extract_numbers
+from bot.people.asker import Asker
 from handlers.commands import open_search_modal
 from handlers.replies import reply
 

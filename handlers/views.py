@@ -11,9 +11,9 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
+from bot.blocks.modal import ModalErrors, parse_search_modal
 from bot.deps import Deps
-from bot.modal import ModalErrors, parse_search_modal
-from bot.recordings import Asker, zone
+from bot.people.asker import Asker, zone
 from handlers.replies import post_ephemeral
 
 

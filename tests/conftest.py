@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from bot.db import create_engine, migrate
 from bot.store import Store
+from bot.store.engine import create_engine, migrate
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -26,7 +26,7 @@ async def _admin_connection() -> asyncpg.Connection:
 
 @pytest.fixture
 def sqlite_url(tmp_path: object) -> str:
-    return f"sqlite:///{tmp_path}/bot.db"
+    return f"sqlite:///{tmp_path}/bot.store.engine"
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Like bolt-python's tests/mock_web_api_server, but async (aiohttp on 127.0.0.1, port 0), stateful
 (messages can be updated, views stacked, files uploaded then shared) and strict: every payload
-carrying blocks or a view goes through bot.blockkit_limits, and problems are both recorded in
+carrying blocks or a view goes through bot.blocks.limits, and problems are both recorded in
 `FakeSlack.problems` and answered with Slack's own error codes. It lives in the package, not
 under tests/, because `recordings-bot demo` runs the bot against it.
 """

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.blockkit_limits import (
+from bot.blocks.limits import (
     CUMULATIVE_TEXT_PROBLEM,
     MISSING_FALLBACK_PROBLEM,
     message_problems,

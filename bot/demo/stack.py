@@ -16,9 +16,8 @@ from pathlib import Path
 from bot.app import Runtime, build_runtime
 from bot.demo.driver import SlackDriver
 from bot.demo.fake_slack import FakeSlack
-from bot.serve import LocalServer
 from bot.settings import Settings
-from bot.vbc.sim import (
+from bot.vbcsim import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_PASSWORD,
@@ -26,6 +25,7 @@ from bot.vbc.sim import (
     RunningSimulator,
     start_simulator,
 )
+from bot.web.serve import LocalServer
 
 DEMO_SIGNING_SECRET = "demo-signing-secret"  # noqa: S105 - only ever signs loopback requests
 DEMO_BOT_TOKEN = "xoxb-demo-bot-token"  # noqa: S105 - accepted only by the in-process fake

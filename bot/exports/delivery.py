@@ -20,7 +20,7 @@ from sqlmodel import col
 from bot.clock import Clock
 from bot.exports.state import NOTIFYING, Notifier, Outcome, WatchTuning, final_state
 from bot.store import Store
-from bot.tables import ExportJobRow, ExportRequest
+from bot.store.tables import ExportJobRow, ExportRequest
 
 log = logging.getLogger(__name__)
 

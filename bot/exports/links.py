@@ -16,15 +16,15 @@ from sqlmodel import col, select
 from bot.clock import Clock
 from bot.exports import messages as export_messages
 from bot.exports.service import ExportService
-from bot.filters import FilterError, parse_filter
-from bot.links import LinkGrant, Links, streamed_download
-from bot.policy import AccessRefusedError
-from bot.recordings import Asker, zone
-from bot.server import Response
+from bot.grammar import FilterError, parse_filter
+from bot.people.asker import Asker, zone
+from bot.people.policy import AccessRefusedError
 from bot.store import Store
-from bot.tables import ExportJobRow, ExportRequest
+from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcNotFoundError
+from bot.web.links import LinkGrant, Links, streamed_download
+from bot.web.router import Response
 
 LINK_KIND = "export"
 MIN_TTL = timedelta(minutes=5)

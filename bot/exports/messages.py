@@ -3,7 +3,7 @@ which zip holds what, and the link page.
 
 Built on the renderers in ``bot.blocks``; only the retry button is new, because a failed
 export is retried through ``ACTION_EXPORT_CONFIRM`` (``r:<request id>``), re-checked on click.
-An export is named by what it covers as people read it (``bot.filters.describe_filter`` in the
+An export is named by what it covers as people read it (``bot.grammar.describe_filter`` in the
 person's zone), never by its canonical filter text.
 """
 
@@ -16,13 +16,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import blocks
-from bot.block_parts import context
-from bot.blocks_admin import export_summary
-from bot.filters import SearchRequest, describe_filter
+from bot.blocks.admin import export_summary
+from bot.blocks.mrkdwn import esc
+from bot.blocks.parts import context
+from bot.grammar import SearchRequest, describe_filter
 from bot.grammar.phones import display_number
-from bot.mrkdwn import esc
-from bot.policy import VbcQuery
-from bot.tables import ExportJobRow, ExportRequest
+from bot.people.policy import VbcQuery
+from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.models import RecordingKind
 
 Message = dict[str, Any]

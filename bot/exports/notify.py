@@ -21,6 +21,7 @@ import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
+from bot.audio.uploads import SlackFile, SourceError, UploadError, upload_stream
 from bot.exports import messages as export_messages
 from bot.exports import slack as export_slack
 from bot.exports.links import ExportLinks, zip_name
@@ -28,8 +29,7 @@ from bot.exports.messages import Message, PartResult
 from bot.exports.state import Outcome, RecordNotice
 from bot.slack_clients import SlackClients
 from bot.store import Store
-from bot.tables import ExportJobRow, ExportRequest
-from bot.uploads import SlackFile, SourceError, UploadError, upload_stream
+from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError
 from bot.vbc.models import ExportJob

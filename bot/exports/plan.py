@@ -9,11 +9,11 @@ import hashlib
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from bot.filters import SearchRequest, describe_filter, format_filter
-from bot.identity import Directory
-from bot.policy import Plan, VbcQuery
-from bot.recordings import Asker
-from bot.tables import ExportJobRow
+from bot.grammar import SearchRequest, describe_filter, format_filter
+from bot.people.asker import Asker
+from bot.people.directory import Directory
+from bot.people.policy import Plan, VbcQuery
+from bot.store.tables import ExportJobRow
 from bot.vbc.client import VbcClient
 from bot.vbc.filter import RecordingFilter
 from bot.vbc.models import Page, Recording, RecordingKind

@@ -24,14 +24,15 @@ from bot.exports import messages as export_messages
 from bot.exports.plan import Prepared, count_matching, prepare_export
 from bot.exports.start import ExportStarter
 from bot.exports.watcher import ExportWatcher
-from bot.filters import FilterError, SearchRequest, format_filter, parse_filter
-from bot.identity import Directory
-from bot.policy import AccessRefusedError
-from bot.recordings import Asker, SavedSearch, read_saved_search, zone
-from bot.search import CursorState
+from bot.grammar import FilterError, SearchRequest, format_filter, parse_filter
+from bot.people.asker import Asker, zone
+from bot.people.directory import Directory
+from bot.people.policy import AccessRefusedError
+from bot.search.merge import CursorState
+from bot.search.service import SavedSearch, read_saved_search
 from bot.slack_clients import SlackClients
 from bot.store import Store
-from bot.tables import ExportJobRow, ExportRequest, SearchCursor
+from bot.store.tables import ExportJobRow, ExportRequest, SearchCursor
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
 

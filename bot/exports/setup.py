@@ -10,12 +10,12 @@ from bot.exports.notify import ExportNotifier
 from bot.exports.service import ExportService
 from bot.exports.state import WatchTuning
 from bot.exports.watcher import ExportWatcher
-from bot.identity import Directory
-from bot.links import Links
+from bot.people.directory import Directory
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.vbc.client import VbcClient
+from bot.web.links import Links
 
 
 def build_exports(

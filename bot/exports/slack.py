@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.store import Store
-from bot.tables import ExportRequest
+from bot.store.tables import ExportRequest
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from bot.exports import messages as export_messages
 from bot.exports import slack as export_slack
 from bot.exports.plan import Prepared, start_jobs
 from bot.exports.state import RUNNING, STARTING, aware
-from bot.recordings import Asker
+from bot.people.asker import Asker
 from bot.slack_clients import SlackClients
 from bot.store import Store
-from bot.tables import ExportJobRow, ExportRequest
+from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.tables import ExportJobRow, ExportRequest
+from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.models import TERMINAL_JOB_STATES
 
 STARTING = "starting"  # stored before its VBC jobs exist, so a second click finds it

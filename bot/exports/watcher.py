@@ -27,7 +27,7 @@ from bot.exports.delivery import NoticeDelivery
 from bot.exports.messages import progress_bucket
 from bot.exports.state import NOTIFYING, RUNNING, Notifier, WatchTuning, aware, final_state
 from bot.store import Store
-from bot.tables import ExportJobRow, ExportRequest
+from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError, VbcRateLimitedError
 from bot.vbc.models import TERMINAL_JOB_STATES

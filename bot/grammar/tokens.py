@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.mrkdwn import escape_mrkdwn as escape
+from bot.blocks.mrkdwn import escape_mrkdwn as escape
 
 # Each opening quote and what closes it; Slack clients turn "..." into “...” as people type.
 QUOTES = {'"': '"', "“": "”", "”": "”", "„": "“”"}

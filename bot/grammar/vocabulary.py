@@ -43,7 +43,7 @@ EXAMPLES = {
     "scope": "scope:company",
     "user": "user:@person",
 }
-# One Slack message holds about 25 rows within its block and text limits (bot/blocks_recordings.py).
+# One Slack message holds about 25 rows within its block and text limits (bot/blocks/recordings.py).
 MAX_PAGE_SIZE = 25
 
 GRAMMAR_HELP = """\

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.blockkit_limits import message_problems, view_problems
+from bot.blocks.limits import message_problems, view_problems
 from bot.demo.render import rich_text
 
 

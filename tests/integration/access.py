@@ -13,7 +13,7 @@ from typing import Literal
 from bot.blocks import RecordingRef, recording_ref
 from bot.store import AuditQuery
 from bot.vbc.models import RecordingKind
-from bot.vbc.sim.data import SimRecording
+from bot.vbcsim.data import SimRecording
 from tests.fakes import Message, render_text
 from tests.integration.conftest import ADMIN, MEMBER, OTHER, TEAM, UNLINKED, Stack
 

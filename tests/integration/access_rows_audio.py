@@ -7,8 +7,8 @@ actor whatever the button said, so "other" rows are forged clicks the server mus
 from __future__ import annotations
 
 from bot import blocks
-from bot.tables import ChannelSetting
-from bot.vbc.sim.data import SimRecording
+from bot.store.tables import ChannelSetting
+from bot.vbcsim.data import SimRecording
 from tests.fakes import Message, render_text
 from tests.integration.access import (
     Outcome,

@@ -15,8 +15,8 @@ import sys
 
 from bot.app import build_runtime
 from bot.exports import require_exports
-from bot.serve import LocalServer
 from bot.settings import Settings
+from bot.web.serve import LocalServer
 
 
 async def main() -> None:

@@ -11,12 +11,12 @@ import pytest
 
 from bot.app import build_runtime
 from bot.demo.stack import loopback_settings
-from bot.serve import LocalServer
 from bot.settings import Settings
-from bot.vbc.sim import (
+from bot.vbcsim import (
     RunningSimulator,
     start_simulator,
 )
+from bot.web.serve import LocalServer
 from tests.fakes import FakeSlack, SlackDriver
 
 SIGNING_SECRET = "test-signing-secret"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot import blocks
-from bot.vbc.sim.data import SimRecording
+from bot.vbcsim.data import SimRecording
 from tests.integration.access import (
     ACTORS,
     REFUSAL_WORDS,

@@ -21,10 +21,10 @@ from bot.app import Runtime, build_runtime
 from bot.demo.fake_slack import FakeSlack
 from bot.settings import Settings
 from bot.store import AuditQuery
-from bot.tables import ChannelSetting
+from bot.store.tables import ChannelSetting
 from bot.vbc.client import DOWNLOAD_CHUNK
-from bot.vbc.sim.data import SimRecording
-from bot.vbc.sim.mp3 import iter_mp3
+from bot.vbcsim.data import SimRecording
+from bot.vbcsim.mp3 import iter_mp3
 from tests.fakes import Message, Upload, render_text
 from tests.integration import conftest
 from tests.integration.conftest import ADMIN, CHANNEL, MEMBER, OTHER, TEAM, Stack, stop_stack

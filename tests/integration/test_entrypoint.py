@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from bot.demo.stack import free_port
-from bot.vbc.sim import (
+from bot.vbcsim import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_PASSWORD,

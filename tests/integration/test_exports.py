@@ -28,11 +28,11 @@ from sqlmodel import select
 
 from bot import blocks
 from bot.app import build_runtime
-from bot.crypto import LinkExpiredError
 from bot.exports import require_exports
-from bot.serve import LocalServer
-from bot.tables import ChannelSetting, ExportJobRow, ExportRequest
-from bot.vbc.sim import start_simulator
+from bot.people.crypto import LinkExpiredError
+from bot.store.tables import ChannelSetting, ExportJobRow, ExportRequest
+from bot.vbcsim import start_simulator
+from bot.web.serve import LocalServer
 from tests.fakes import Call, FakeSlack, Message, SlackDriver, render_text
 from tests.integration.conftest import (
     ADMIN,

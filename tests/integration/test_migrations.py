@@ -6,7 +6,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from bot.db import alembic_config, create_engine, migrate
+from bot.store.engine import alembic_config, create_engine, migrate
 
 TABLES = {
     "links",

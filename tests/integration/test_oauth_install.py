@@ -8,8 +8,8 @@ import httpx
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.app import build_runtime
-from bot.serve import LocalServer
-from bot.vbc.sim import start_simulator
+from bot.vbcsim import start_simulator
+from bot.web.serve import LocalServer
 from tests.fakes import FakeSlack, SlackDriver, render_text
 from tests.integration.conftest import SIGNING_SECRET, make_settings
 

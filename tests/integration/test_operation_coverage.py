@@ -18,7 +18,7 @@ from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcNotFoundError
 from bot.vbc.filter import RecordingFilter
 from bot.vbc.models import ExportJob
-from bot.vbc.sim import (
+from bot.vbcsim import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_PASSWORD,

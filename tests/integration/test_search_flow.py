@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot import blocks, modal
+from bot import blocks
+from bot.blocks import modal
 from tests.fakes import render_text
 from tests.integration.access import latest_reply, seen_count
 from tests.integration.conftest import (

@@ -30,7 +30,7 @@ from bot.vbc.errors import (
 )
 from bot.vbc.filter import Direction, RecordingFilter
 from bot.vbc.models import ExportJob, Recording
-from bot.vbc.sim import (
+from bot.vbcsim import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_PASSWORD,

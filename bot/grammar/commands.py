@@ -1,0 +1,194 @@
+"""`/recordings` sub-commands: the first word picks one; anything else is a search.
+
+Filter text is passed on untouched (``Search``, ``Export``, ``Audit``) for ``bot.grammar`` to
+read with the asker's time zone. ``get`` takes ``193228``, ``od:193228`` / ``company:193228``
+or ``193228 type:on-demand``; without a kind the handler looks the id up in both APIs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.grammar import mention_user_id
+from bot.vbc.models import RecordingKind
+
+
+class CommandError(ValueError):
+    """A sub-command used wrongly; ``str()`` says what and shows the usage."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        super().__init__(message, usage)
+        self.message = message
+        self.usage = usage
+
+    def __str__(self) -> str:
+        text = f"{self.message}. Usage: `{self.usage}`"
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class ChannelAction(StrEnum):
+    """Admin settings for the channel the command was typed in."""
+
+    ALLOW = "allow"  # people may share recordings into this channel
+    DENY = "deny"  # they may not (the default)
+    DIRECT = "direct"  # Play and export results go straight to the channel
+    INDIRECT = "indirect"  # they go to the asker's DM (the default)
+    STATUS = "status"
+
+
+@dataclass(frozen=True)
+class Search:
+    text: str
+
+
+@dataclass(frozen=True)
+class Export:
+    text: str
+
+
+@dataclass(frozen=True)
+class Jobs:
+    pass
+
+
+@dataclass(frozen=True)
+class Get:
+    recording_id: str
+    kind: RecordingKind | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    slack_user: str  # Slack user id
+    vbc_ref: str  # numeric VBC user id or an email address
+
+
+@dataclass(frozen=True)
+class Unlink:
+    slack_user: str
+
+
+@dataclass(frozen=True)
+class WhoAmI:
+    pass
+
+
+@dataclass(frozen=True)
+class Audit:
+    text: str
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Channel:
+    action: ChannelAction
+
+
+Command = Search | Export | Jobs | Get | Link | Unlink | WhoAmI | Audit | Help | Channel
+
+USAGE = {
+    "get": "/recordings get <recording id> [type:company|type:on-demand]",
+    "link": "/recordings link @person <VBC user id or email>",
+    "unlink": "/recordings unlink @person",
+    "channel": "/recordings channel allow|deny|direct|indirect|status",
+    "jobs": "/recordings jobs",
+    "whoami": "/recordings whoami",
+}
+
+COMMANDS_HELP = """\
+*Commands:* `/recordings [filters]` search · `export [filters]` export everything matching · \
+`jobs` your exports · `get &lt;recording id&gt;` one recording · `whoami` your VBC link · `help`
+*Admins:* `link @person &lt;VBC user id or email&gt;` · `unlink @person` · `audit [filters]` · \
+`channel allow|deny|direct|indirect|status` (sharing and direct delivery in this channel)"""
+
+_GET_KINDS = {
+    "od": RecordingKind.ON_DEMAND,
+    "on-demand": RecordingKind.ON_DEMAND,
+    "ondemand": RecordingKind.ON_DEMAND,
+    "company": RecordingKind.COMPANY,
+}
+_MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>", re.I)
+_EMAIL = re.compile(r"[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+")
+
+
+def parse_command(text: str) -> Command:
+    """Dispatch on the first word, case-insensitively; unknown first words are filters."""
+    stripped = text.strip()
+    first, rest = [*stripped.split(maxsplit=1), "", ""][:2]
+    word, args = first.lower(), rest.split()
+    if word in ("help", "?", "-h", "--help"):
+        return Help()
+    if word == "search":
+        return Search(rest)
+    if word == "export":
+        return Export(rest)
+    if word == "audit":
+        return Audit(rest)
+    if word in ("jobs", "whoami"):
+        if args:
+            raise CommandError(f"`{word}` takes nothing after it", USAGE[word])
+        return Jobs() if word == "jobs" else WhoAmI()
+    if word == "get":
+        return _get(args)
+    if word == "link":
+        if len(args) != 2:
+            raise CommandError("link needs a person and a VBC user", USAGE["link"])
+        return Link(_person(args[0], "link"), _vbc_ref(args[1]))
+    if word == "unlink":
+        if len(args) != 1:
+            raise CommandError("unlink needs one person", USAGE["unlink"])
+        return Unlink(_person(args[0], "unlink"))
+    if word == "channel":
+        return _channel(args)
+    return Search(stripped)
+
+
+def _get(args: list[str]) -> Get:
+    if not args or len(args) > 2:
+        raise CommandError("get needs one recording id", USAGE["get"])
+    prefix, _, number = args[0].rpartition(":")
+    kind = _GET_KINDS.get(prefix.lower()) if prefix else None
+    if prefix and kind is None:
+        raise CommandError(f"`{prefix}:` is not a recording kind", USAGE["get"])
+    if len(args) == 2:
+        kind_word = args[1].lower().removeprefix("type:")
+        if not args[1].lower().startswith("type:") or kind_word not in _GET_KINDS:
+            raise CommandError(f"`{args[1]}` is not a recording type", USAGE["get"])
+        if kind is not None and kind is not _GET_KINDS[kind_word]:
+            raise CommandError("that id has two different types", USAGE["get"])
+        kind = _GET_KINDS[kind_word]
+    number = number.removeprefix("#")
+    if not re.fullmatch(r"[0-9]{1,18}", number):
+        raise CommandError(f"`{args[0]}` is not a recording id (digits only)", USAGE["get"])
+    return Get(number, kind)
+
+
+def _person(raw: str, word: str) -> str:
+    user = mention_user_id(raw)
+    if user is None:
+        raise CommandError(
+            f"pick the person from the autocomplete list instead of typing `{raw}`", USAGE[word]
+        )
+    return user
+
+
+def _vbc_ref(raw: str) -> str:
+    mailto = _MAILTO.fullmatch(raw)  # Slack escapes typed emails as <mailto:a@b|a@b>
+    ref = mailto[1] if mailto else raw
+    if re.fullmatch(r"[0-9]{1,18}", ref) or _EMAIL.fullmatch(ref):
+        return ref
+    raise CommandError(f"`{raw}` is neither a VBC user id nor an email address", USAGE["link"])
+
+
+def _channel(args: list[str]) -> Channel:
+    if not args:
+        return Channel(ChannelAction.STATUS)
+    if len(args) == 1 and args[0].lower() in set(ChannelAction):
+        return Channel(ChannelAction(args[0].lower()))
+    raise CommandError(f"`{' '.join(args)}` is not a channel setting", USAGE["channel"])

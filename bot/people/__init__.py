@@ -1,0 +1,1 @@
+"""People: who is asking (Asker), who they are in VBC (Directory), what they may see (policy)."""

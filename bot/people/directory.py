@@ -1,0 +1,314 @@
+"""Directory: who a Slack person is in VBC (links by email, by an admin, or by Connect VBC).
+
+Linking is automatic on first use: the Slack email is looked up in the Provisioning API. An
+admin's ``unlink`` removes the link and stores nothing else, so a person whose Slack email
+matches a VBC user is linked again by email on their next use; ``unlink`` is for correcting a
+wrong link, not for locking someone out (leaving ``BOT_ADMINS`` and VBC permissions do that).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from bot.grammar import SearchRequest
+from bot.people.policy import Identity, Person, Plan, plan_search
+from bot.store import Store
+from bot.store.tables import Link
+from bot.vbc.client import VbcClient
+from bot.vbc.errors import VbcError, VbcNotFoundError
+from bot.vbc.models import User
+
+log = logging.getLogger(__name__)
+
+_PROFILE_CACHE_MAX = 5000
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SlackProfile:
+    user_id: str
+    name: str
+    tz: str = "UTC"
+    email: str | None = None
+    is_bot: bool = False
+    deleted: bool = False
+
+
+# (team_id, user_id) -> profile, built by the app from Slack users.info; LookupError if no user.
+ProfileFetcher = Callable[[str, str], Awaitable[SlackProfile]]
+
+
+class LinkError(Exception):
+    """A link or unlink that cannot be done; ``str()`` tells the person why."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def identity_from(link: Link) -> Identity:
+    exts = tuple(e for e in link.extensions.split(",") if e)
+    return Identity(vbc_user_id=link.vbc_user_id, extensions=exts, display_name=link.display_name)
+
+
+class Directory:
+    """Slack profiles (cached) and the Slack-to-VBC links behind every request."""
+
+    def __init__(
+        self,
+        store: Store,
+        vbc: VbcClient,
+        *,
+        admins: frozenset[str],
+        fetch_profile: ProfileFetcher,
+        clock: Callable[[], datetime] = _utcnow,
+        profile_ttl: timedelta = timedelta(hours=1),
+        extensions_stale_after: timedelta = timedelta(hours=6),
+    ) -> None:
+        self._store = store
+        self._vbc = vbc
+        self._admins = admins
+        self._fetch = fetch_profile
+        self._clock = clock
+        self._profile_ttl = profile_ttl
+        self._stale_after = extensions_stale_after
+        self._profiles: dict[tuple[str, str], tuple[datetime, SlackProfile]] = {}
+        self._profile_tasks: dict[tuple[str, str], asyncio.Task[SlackProfile]] = {}
+        self._link_tasks: dict[tuple[str, str], asyncio.Task[Link | None]] = {}
+
+    # -- Slack profiles ----------------------------------------------------------------------
+
+    async def profile(self, team_id: str, user_id: str) -> SlackProfile:
+        """The person's Slack profile; concurrent callers for one person share one fetch."""
+        key = (team_id, user_id)
+        cached = self._profiles.get(key)
+        if cached is not None and self._clock() - cached[0] < self._profile_ttl:
+            return cached[1]
+        return await _shared(self._profile_tasks, key, lambda: self._fetch_and_cache(key))
+
+    async def _fetch_and_cache(self, key: tuple[str, str]) -> SlackProfile:
+        profile = await self._fetch(*key)
+        now = self._clock()
+        if len(self._profiles) >= _PROFILE_CACHE_MAX:
+            self._profiles = {
+                k: v for k, v in self._profiles.items() if now - v[0] < self._profile_ttl
+            }
+        self._profiles[key] = (now, profile)
+        return profile
+
+    # -- who is who --------------------------------------------------------------------------
+
+    async def person(self, team_id: str, user_id: str) -> Person:
+        return Person(
+            team_id=team_id,
+            slack_user_id=user_id,
+            is_admin=user_id in self._admins,
+            identity=await self.identity_of(team_id, user_id),
+        )
+
+    async def identity_of(self, team_id: str, user_id: str) -> Identity | None:
+        """The linked VBC identity, auto-linking by Slack email on first use."""
+        key = (team_id, user_id)
+        link = await _shared(self._link_tasks, key, lambda: self._current_link(*key))
+        return identity_from(link) if link is not None else None
+
+    async def plan_for(self, person: Person, request: SearchRequest) -> Plan:
+        """The VBC queries ``person`` may run, with an admin's ``user:`` resolved to its VBC
+        identity; raises AccessRefusedError. Search and export both plan through here."""
+        target = None
+        if request.user and person.is_admin:
+            target = await self.identity_of(person.team_id, request.user)
+        return plan_search(person, request, target=target)
+
+    async def _current_link(self, team_id: str, user_id: str) -> Link | None:
+        link = await self._store.get_link(team_id, user_id)
+        if link is None:
+            return await self._link_by_email(team_id, user_id)
+        if self._clock() - link.refreshed_at >= self._stale_after:
+            return await self._refresh(link)
+        return link
+
+    async def _link_by_email(self, team_id: str, user_id: str) -> Link | None:
+        try:
+            profile = await self.profile(team_id, user_id)
+        except LookupError:
+            return None
+        if not profile.email or profile.is_bot or profile.deleted:
+            return None
+        user = await self._vbc.find_user_by_email(profile.email)
+        if user is None:
+            return None
+        link = await self._save(team_id, user_id, user, how="email", by=None)
+        await self._store.audit(
+            team_id,
+            user_id,
+            "link",
+            outcome="allowed",
+            target=user_id,
+            detail=f"by email: VBC user {user.id}",
+        )
+        log.info("linked %s/%s to VBC user %s by email", team_id, user_id, user.id)
+        return link
+
+    async def _refresh(self, link: Link) -> Link | None:
+        """New extensions from VBC; on a passing VBC failure keep the old ones and carry on.
+
+        A VBC user that no longer exists loses the link (and with it every recording).
+        """
+        try:
+            user = await self._vbc.get_user(link.vbc_user_id)
+        except VbcNotFoundError:
+            await self._store.delete_link(link.team_id, link.slack_user_id)
+            await self._store.audit(
+                link.team_id,
+                link.slack_user_id,
+                "unlink",
+                outcome="allowed",
+                target=link.slack_user_id,
+                detail=f"VBC user {link.vbc_user_id} no longer exists",
+            )
+            log.warning("VBC user %s is gone; unlinked %s", link.vbc_user_id, link.slack_user_id)
+            return None
+        except VbcError as exc:
+            log.warning("could not refresh VBC user %s: %s", link.vbc_user_id, exc)
+            return link
+        link.extensions = ",".join(user.extension_numbers)
+        link.display_name = user.display_name
+        link.email = user.email
+        link.login_name = user.login_name
+        link.refreshed_at = self._clock()
+        return await self._store.save_link(link)
+
+    # -- admin commands ----------------------------------------------------------------------
+
+    async def link(self, team_id: str, *, admin: str, slack_user: str, vbc_ref: str) -> Link:
+        """Link ``slack_user`` to a VBC user given by numeric id or email (admins only)."""
+        await self._require_admin(team_id, admin, "link", slack_user)
+        try:
+            await self.profile(team_id, slack_user)
+        except LookupError:
+            raise LinkError(f"Slack has no user {slack_user} in this workspace.") from None
+        user = await self._resolve(vbc_ref.strip())
+        previous = await self._store.get_link(team_id, slack_user)
+        # Connect VBC tokens belong to one VBC user; keep them only if that user stays the same.
+        keep_tokens = previous is not None and previous.vbc_user_id == str(user.id)
+        tokens = previous.token_ciphertext if previous is not None and keep_tokens else None
+        link = await self._save(team_id, slack_user, user, how="admin", by=admin, tokens=tokens)
+        await self._store.audit(
+            team_id,
+            admin,
+            "link",
+            outcome="allowed",
+            target=slack_user,
+            detail=f"by admin: VBC user {user.id}",
+        )
+        return link
+
+    async def unlink(self, team_id: str, *, admin: str, slack_user: str) -> bool:
+        """Remove the link (and any Connect VBC tokens); False when there was none."""
+        await self._require_admin(team_id, admin, "unlink", slack_user)
+        removed = await self._store.delete_link(team_id, slack_user)
+        await self._store.audit(
+            team_id,
+            admin,
+            "unlink",
+            outcome="allowed",
+            target=slack_user,
+            detail="removed" if removed else "was not linked",
+        )
+        return removed
+
+    async def link_oauth(
+        self, team_id: str, slack_user: str, user: User, tokens_ciphertext: str
+    ) -> Link:
+        """Record a completed Connect VBC: the person's own (encrypted) tokens for ``user``."""
+        link = await self._save(
+            team_id, slack_user, user, how="oauth", by=slack_user, tokens=tokens_ciphertext
+        )
+        await self._store.audit(
+            team_id,
+            slack_user,
+            "link",
+            outcome="allowed",
+            target=slack_user,
+            detail=f"by Connect VBC: VBC user {user.id}",
+        )
+        return link
+
+    async def save_tokens(self, team_id: str, slack_user: str, tokens_ciphertext: str) -> None:
+        """Store rotated Connect VBC tokens, unless the link was removed meanwhile."""
+        link = await self._store.get_link(team_id, slack_user)
+        if link is not None and link.token_ciphertext is not None:
+            link.token_ciphertext = tokens_ciphertext
+            await self._store.save_link(link)
+
+    async def _require_admin(self, team_id: str, actor: str, action: str, target: str) -> None:
+        if actor in self._admins:
+            return
+        await self._store.audit(
+            team_id, actor, action, outcome="refused", target=target, detail="not an admin"
+        )
+        raise LinkError(
+            f"Only recordings admins (the Slack users listed in BOT_ADMINS) can {action} people."
+        )
+
+    async def _resolve(self, ref: str) -> User:
+        if ref.isdigit():
+            try:
+                return await self._vbc.get_user(ref)
+            except VbcNotFoundError:
+                raise LinkError(f"VBC has no user with id {ref}.") from None
+        if "@" in ref:
+            user = await self._vbc.find_user_by_email(ref)
+            if user is None:
+                raise LinkError(f"VBC has no user with the email address {ref}.")
+            return user
+        raise LinkError(f"`{ref}` is neither a VBC user id (a number) nor an email address.")
+
+    async def _save(
+        self,
+        team_id: str,
+        slack_user: str,
+        user: User,
+        *,
+        how: str,
+        by: str | None,
+        tokens: str | None = None,
+    ) -> Link:
+        now = self._clock()
+        return await self._store.save_link(
+            Link(
+                team_id=team_id,
+                slack_user_id=slack_user,
+                vbc_user_id=str(user.id),
+                login_name=user.login_name,
+                email=user.email,
+                display_name=user.display_name,
+                extensions=",".join(user.extension_numbers),
+                linked_how=how,
+                linked_by=by,
+                linked_at=now,
+                refreshed_at=now,
+                token_ciphertext=tokens,
+            )
+        )
+
+
+async def _shared(
+    tasks: dict[tuple[str, str], asyncio.Task[T]],
+    key: tuple[str, str],
+    make: Callable[[], Coroutine[Any, Any, T]],
+) -> T:
+    """Run ``make()`` once per key at a time; concurrent callers await the same task."""
+    task = tasks.get(key)
+    if task is None:
+        task = asyncio.ensure_future(make())
+        tasks[key] = task
+        task.add_done_callback(lambda _t: tasks.pop(key, None))
+    # Shielded: one caller giving up must not cancel the work the others wait for.
+    return await asyncio.shield(task)

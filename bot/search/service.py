@@ -1,0 +1,357 @@
+"""The search service: from a person and their words to a rendered page of recordings.
+
+Every step re-checks the person who clicked (never a button's value alone) and leaves an
+audit event; expected failures come back as clear ephemeral messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from bot.clock import Clock
+from bot.grammar import FilterError, SearchRequest, describe_filter, format_filter, parse_filter
+from bot.people.asker import Asker, zone
+from bot.people.directory import Directory
+from bot.people.policy import AccessRefusedError, Person, Plan, may_see
+from bot.search.merge import CursorState, ResultPage, recording_key, search_page
+from bot.store import Store
+from bot.store.tables import AuditEvent, SearchCursor
+from bot.vbc.client import VbcClient
+from bot.vbc.errors import VbcError, VbcNotFoundError
+from bot.vbc.filter import ORDER_NEWEST
+from bot.vbc.models import Recording, RecordingKind
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+DEFAULT_PAGE_SIZE = 10
+
+
+@dataclass(frozen=True)
+class PageReply:
+    message: Message
+    in_place: bool = False  # replace the clicked message (only the asker's own results)
+
+
+@dataclass(frozen=True)
+class SavedSearch:
+    """A search behind a results message's short key, read back in its asker's zone."""
+
+    cursor: SearchCursor
+    request: SearchRequest
+    tz: ZoneInfo
+
+
+async def read_saved_search(
+    store: Store, key: str, team_id: str, *, now: datetime, region: str
+) -> SavedSearch | None:
+    """None when the key is unknown or another workspace's; raises FilterError when the
+    stored text no longer reads (paging and "Export all matching" both start here)."""
+    cursor = await store.get_cursor(key)
+    if cursor is None or cursor.team_id != team_id:
+        return None
+    tz = zone(cursor.tz)
+    request = parse_filter(cursor.request_text, now=now, tz=tz, region=region)
+    return SavedSearch(cursor=cursor, request=request, tz=tz)
+
+
+class RecordingsService:
+    def __init__(
+        self,
+        *,
+        vbc: VbcClient,
+        store: Store,
+        directory: Directory,
+        clock: Clock,
+        region: str = "US",
+        default_page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> None:
+        self._vbc = vbc
+        self._store = store
+        self._directory = directory
+        self._clock = clock
+        self._region = region
+        self._page_size = default_page_size
+
+    async def tz_of(self, asker: Asker) -> ZoneInfo:
+        """The asker's Slack time zone; UTC if Slack cannot tell us (and we say so in logs)."""
+        try:
+            profile = await self._directory.profile(asker.team_id, asker.user_id)
+        except (LookupError, SlackApiError) as exc:
+            log.warning("no Slack profile for %s (%s); reading times in UTC", asker.user_id, exc)
+            return ZoneInfo("UTC")
+        return zone(profile.tz)
+
+    def _now(self) -> datetime:
+        return self._clock().replace(microsecond=0)
+
+    async def parse(self, asker: Asker, text: str) -> SearchRequest:
+        """Parse in the asker's time zone; raises FilterError before any VBC call."""
+        tz = await self.tz_of(asker)
+        return parse_filter(text, now=self._clock(), tz=tz, region=self._region)
+
+    async def search(self, asker: Asker, request: SearchRequest) -> Message:
+        tz = await self.tz_of(asker)
+        pinned = request.filter.start_lte is None
+        if pinned:
+            # Pin the window's end, so recordings arriving while someone pages do not shift
+            # rows from one page to the next.
+            request = replace(request, filter=replace(request.filter, start_lte=self._now()))
+        text = format_filter(request, tz=tz)
+        try:
+            person = await self._directory.person(asker.team_id, asker.user_id)
+            plan = await self._plan(person, request)
+        except AccessRefusedError as refusal:
+            await self._audit(asker, "search", "refused", text, str(refusal))
+            return blocks.render_error(str(refusal))
+        except VbcError as exc:
+            await self._audit(asker, "search", "failed", text, str(exc))
+            return blocks.render_error(str(exc))
+        size = request.filter.page_size or self._page_size
+        state = CursorState(fingerprint=plan.fingerprint, page_size=size, pages=[], pinned=pinned)
+        cursor = SearchCursor(
+            key=secrets.token_urlsafe(9),
+            team_id=asker.team_id,
+            owner=asker.user_id,
+            request_text=text,
+            tz=str(tz),
+            state=state.dumps(),
+        )
+        return await self._show(asker, request, plan, cursor, state, page=1)
+
+    async def page(self, asker: Asker, cursor_key: str, page: int) -> PageReply:
+        """Prev/Next: re-plan for whoever clicked; another person starts their own search.
+
+        Only the asker's own results are replaced in place; anyone else gets a new reply.
+        """
+        expired = blocks.render_error(
+            "These results have expired. Run the search again with `/recordings`."
+        )
+        try:
+            saved = await read_saved_search(
+                self._store, cursor_key, asker.team_id, now=self._clock(), region=self._region
+            )
+        except FilterError:
+            return PageReply(
+                blocks.render_error("These results can't be paged any more; search again.")
+            )
+        if saved is None:
+            await self._audit(asker, "page", "refused", cursor_key[:64], "unknown cursor")
+            return PageReply(expired)
+        cursor, request = saved.cursor, saved.request
+        if cursor.owner != asker.user_id:
+            await self._audit(asker, "page", "refused", cursor.request_text, "not the asker")
+            return PageReply(await self.search(asker, request))
+        return PageReply(await self._turn(asker, cursor, request, page), in_place=True)
+
+    async def _turn(
+        self, asker: Asker, cursor: SearchCursor, request: SearchRequest, page: int
+    ) -> Message:
+        try:
+            person = await self._directory.person(asker.team_id, asker.user_id)
+            plan = await self._plan(person, request)
+        except AccessRefusedError as refusal:
+            await self._audit(asker, "page", "refused", cursor.request_text, str(refusal))
+            return blocks.render_error(str(refusal))
+        except VbcError as exc:
+            return blocks.render_error(str(exc), retry_value=f"page:{cursor.key}:{page}")
+        state = CursorState.loads(cursor.state)
+        if state.fingerprint != plan.fingerprint or not 1 <= page <= max(1, len(state.pages)):
+            return await self.search(asker, request)
+        return await self._show(asker, request, plan, cursor, state, page=page)
+
+    async def _show(
+        self,
+        asker: Asker,
+        request: SearchRequest,
+        plan: Plan,
+        cursor: SearchCursor,
+        state: CursorState,
+        *,
+        page: int,
+    ) -> Message:
+        tz = zone(cursor.tz)
+        if page == 1 and not state.pages:
+            state.pages.append([0] * len(plan.queries))
+        offsets = state.pages[page - 1]
+        try:
+            result = await search_page(
+                self._vbc,
+                plan,
+                offsets=offsets,
+                page_size=state.page_size,
+                page=page,
+                exclude=state.shown_before(page),
+            )
+        except VbcError as exc:
+            cursor.state = state.dumps()
+            await self._store.save_cursor(cursor)  # so the Retry button finds it
+            await self._audit(asker, "search", "failed", cursor.request_text, str(exc))
+            return blocks.render_error(str(exc), retry_value=f"page:{cursor.key}:{page}")
+        if len(state.pages) == page and result.has_next:
+            state.pages.append(result.next_offsets)
+        state.remember(page, [recording_key(r) for r in result.recordings])
+        cursor.state = state.dumps()
+        event = AuditEvent(
+            team_id=asker.team_id,
+            actor=asker.user_id,
+            action="search" if page == 1 else "page",
+            outcome="allowed",
+            target=cursor.request_text[:255],
+            detail=f"page {page}: {plan.scope}",
+        )
+        await self._store.save_cursor(cursor, event)  # one transaction for both
+        if state.pinned:  # the person never typed that end time: don't show it
+            request = replace(request, filter=replace(request.filter, start_lte=None))
+        summary = describe_filter(request, tz=tz)
+        if not result.recordings:
+            return blocks.render_empty(
+                summary=summary, scope=plan.scope, suggestion=_suggestion(request)
+            )
+        return blocks.render_results(
+            result,
+            cursor_key=cursor.key,
+            summary=summary,
+            scope=plan.scope,
+            show_kind=_mixed(plan, result),
+            can_share=await self.can_share(asker),
+        )
+
+    async def _plan(self, person: Person, request: SearchRequest) -> Plan:
+        plan = await self._directory.plan_for(person, request)
+        order = request.filter.order or ORDER_NEWEST
+        return replace(
+            plan,
+            queries=tuple(
+                replace(q, filter=replace(q.filter, order=order, page=None, page_size=None))
+                for q in plan.queries
+            ),
+        )
+
+    # -- one recording -----------------------------------------------------------------------
+
+    async def load(self, asker: Asker, ref: blocks.RecordingRef, action: str) -> Recording:
+        """Fetch one recording for ``asker`` or raise AccessRefusedError / VbcError; audited."""
+        person = await self._directory.person(asker.team_id, asker.user_id)
+        target = f"{ref.kind.value}:{ref.recording_id}"
+        if not person.is_admin:
+            own = person.identity.vbc_user_id if person.identity else None
+            if ref.kind is RecordingKind.ON_DEMAND and ref.owner_user_id != own:
+                await self._audit(asker, action, "refused", target, "another person's recording")
+                raise AccessRefusedError("That recording is not yours, so I can't show it to you.")
+        try:
+            if ref.kind is RecordingKind.ON_DEMAND:
+                if ref.owner_user_id is None:
+                    raise VbcNotFoundError("That on-demand recording has no owner.")
+                recording = await self._vbc.get_user_recording(ref.owner_user_id, ref.recording_id)
+            else:
+                recording = await self._vbc.get_company_recording(ref.recording_id)
+        except VbcError as exc:
+            await self._audit(asker, action, "failed", target, str(exc))
+            raise
+        if not may_see(person, recording):
+            await self._audit(asker, action, "refused", target, "not the person's recording")
+            raise AccessRefusedError("That recording is not yours, so I can't show it to you.")
+        await self._audit(asker, action, "allowed", target)
+        return recording
+
+    async def details(self, asker: Asker, ref_value: str) -> Message:
+        try:
+            ref = blocks.parse_recording_ref(ref_value)
+            recording = await self.load(asker, ref, "details")
+        except ValueError:
+            await self._audit(asker, "details", "refused", ref_value[:64], "not a recording button")
+            return blocks.render_error("That button is not one of mine; search again.")
+        except (AccessRefusedError, VbcError) as exc:
+            return blocks.render_error(str(exc))
+        return blocks.render_details(recording, can_share=await self.can_share(asker))
+
+    async def find(self, asker: Asker, recording_id: str, kind: RecordingKind | None) -> Recording:
+        """``/recordings get <id>``: the person's own on-demand first, then company."""
+        if not recording_id.isdigit():
+            raise AccessRefusedError(
+                f"`{recording_id}` is not a recording id: ids are numbers, e.g. `get 193228`."
+            )
+        person = await self._directory.person(asker.team_id, asker.user_id)
+        own = person.identity.vbc_user_id if person.identity else None
+        kinds = [kind] if kind else [RecordingKind.ON_DEMAND, RecordingKind.COMPANY]
+        last: Exception = VbcNotFoundError(f"I found no recording {recording_id} of yours.")
+        for candidate in kinds:
+            if candidate is RecordingKind.ON_DEMAND and own is None:
+                continue
+            ref = blocks.RecordingRef(
+                kind=candidate,
+                recording_id=int(recording_id),
+                owner_user_id=own if candidate is RecordingKind.ON_DEMAND else None,
+            )
+            try:
+                return await self.load(asker, ref, "get")
+            except VbcNotFoundError as exc:
+                last = exc
+        if person.identity is None and not person.is_admin:
+            raise AccessRefusedError(
+                "I don't know who you are in VBC yet, so I can't look up recordings for you."
+            )
+        raise last
+
+    async def get(self, asker: Asker, recording_id: str, kind: RecordingKind | None) -> Message:
+        try:
+            recording = await self.find(asker, recording_id, kind)
+        except (AccessRefusedError, VbcError) as exc:
+            return blocks.render_error(str(exc))
+        return blocks.render_details(recording, can_share=await self.can_share(asker))
+
+    async def can_share(self, asker: Asker) -> bool:
+        """Offer "Share to channel" only where an admin allowed it (re-checked on the click)."""
+        if not asker.channel_id:
+            return False
+        return (await self._store.get_channel(asker.team_id, asker.channel_id)).allow_share
+
+    async def _audit(
+        self, asker: Asker, action: str, outcome: str, target: str | None, detail: str = ""
+    ) -> None:
+        await self._store.audit(
+            asker.team_id,
+            asker.user_id,
+            action,
+            outcome=outcome,
+            target=target,
+            detail=detail or None,
+        )
+
+
+def _mixed(plan: Plan, result: ResultPage) -> bool:
+    return len({q.kind for q in plan.queries}) > 1 or any(
+        r.kind is RecordingKind.ON_DEMAND for r in result.recordings
+    )
+
+
+def _suggestion(request: SearchRequest) -> str:
+    """What to loosen, naming only the filters the person actually gave."""
+    f = request.filter
+    hints: list[str] = []
+    if f.call_id:
+        hints.append("check the call id (Details shows a recording's call id)")
+    if f.caller_id or f.dnis or request.numbers:
+        hints.append("check the number, or search by `name:` instead")
+    if f.cnam:
+        hints.append("use part of the caller name, e.g. one word")
+    if f.duration_gte or f.duration_lte:
+        hints.append("drop the duration filter")
+    if f.call_direction:
+        hints.append("drop the direction")
+    if f.extension:
+        hints.append("drop `ext:`")
+    if f.start_gte or f.start_lte:
+        hints.append("widen the time window, e.g. `last 30d`")
+    if not hints:
+        return "Try `/recordings last 30d` to see your most recent recordings."
+    return "Try to " + "; or ".join(hints[:3]) + "."

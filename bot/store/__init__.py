@@ -1,0 +1,244 @@
+"""Store: the bot's persistence over one async engine; one short session per method."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.tables import (
+    AppSecret,
+    AuditEvent,
+    ChannelSetting,
+    Link,
+    SearchCursor,
+    SeenEvent,
+    UploadedFile,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # -- links -------------------------------------------------------------------------------
+
+    async def get_link(self, team_id: str, slack_user_id: str) -> Link | None:
+        async with self.session() as s:
+            return await s.get(Link, (team_id, slack_user_id))
+
+    async def save_link(self, link: Link) -> Link:
+        """Insert or update; a concurrent insert of the same person by another process wins."""
+        for attempt in range(2):
+            async with self.session() as s:
+                merged = await s.merge(link)
+                try:
+                    await s.commit()
+                except IntegrityError:
+                    if attempt:
+                        raise
+                    continue
+                return merged
+        raise AssertionError("unreachable")
+
+    async def delete_link(self, team_id: str, slack_user_id: str) -> bool:
+        async with self.session() as s:
+            result = await s.exec(
+                delete(Link).where(
+                    col(Link.team_id) == team_id, col(Link.slack_user_id) == slack_user_id
+                )
+            )
+            await s.commit()
+            return bool(result.rowcount)
+
+    async def links_for_vbc_user(self, team_id: str, vbc_user_id: str) -> list[Link]:
+        async with self.session() as s:
+            rows = await s.exec(
+                select(Link).where(Link.team_id == team_id, Link.vbc_user_id == vbc_user_id)
+            )
+            return list(rows)
+
+    # -- audit -------------------------------------------------------------------------------
+
+    async def audit(
+        self,
+        team_id: str,
+        actor: str,
+        action: str,
+        *,
+        outcome: str,
+        target: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        event = AuditEvent(
+            team_id=team_id,
+            actor=actor,
+            action=action,
+            outcome=outcome,
+            target=target[:255] if target else None,
+            detail=detail[:2000] if detail else None,
+        )
+        async with self.session() as s:
+            s.add(event)
+            await s.commit()
+
+    async def audit_events(
+        self, team_id: str, query: AuditQuery, *, offset: int, limit: int
+    ) -> tuple[list[AuditEvent], int]:
+        """Newest first, with the total count for paging."""
+        conditions = [col(AuditEvent.team_id) == team_id]
+        if query.actor:
+            conditions.append(col(AuditEvent.actor) == query.actor)
+        if query.action:
+            conditions.append(col(AuditEvent.action) == query.action)
+        if query.target:
+            conditions.append(col(AuditEvent.target) == query.target)
+        if query.outcome:
+            conditions.append(col(AuditEvent.outcome) == query.outcome)
+        if query.since:
+            conditions.append(col(AuditEvent.at) >= query.since)
+        if query.until:
+            conditions.append(col(AuditEvent.at) <= query.until)
+        async with self.session() as s:
+            total = (
+                await s.exec(select(func.count()).select_from(AuditEvent).where(*conditions))
+            ).one()
+            rows = await s.exec(
+                select(AuditEvent)
+                .where(*conditions)
+                .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+                .offset(offset)
+                .limit(limit)
+            )
+            return list(rows), int(total)
+
+    # -- search cursors ----------------------------------------------------------------------
+
+    async def save_cursor(
+        self, cursor: SearchCursor, event: AuditEvent | None = None
+    ) -> SearchCursor:
+        """Save paging state, with the page view's audit event in the same transaction."""
+        async with self.session() as s:
+            merged = await s.merge(cursor)
+            if event is not None:
+                s.add(event)
+            await s.commit()
+            return merged
+
+    async def get_cursor(self, key: str) -> SearchCursor | None:
+        async with self.session() as s:
+            return await s.get(SearchCursor, key)
+
+    async def prune_cursors(self, older_than: timedelta) -> int:
+        async with self.session() as s:
+            result = await s.exec(
+                delete(SearchCursor).where(col(SearchCursor.created_at) < utcnow() - older_than)
+            )
+            await s.commit()
+            return int(result.rowcount or 0)
+
+    # -- channels ----------------------------------------------------------------------------
+
+    async def get_channel(self, team_id: str, channel_id: str) -> ChannelSetting:
+        async with self.session() as s:
+            found = await s.get(ChannelSetting, (team_id, channel_id))
+            return found or ChannelSetting(team_id=team_id, channel_id=channel_id)
+
+    async def save_channel(self, setting: ChannelSetting) -> None:
+        setting.updated_at = utcnow()
+        async with self.session() as s:
+            await s.merge(setting)
+            await s.commit()
+
+    # -- uploaded files ----------------------------------------------------------------------
+
+    async def find_upload(
+        self, team_id: str, conversation_id: str, recording_key: str
+    ) -> UploadedFile | None:
+        async with self.session() as s:
+            rows = await s.exec(
+                select(UploadedFile)
+                .where(
+                    UploadedFile.team_id == team_id,
+                    UploadedFile.conversation_id == conversation_id,
+                    UploadedFile.recording_key == recording_key,
+                )
+                .order_by(col(UploadedFile.id).desc())
+            )
+            return rows.first()
+
+    async def save_upload(self, upload: UploadedFile) -> None:
+        async with self.session() as s:
+            s.add(upload)
+            await s.commit()
+
+    async def forget_upload(self, file_id: str) -> None:
+        async with self.session() as s:
+            await s.exec(delete(UploadedFile).where(col(UploadedFile.file_id) == file_id))
+            await s.commit()
+
+    async def prune_seen_events(self, older_than: timedelta) -> int:
+        async with self.session() as s:
+            result = await s.exec(
+                delete(SeenEvent).where(col(SeenEvent.received_at) < utcnow() - older_than)
+            )
+            await s.commit()
+            return int(result.rowcount or 0)
+
+    # -- events and secrets ------------------------------------------------------------------
+
+    async def first_delivery(self, event_id: str) -> bool:
+        """True the first time an event id is seen; Slack retries get False."""
+        async with self.session() as s:
+            s.add(SeenEvent(event_id=event_id))
+            try:
+                await s.commit()
+            except IntegrityError:
+                return False
+            return True
+
+    async def secret(self, name: str, make: Callable[[], str] | None = None) -> str:
+        """The named secret, created once for all processes sharing this database."""
+        async with self.session() as s:
+            found = await s.get(AppSecret, name)
+            if found is not None:
+                return found.value
+            s.add(AppSecret(name=name, value=(make or _new_secret)()))
+            try:
+                await s.commit()
+            except IntegrityError:
+                await s.rollback()
+            stored = await s.get(AppSecret, name, populate_existing=True)
+            assert stored is not None
+            return stored.value
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,355 @@
+"""The export watcher on a real store and a VbcClient over MockTransport, with a hand clock.
+
+No sockets and no sleeps: each test calls ``tick()`` and moves the clock itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.exports import ExportWatcher, Outcome, RecordNotice, WatchTuning, final_state
+from bot.store import Store
+from bot.store.tables import ExportJobRow, ExportRequest
+from bot.vbc.client import VbcClient
+from bot.vbc.retry import RetryPolicy
+
+API = "https://vbc.test"
+JOBS = "/t/vbc.prod/call_recording/api/accounts/self/users/self/call_recordings/jobs/"
+START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class Vbc:
+    """Job states by id; every GET is logged; unknown paths fail the test."""
+
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gets: list[str] = field(default_factory=list)
+    status_code: dict[str, int] = field(default_factory=dict)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        assert request.method == "GET", f"unexpected {request.method} {request.url}"
+        assert path.startswith(JOBS), f"unexpected {request.url}"
+        job_id = path.removeprefix(JOBS)
+        self.gets.append(job_id)
+        if job_id in self.status_code:
+            return httpx.Response(self.status_code[job_id], headers={"Retry-After": "20"})
+        return httpx.Response(200, json={"id": job_id, **self.states[job_id]})
+
+
+@dataclass
+class Notices:
+    """The watcher's notifier: records what it would have told people, like Slack would.
+
+    ``posted`` holds each notice message (a new one only when the request had none recorded);
+    ``fail`` makes the next deliveries raise before (``"post"``) or after (``"after"``) the post.
+    """
+
+    finished: list[tuple[str, str]] = field(default_factory=list)
+    progressed: list[tuple[str, int]] = field(default_factory=list)
+    posted: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    fail: list[str] = field(default_factory=list)
+
+    async def progress(self, request: ExportRequest, jobs: Sequence[ExportJobRow]) -> None:
+        self.progressed.append((request.id, sum(j.files_completed for j in jobs)))
+
+    async def finish(
+        self,
+        request: ExportRequest,
+        jobs: Sequence[ExportJobRow],
+        state: str,
+        record: RecordNotice,
+    ) -> Outcome:
+        failing = self.fail.pop(0) if self.fail else None
+        if failing == "post":
+            raise RuntimeError("Slack said ratelimited")
+        if request.notice_ts is None:
+            self.posted.append(request.id)
+            await record("D1", f"ts-{len(self.posted)}")
+        else:
+            self.edited.append(request.id)
+        if failing == "after":
+            raise RuntimeError("the upload broke off")
+        self.finished.append((request.id, state))
+        return Outcome(state, link=f"https://bot.test/{request.id}")
+
+
+@dataclass
+class World:
+    store: Store
+    vbc: Vbc
+    client: VbcClient
+    clock: Clock
+    notices: Notices
+    http: httpx.AsyncClient
+
+    def watcher(self, owner: str, **tuning: Any) -> ExportWatcher:
+        return ExportWatcher(
+            store=self.store,
+            vbc=self.client,
+            notifier=self.notices,
+            clock=self.clock,
+            tuning=WatchTuning(factor=2.0, cap=8.0, **tuning),
+            owner=owner,
+        )
+
+    async def add(self, request_id: str, *job_ids: str) -> None:
+        async with self.store.session() as s:
+            s.add(
+                ExportRequest(
+                    id=request_id,
+                    team_id="T1",
+                    slack_user_id="U1",
+                    request_text="last 7d",
+                    created_at=self.clock(),
+                    next_poll_at=self.clock() + timedelta(seconds=1),
+                    poll_interval=1.0,
+                )
+            )
+            await s.flush()
+            s.add_all(
+                ExportJobRow(vbc_job_id=j, request_id=request_id, vbc_user_id="self", kind="c")
+                for j in job_ids
+            )
+            await s.commit()
+        for j in job_ids:
+            self.vbc.states.setdefault(j, {"status": "queued", "files_total": 4})
+
+    async def request(self, request_id: str) -> ExportRequest:
+        async with self.store.session() as s:
+            found = await s.get(ExportRequest, request_id, populate_existing=True)
+        assert found is not None
+        return found
+
+
+async def drained(watcher: ExportWatcher) -> int:
+    claimed = await watcher.tick()
+    await watcher.drain()
+    return claimed
+
+
+@pytest.fixture
+async def world(store: Store) -> AsyncIterator[World]:
+    vbc = Vbc()
+    http = httpx.AsyncClient(base_url=API, transport=httpx.MockTransport(vbc.handle))
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    client = VbcClient(http, retry=RetryPolicy(attempts=1), sleep=no_sleep)
+    yield World(store, vbc, client, Clock(), Notices(), http)
+    await http.aclose()
+
+
+def test_final_state_needs_every_job_to_end() -> None:
+    def rows(*states: str) -> list[ExportJobRow]:
+        return [ExportJobRow(vbc_job_id=str(i), request_id="r", vbc_user_id="self", kind="c",
+                             status=s) for i, s in enumerate(states)]  # fmt: skip
+
+    assert final_state(rows("complete", "in_progress")) is None
+    assert final_state(rows()) is None
+    assert final_state(rows("complete", "complete")) == "complete"
+    assert final_state(rows("complete", "expired")) == "expired"
+    assert final_state(rows("expired", "failed")) == "failed"
+
+
+async def test_polls_only_when_due_and_backs_off_to_the_cap(world: World) -> None:
+    await world.add("r1", "j1")
+    watcher = world.watcher("a")
+    assert await drained(watcher) == 0, "not due before its first interval"
+    intervals = []
+    for _ in range(6):
+        world.clock.advance((await world.request("r1")).poll_interval)
+        assert await drained(watcher) == 1
+        assert await drained(watcher) == 0, "one poll per job per interval"
+        intervals.append((await world.request("r1")).poll_interval)
+    assert intervals == [2.0, 4.0, 8.0, 8.0, 8.0, 8.0]
+    assert world.vbc.gets == ["j1"] * 6
+    assert world.notices.finished == []
+
+
+async def test_notifies_once_when_every_job_has_ended(world: World) -> None:
+    await world.add("r1", "j1", "j2")
+    watcher = world.watcher("a")
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    world.clock.advance(1)
+    await drained(watcher)
+    assert world.notices.finished == []
+    assert world.notices.progressed == [("r1", 4)], "progress edited when it moved"
+    world.vbc.states["j2"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    for _ in range(3):
+        world.clock.advance(10)
+        await drained(watcher)
+    assert world.notices.finished == [("r1", "complete")]
+    assert world.vbc.gets == ["j1", "j2", "j2"], "a finished job is not polled again"
+    done = await world.request("r1")
+    assert (done.state, done.result_permalink) == ("complete", "https://bot.test/r1")
+    assert done.notified_at is not None
+    assert done.lease_owner is None
+
+
+async def test_a_lease_keeps_a_second_process_away_until_it_runs_out(world: World) -> None:
+    await world.add("r1", "j1")
+    first, second = world.watcher("a", lease_seconds=30), world.watcher("b", lease_seconds=30)
+    world.clock.advance(1)
+    ids = await first._claim()  # a process that claimed, then died before writing back
+    assert ids == ["r1"]
+    assert await drained(second) == 0, "leased by another process"
+    world.clock.advance(31)
+    world.vbc.states["j1"] = {"status": "failed", "files_total": 4}
+    assert await drained(second) == 1
+    assert world.notices.finished == [("r1", "failed")]
+
+
+async def test_the_gate_lets_only_one_of_two_processes_notify(world: World) -> None:
+    """A slow process whose lease ran out and a new one both see the end: one notice."""
+    await world.add("r1", "j1")
+    slow, fast = world.watcher("slow", lease_seconds=5), world.watcher("fast", lease_seconds=5)
+    world.clock.advance(1)
+    slow_polled = await slow._load(await slow._claim())
+    world.clock.advance(6)
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    assert await drained(fast) == 1
+    gate = asyncio.Semaphore(1)
+    budget = asyncio.get_running_loop().time() + 60
+    for polled in slow_polled:
+        await slow._poll(polled, gate, budget)
+    assert await slow._write_back(slow_polled) == set(), "the gate refused the second notice"
+    assert world.notices.finished == [("r1", "complete")]
+    assert world.notices.posted == ["r1"]
+
+
+async def test_rate_limits_are_honoured_and_a_vanished_job_fails(world: World) -> None:
+    await world.add("r1", "j1")
+    await world.add("r2", "gone")
+    world.vbc.status_code = {"j1": 429, "gone": 404}
+    watcher = world.watcher("a")
+    world.clock.advance(1)
+    assert await drained(watcher) == 2
+    assert (await world.request("r1")).poll_interval == 20.0, "Retry-After beats the backoff"
+    assert world.notices.finished == [("r2", "failed")]
+
+
+async def test_a_notice_slack_refused_is_tried_again_later_and_sent_once(world: World) -> None:
+    await world.add("r1", "j1")
+    watcher = world.watcher("a")
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    world.notices.fail = ["post"]
+    world.clock.advance(1)
+    assert await drained(watcher) == 1
+    assert world.notices.posted == []
+    waiting = await world.request("r1")
+    assert (waiting.state, waiting.notice_attempts, waiting.lease_owner) == ("notifying", 1, None)
+    assert waiting.notified_at is None, "nothing was sent, so nothing is marked sent"
+    assert await drained(watcher) == 0, "not before the retry is due"
+    world.clock.advance(world.watcher("x").tuning.notice_retry)
+    assert await drained(watcher) == 1
+    assert world.notices.posted == ["r1"]
+    assert world.notices.finished == [("r1", "complete")]
+    done = await world.request("r1")
+    assert done.state == "complete"
+    assert done.notified_at is not None
+    world.clock.advance(60)
+    assert await drained(watcher) == 0
+    assert world.vbc.gets == ["j1"], "a job is not polled again once its notice is due"
+
+
+async def test_a_notice_cut_short_after_its_post_is_finished_in_place(world: World) -> None:
+    await world.add("r1", "j1")
+    watcher = world.watcher("a")
+    world.vbc.states["j1"] = {"status": "failed", "files_total": 4}
+    world.notices.fail = ["after"]  # posted and recorded, then the zip upload broke off
+    world.clock.advance(1)
+    await drained(watcher)
+    cut = await world.request("r1")
+    assert (cut.state, cut.notice_channel, cut.notice_ts) == ("notifying", "D1", "ts-1")
+    world.clock.advance(60)
+    await drained(watcher)
+    assert world.notices.posted == ["r1"], "one notice message"
+    assert world.notices.edited == ["r1"], "the re-claim edited the recorded notice"
+    assert (await world.request("r1")).state == "failed"
+
+
+async def test_a_process_that_died_holding_a_notice_is_taken_over_once(world: World) -> None:
+    await world.add("r2", "j2")
+    await world.add("r1", "j1")
+    dead, alive = world.watcher("dead", lease_seconds=30), world.watcher("alive", lease_seconds=30)
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    world.clock.advance(1)
+    polled = await dead._load(await dead._claim())
+    assert [p.request.id for p in polled] == ["r1", "r2"], "write-back goes in id order"
+    budget = asyncio.get_running_loop().time() + 60
+    for p in polled:
+        await dead._poll(p, asyncio.Semaphore(1), budget)
+    assert await dead._write_back(polled) == {"r1"}
+    # ... and the process was killed here, before its notice task ran.
+    claimed = await world.request("r1")
+    assert (claimed.state, claimed.lease_owner, claimed.notified_at) == ("notifying", "dead", None)
+    assert await drained(alive) == 0, "the dead process's notice lease still holds"
+    world.clock.advance(31)
+    assert await drained(alive) == 2
+    assert world.notices.finished == [("r1", "complete")]
+    assert world.notices.posted == ["r1"]
+
+
+async def test_after_its_last_try_a_notice_is_given_up_and_the_error_kept(world: World) -> None:
+    await world.add("r1", "j1")
+    watcher = world.watcher("a", notice_attempts=2)
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    world.notices.fail = ["post", "post"]
+    for _ in range(3):
+        world.clock.advance(30)
+        await drained(watcher)
+    ended = await world.request("r1")
+    assert (ended.state, ended.notified_at, ended.notice_attempts) == ("complete", None, 2)
+    assert ended.error is not None
+    assert "could not be delivered" in ended.error
+    assert world.notices.posted == []
+
+
+async def test_client_retries_cannot_outlast_the_polls_share_of_the_lease(world: World) -> None:
+    await world.add("r1", "j1")
+    world.vbc.status_code = {"j1": 503}
+    patient = VbcClient(world.http, retry=RetryPolicy(attempts=4, base_delay=30.0, max_delay=30.0))
+    watcher = ExportWatcher(
+        store=world.store,
+        vbc=patient,
+        notifier=world.notices,
+        clock=world.clock,
+        tuning=WatchTuning(lease_seconds=0.2),
+        owner="a",
+    )
+    world.clock.advance(1)
+    started = asyncio.get_running_loop().time()
+    assert await drained(watcher) == 1
+    assert asyncio.get_running_loop().time() - started < 5, "a 30 s retry sleep was cut off"
+    polled = await world.request("r1")
+    assert (polled.lease_owner, polled.attempts) == (None, 1), "written back within the lease"
+
+
+async def test_a_row_leased_elsewhere_is_waited_for_not_spun_on(world: World) -> None:
+    await world.add("r1", "j1")
+    holder, waiter = world.watcher("a", lease_seconds=30), world.watcher("b", idle_wait=60)
+    assert await waiter._until_due() == 1.0
+    world.clock.advance(1)
+    await holder._claim()
+    assert await waiter._until_due() == 30.0, "due again when the lease runs out"

@@ -1,0 +1,264 @@
+"""Connect VBC: sign-in URL, state checks, proof of whose tokens, encryption, rotation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from bot.people.connect import VbcConnect
+from bot.people.crypto import LinkExpiredError, LinkInvalidError, Secrets
+from bot.people.directory import Directory, LinkError, SlackProfile
+from bot.store import AuditQuery, Store
+from bot.store.tables import Link
+from bot.vbc.auth import TokenEndpoint, VbcCredentials
+from bot.vbc.client import PROVISIONING_API, RECORDING_API, VbcClient
+from bot.vbc.errors import VbcAuthError
+from bot.vbc.filter import RecordingFilter
+
+TEAM = "T1"
+API = "https://vbc.test"
+REDIRECT = "https://bot.test/vbc/callback"
+USERS_PATH = f"{PROVISIONING_API}/accounts/self/users"
+CODES = {"code-ada": 101, "code-bob": 102}
+
+
+def vbc_user(user_id: int, email: str, ext: str) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "email": email,
+        "first_name": f"User{user_id}",
+        "extensions": [{"extension_number": ext}],
+    }
+
+
+def page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"_embedded": {key: items}, "page": 1, "page_size": 10, "total_items": len(items)}
+
+
+class Clock:
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class FakeVbc:
+    """Token endpoint, Provisioning and the on-demand list, with per-user bearer tokens."""
+
+    users: dict[int, dict[str, Any]] = field(
+        default_factory=lambda: {
+            101: vbc_user(101, "ada@example.com", "201"),
+            102: vbc_user(102, "bob@example.com", "202"),
+        }
+    )
+    access: dict[str, int] = field(default_factory=dict)
+    refresh: dict[str, int] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    issued: int = 0
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path, query = request.url.path, dict(request.url.params)
+        self.requests.append(f"{request.method} {path}")
+        if request.method == "POST" and path == "/token":
+            return self._token({k: v[0] for k, v in parse_qs(request.content.decode()).items()})
+        if request.method == "GET" and path == USERS_PATH and set(query) == {"email"}:
+            found = [u for u in self.users.values() if u["email"] == query["email"].lower()]
+            return httpx.Response(200, json=page("data", found))
+        if request.method == "GET" and path.startswith(USERS_PATH + "/"):
+            return httpx.Response(200, json=page("data", [self.users[int(path.split("/")[-1])]]))
+        prefix = f"{RECORDING_API}/accounts/self/users/"
+        if request.method == "GET" and path.startswith(prefix) and query == {"page_size": "1"}:
+            bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            caller = self.access.get(bearer)
+            if caller is None:
+                return httpx.Response(401, json={"error": "invalid_token"})
+            if path != f"{prefix}{caller}/call_recordings":
+                return httpx.Response(403, json={"error": "forbidden"})
+            return httpx.Response(200, json=page("recordings", []))
+        raise AssertionError(f"unexpected VBC request {request.method} {request.url}")
+
+    def _token(self, form: dict[str, str]) -> httpx.Response:
+        assert (form["client_id"], form["client_secret"]) == ("cid", "csecret")
+        if form["grant_type"] == "authorization_code":
+            assert form["redirect_uri"] == REDIRECT
+            user = CODES.get(form["code"])
+        elif form["grant_type"] == "refresh_token":
+            user = self.refresh.pop(form["refresh_token"], None)
+        else:
+            raise AssertionError(f"unexpected grant {form['grant_type']}")
+        if user is None:
+            return httpx.Response(400, json={"error": "invalid_grant"})
+        self.issued += 1
+        access, refresh = f"AT-secret-{self.issued}", f"RT-secret-{self.issued}"
+        self.access[access], self.refresh[refresh] = user, user
+        body = {"access_token": access, "refresh_token": refresh, "expires_in": 86400}
+        return httpx.Response(200, json=body)
+
+
+@dataclass
+class World:
+    connect: VbcConnect
+    store: Store
+    vbc: FakeVbc
+    secrets: Secrets
+    wall: Clock
+    mono: Clock
+    transport: httpx.MockTransport
+
+
+@pytest.fixture
+async def world(store: Store) -> AsyncIterator[World]:
+    fake = FakeVbc()
+    transport = httpx.MockTransport(fake.handle)
+    wall, mono = Clock(1_700_000_000.0), Clock(500.0)
+    http = httpx.AsyncClient(base_url=API, transport=transport)
+    emails = {"UADA": "ada@example.com", "UBOB": "bob@example.com", "UNOMAIL": None}
+
+    async def fetch(team_id: str, user_id: str) -> SlackProfile:
+        return SlackProfile(user_id=user_id, name=user_id, email=emails[user_id])
+
+    vbc = VbcClient(http)
+    directory = Directory(store, vbc, admins=frozenset(), fetch_profile=fetch)
+    secrets = Secrets("test-key-not-a-real-secret")
+    endpoint = TokenEndpoint(http, f"{API}/token", VbcCredentials("cid", "csecret"), mono)
+    connect = VbcConnect(
+        vbc_api_url=API + "/",
+        client_id="cid",
+        redirect_uri=REDIRECT,
+        secrets=secrets,
+        endpoint=endpoint,
+        vbc=vbc,
+        directory=directory,
+        clock=wall,
+        token_clock=mono,
+        transport=transport,
+    )
+    yield World(connect, store, fake, secrets, wall, mono, transport)
+    await http.aclose()
+    await store.close()
+
+
+def state_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["state"][0]
+
+
+async def test_authorize_url(world: World) -> None:
+    url = world.connect.authorize_url(TEAM, "UADA")
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{API}/authorize"
+    query = parse_qs(parts.query)
+    assert {k: v[0] for k, v in query.items() if k != "state"} == {
+        "response_type": "code",
+        "client_id": "cid",
+        "redirect_uri": REDIRECT,
+    }
+    payload = world.secrets.verify_link(query["state"][0], now=int(world.wall.now))
+    assert payload == {"kind": "vbc-connect", "team": TEAM, "user": "UADA"}
+
+
+async def test_complete_links_with_encrypted_tokens(world: World) -> None:
+    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
+    link = await world.connect.complete(code="code-ada", state=state)
+    assert (link.vbc_user_id, link.linked_how, link.linked_by) == ("101", "oauth", "UADA")
+    assert link.extensions == "201"
+    async with world.store.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT * FROM links"))).all()
+    dump = repr(rows)
+    assert "AT-secret-1" not in dump
+    assert "RT-secret-1" not in dump
+    assert link.token_ciphertext is not None
+    assert link.token_ciphertext in dump
+    assert "AT-secret-1" in world.secrets.decrypt(link.token_ciphertext)
+    events, _ = await world.store.audit_events(TEAM, AuditQuery(), offset=0, limit=10)
+    assert [e.detail for e in events] == [
+        "by Connect VBC: VBC user 101",
+        "by email: VBC user 101",
+    ]
+
+
+async def test_tampered_state_is_refused_before_the_code_is_spent(world: World) -> None:
+    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
+    body, _, mac = state.partition(".")
+    other = state_of(world.connect.authorize_url(TEAM, "UBOB"))
+    for bad in (f"{other.partition('.')[0]}.{mac}", f"{body}.x{mac[1:]}", "garbage"):
+        with pytest.raises(LinkInvalidError):
+            await world.connect.complete(code="code-ada", state=bad)
+    assert world.vbc.requests == []
+
+
+async def test_expired_state_is_refused(world: World) -> None:
+    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
+    world.wall.now += 601
+    with pytest.raises(LinkExpiredError):
+        await world.connect.complete(code="code-ada", state=state)
+    assert world.vbc.requests == []
+
+
+async def test_other_signed_links_are_not_states(world: World) -> None:
+    audio = world.secrets.sign_link(
+        {"kind": "audio", "team": TEAM, "user": "UADA"}, expires_at=int(world.wall.now) + 60
+    )
+    with pytest.raises(LinkInvalidError, match="not a Connect VBC link"):
+        await world.connect.complete(code="code-ada", state=audio)
+
+
+async def test_tokens_of_another_vbc_user_are_refused(world: World) -> None:
+    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
+    with pytest.raises(LinkError, match="not VBC user 101"):
+        await world.connect.complete(code="code-bob", state=state)
+    link = await world.store.get_link(TEAM, "UADA")
+    assert link is not None
+    assert (link.linked_how, link.token_ciphertext) == ("email", None)
+
+
+async def test_unidentifiable_person_is_told_how_to_link(world: World) -> None:
+    state = state_of(world.connect.authorize_url(TEAM, "UNOMAIL"))
+    with pytest.raises(LinkError, match="/recordings link"):
+        await world.connect.complete(code="code-ada", state=state)
+    assert await world.store.get_link(TEAM, "UNOMAIL") is None
+
+
+async def test_used_code_is_a_vbc_auth_error(world: World) -> None:
+    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
+    with pytest.raises(VbcAuthError):
+        await world.connect.complete(code="code-unknown", state=state)
+
+
+async def test_auth_for_refreshes_and_saves_rotated_tokens(world: World) -> None:
+    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
+    link = await world.connect.complete(code="code-ada", state=state)
+    # Another process with its own monotonic clock reads the stored expiry in wall time.
+    world.mono.now = 10.0
+    auth = await world.connect.auth_for(link)
+    assert auth is not None
+    assert "secret" not in repr(auth)
+    assert (await auth.current()).access_token == "AT-secret-1"
+    world.wall.now += 86400
+    world.mono.now += 86400
+    async with httpx.AsyncClient(base_url=API, auth=auth, transport=world.transport) as http:
+        await VbcClient(http).list_user_recordings(101, RecordingFilter(page_size=1))
+    assert world.vbc.issued == 2
+    stored = await world.store.get_link(TEAM, "UADA")
+    assert stored is not None
+    assert stored.token_ciphertext is not None
+    opened = json.loads(world.secrets.decrypt(stored.token_ciphertext))
+    assert (opened["access_token"], opened["refresh_token"]) == ("AT-secret-2", "RT-secret-2")
+    assert opened["expires_at"] == pytest.approx(world.wall.now + 86400)
+
+
+async def test_auth_for_without_or_with_unreadable_tokens(world: World) -> None:
+    link = Link(team_id=TEAM, slack_user_id="UADA", vbc_user_id="101", linked_how="email")
+    assert await world.connect.auth_for(link) is None
+    link.token_ciphertext = Secrets("another-key").encrypt('{"access_token": "x"}')
+    assert await world.connect.auth_for(link) is None
+    link.token_ciphertext = world.secrets.encrypt("not json")
+    assert await world.connect.auth_for(link) is None

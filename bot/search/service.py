@@ -1,7 +1,8 @@
 """The search service: from a person and their words to a rendered page of recordings.
 
 Every step re-checks the person who clicked (never a button's value alone) and leaves an
-audit event; expected failures come back as clear ephemeral messages.
+audit event; expected failures come back as clear ephemeral messages. Fetching one recording
+(Details, ``get``, Play) is ``bot.search.lookup``.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from bot.clock import Clock
 from bot.grammar import FilterError, SearchRequest, describe_filter, format_filter, parse_filter
 from bot.people.asker import Asker, zone
 from bot.people.directory import Directory
-from bot.people.policy import AccessRefusedError, Person, Plan, may_see
+from bot.people.policy import AccessRefusedError, Person, Plan
+from bot.search.lookup import RecordingLookup
 from bot.search.merge import CursorState, ResultPage, recording_key, search_page
 from bot.store import Store
 from bot.store.tables import AuditEvent, SearchCursor
 from bot.vbc.client import VbcClient
-from bot.vbc.errors import VbcError, VbcNotFoundError
+from bot.vbc.errors import VbcError
 from bot.vbc.filter import ORDER_NEWEST
-from bot.vbc.models import Recording, RecordingKind
+from bot.vbc.models import RecordingKind
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,9 @@ async def read_saved_search(
     return SavedSearch(cursor=cursor, request=request, tz=tz)
 
 
-class RecordingsService:
+class RecordingsService(RecordingLookup):
+    """Searches and their pages, on top of the one-recording lookup that results lead to."""
+
     def __init__(
         self,
         *,
@@ -74,9 +78,7 @@ class RecordingsService:
         region: str = "US",
         default_page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
-        self._vbc = vbc
-        self._store = store
-        self._directory = directory
+        super().__init__(vbc=vbc, store=store, directory=directory)
         self._clock = clock
         self._region = region
         self._page_size = default_page_size
@@ -234,97 +236,6 @@ class RecordingsService:
                 replace(q, filter=replace(q.filter, order=order, page=None, page_size=None))
                 for q in plan.queries
             ),
-        )
-
-    # -- one recording -----------------------------------------------------------------------
-
-    async def load(self, asker: Asker, ref: blocks.RecordingRef, action: str) -> Recording:
-        """Fetch one recording for ``asker`` or raise AccessRefusedError / VbcError; audited."""
-        person = await self._directory.person(asker.team_id, asker.user_id)
-        target = f"{ref.kind.value}:{ref.recording_id}"
-        if not person.is_admin:
-            own = person.identity.vbc_user_id if person.identity else None
-            if ref.kind is RecordingKind.ON_DEMAND and ref.owner_user_id != own:
-                await self._audit(asker, action, "refused", target, "another person's recording")
-                raise AccessRefusedError("That recording is not yours, so I can't show it to you.")
-        try:
-            if ref.kind is RecordingKind.ON_DEMAND:
-                if ref.owner_user_id is None:
-                    raise VbcNotFoundError("That on-demand recording has no owner.")
-                recording = await self._vbc.get_user_recording(ref.owner_user_id, ref.recording_id)
-            else:
-                recording = await self._vbc.get_company_recording(ref.recording_id)
-        except VbcError as exc:
-            await self._audit(asker, action, "failed", target, str(exc))
-            raise
-        if not may_see(person, recording):
-            await self._audit(asker, action, "refused", target, "not the person's recording")
-            raise AccessRefusedError("That recording is not yours, so I can't show it to you.")
-        await self._audit(asker, action, "allowed", target)
-        return recording
-
-    async def details(self, asker: Asker, ref_value: str) -> Message:
-        try:
-            ref = blocks.parse_recording_ref(ref_value)
-            recording = await self.load(asker, ref, "details")
-        except ValueError:
-            await self._audit(asker, "details", "refused", ref_value[:64], "not a recording button")
-            return blocks.render_error("That button is not one of mine; search again.")
-        except (AccessRefusedError, VbcError) as exc:
-            return blocks.render_error(str(exc))
-        return blocks.render_details(recording, can_share=await self.can_share(asker))
-
-    async def find(self, asker: Asker, recording_id: str, kind: RecordingKind | None) -> Recording:
-        """``/recordings get <id>``: the person's own on-demand first, then company."""
-        if not recording_id.isdigit():
-            raise AccessRefusedError(
-                f"`{recording_id}` is not a recording id: ids are numbers, e.g. `get 193228`."
-            )
-        person = await self._directory.person(asker.team_id, asker.user_id)
-        own = person.identity.vbc_user_id if person.identity else None
-        kinds = [kind] if kind else [RecordingKind.ON_DEMAND, RecordingKind.COMPANY]
-        last: Exception = VbcNotFoundError(f"I found no recording {recording_id} of yours.")
-        for candidate in kinds:
-            if candidate is RecordingKind.ON_DEMAND and own is None:
-                continue
-            ref = blocks.RecordingRef(
-                kind=candidate,
-                recording_id=int(recording_id),
-                owner_user_id=own if candidate is RecordingKind.ON_DEMAND else None,
-            )
-            try:
-                return await self.load(asker, ref, "get")
-            except VbcNotFoundError as exc:
-                last = exc
-        if person.identity is None and not person.is_admin:
-            raise AccessRefusedError(
-                "I don't know who you are in VBC yet, so I can't look up recordings for you."
-            )
-        raise last
-
-    async def get(self, asker: Asker, recording_id: str, kind: RecordingKind | None) -> Message:
-        try:
-            recording = await self.find(asker, recording_id, kind)
-        except (AccessRefusedError, VbcError) as exc:
-            return blocks.render_error(str(exc))
-        return blocks.render_details(recording, can_share=await self.can_share(asker))
-
-    async def can_share(self, asker: Asker) -> bool:
-        """Offer "Share to channel" only where an admin allowed it (re-checked on the click)."""
-        if not asker.channel_id:
-            return False
-        return (await self._store.get_channel(asker.team_id, asker.channel_id)).allow_share
-
-    async def _audit(
-        self, asker: Asker, action: str, outcome: str, target: str | None, detail: str = ""
-    ) -> None:
-        await self._store.audit(
-            asker.team_id,
-            asker.user_id,
-            action,
-            outcome=outcome,
-            target=target,
-            detail=detail or None,
         )
 
 

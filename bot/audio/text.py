@@ -1,7 +1,7 @@
 """How a call reads in Slack: file name, title, comments, progress and outcome messages (pure).
 
-Kept apart from ``bot.audio.service`` (the I/O) so every word a person sees can be tested without
-Slack or VBC.
+Kept apart from ``bot.audio.service`` and ``bot.audio.delivery`` (the I/O) so every word a person
+sees can be tested without Slack or VBC.
 """
 
 from __future__ import annotations

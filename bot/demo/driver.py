@@ -1,8 +1,8 @@
 """Drives a running Bolt app over real HTTP with Slack-shaped, signed requests.
 
 Payload shapes follow Slack's (bolt-python tests/scenario_tests_async). Clicks and submissions
-are built from the blocks the app actually rendered, so a test (or the demo console) cannot press
-a button or fill an input that the app never showed.
+are built from the blocks the app actually rendered (``bot.demo.payloads``), so a test (or the
+demo console) cannot press a button or fill an input that the app never showed.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlencode
@@ -19,6 +19,7 @@ import httpx
 from slack_sdk.signature import SignatureVerifier
 
 from bot.demo.fake_slack import APP_ID, BOT_USER_ID, FakeSlack, Json, Message
+from bot.demo.payloads import action_for, find_element, view_state
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -113,10 +114,10 @@ class SlackDriver:
     ) -> httpx.Response:
         """Press a button (or pick the option with `value`) in `message` or `view`."""
         blocks = message.blocks if message else view["blocks"] if view else []
-        found_block, element = _find_element(blocks, action_id, value)
+        found_block, element = find_element(blocks, action_id, value)
         if (message or view) and element is None:
             raise AssertionError(f"no element {action_id!r} with value {value!r} to click")
-        action = _action(element or {"type": "button", "action_id": action_id}, value)
+        action = action_for(element or {"type": "button", "action_id": action_id}, value)
         action["block_id"] = block_id or found_block or "block"
         payload: Json = {
             "type": "block_actions",
@@ -160,7 +161,7 @@ class SlackDriver:
         self, user_id: str, view: Json, values: Mapping[str, Mapping[str, Any]]
     ) -> httpx.Response:
         """Submit `view` with `values` as {block_id: {action_id: value or Slack state dict}}."""
-        state = _view_state(view, values)
+        state = view_state(view, values)
         submitted = {**view, "state": {"values": state}}
         payload: Json = {
             "type": "view_submission",
@@ -265,88 +266,3 @@ class SlackDriver:
 
     def _ts(self) -> str:
         return f"{time.time():.6f}"
-
-
-def _elements(blocks: list[Json]) -> Iterator[tuple[str | None, Json]]:
-    for block in blocks:
-        inner = [block.get("accessory"), block.get("element"), *(block.get("elements") or [])]
-        for element in inner:
-            if isinstance(element, dict) and "action_id" in element:
-                yield block.get("block_id"), element
-
-
-def _options(element: Json) -> list[Json]:
-    options = list(element.get("options") or [])
-    for group in element.get("option_groups") or []:
-        options += group.get("options") or []
-    return options
-
-
-def _find_element(blocks: list[Json], action_id: str, value: str) -> tuple[str | None, Json | None]:
-    """The element with `action_id` that would send `value` (rows may share an action_id)."""
-    candidates = [(b, e) for b, e in _elements(blocks) if e["action_id"] == action_id]
-    for block_id, element in candidates:
-        if element.get("value") == value or any(o.get("value") == value for o in _options(element)):
-            return block_id, element
-    return None, None
-
-
-def _action(element: Json, value: str) -> Json:
-    action: Json = {"action_id": element["action_id"], "type": element["type"]}
-    action["action_ts"] = f"{time.time():.6f}"
-    if element["type"] == "button":
-        action["value"] = value
-        action["text"] = element.get("text") or {"type": "plain_text", "text": "Button"}
-    else:
-        picked = [o for o in _options(element) if o.get("value") == value]
-        action["selected_option"] = picked[0] if picked else {"value": value}
-    return action
-
-
-def _view_state(view: Json, values: Mapping[str, Mapping[str, Any]]) -> Json:
-    """Slack's view.state.values: every input block, empty unless `values` fills it."""
-    inputs = {
-        (block.get("block_id"), element["action_id"]): element
-        for block in view.get("blocks", [])
-        if block.get("type") == "input"
-        for element in [block.get("element") or {}]
-        if "action_id" in element
-    }
-    for block_id, actions in values.items():
-        for action_id in actions:
-            if (block_id, action_id) not in inputs:
-                raise AssertionError(f"view has no input {block_id}/{action_id}")
-    state: Json = {}
-    for (block_id, action_id), element in inputs.items():
-        given = values.get(str(block_id), {}).get(action_id)
-        state.setdefault(block_id, {})[action_id] = _state_value(element, given)
-    return state
-
-
-def _state_value(element: Json, given: Any) -> Json:
-    kind = element["type"]
-    if isinstance(given, dict):
-        return {"type": kind, **given}
-    if kind in ("static_select", "external_select", "radio_buttons"):
-        picked = [o for o in _options(element) if o.get("value") == given]
-        return {"type": kind, "selected_option": picked[0] if picked else None}
-    if kind == "checkboxes" or kind.startswith("multi_"):
-        chosen = given or []
-        return {
-            "type": kind,
-            "selected_options": [o for o in _options(element) if o.get("value") in chosen],
-        }
-    key = {
-        "datepicker": "selected_date",
-        "timepicker": "selected_time",
-        "datetimepicker": "selected_date_time",
-        "users_select": "selected_user",
-        "conversations_select": "selected_conversation",
-        "channels_select": "selected_channel",
-    }.get(kind, "value")
-    if key == "value" and given is not None:
-        given = str(given)  # plain_text_input and number_input both report strings
-    state: Json = {"type": kind, key: given}
-    if kind == "timepicker" and element.get("timezone"):
-        state["timezone"] = element["timezone"]
-    return state

@@ -11,14 +11,16 @@ import functools
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from bot.demo.console_text import CONSOLE_HELP, banner, people_text
 from bot.demo.fake_slack import Message
+from bot.demo.inbox import Inbox
 from bot.demo.lines import LineSource
 from bot.demo.modal_session import ModalSession
 from bot.demo.render import Clickable, Reader, Rendered, render_blocks, render_mrkdwn
@@ -30,25 +32,6 @@ REPLY_DEADLINE = 15.0
 QUIET = 0.4  # a reply is complete once nothing more arrives for this long
 # ``@dana`` typed on its own (not inside an email address or an existing ``<@U…>``).
 _TYPED_MENTION = re.compile(r"(?<![\w@<|])@([A-Za-z][\w-]*)")
-
-CONSOLE_HELP = """\
-Commands (anything else is sent as /recordings <text>):
-  inbound yesterday            search; same as /recordings inbound yesterday
-  /recordings help             the bot's help: the whole search grammar
-  /recordings                  the search form (a modal), field by field
-  1, 2, …                      press a numbered button of the last reply
-  press next                   press the first button whose label contains "next"
-  user:@dana last 30d          name a person with @ (as if picked from Slack's list)
-  as admin  (as sam, as dana)  act as another person; `people` lists them
-  ?                            this list;  quit  leaves"""
-
-
-@dataclass
-class _Seen:
-    """What one person has been shown: message versions and the last modal."""
-
-    messages: dict[tuple[str, str], tuple[int, bool]] = field(default_factory=dict)
-    view: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -63,12 +46,12 @@ class Console:
         self.source = source
         self.out = out
         self.me: DemoPerson = stack.people[0]
-        self._seen: dict[str, _Seen] = {}
+        self._inbox = Inbox(stack.fake)
         self._targets: list[_Target] = []
 
     # ---- the loop --------------------------------------------------------------------------
     async def run(self) -> None:
-        self.say(self.banner())
+        self.say(banner(self.stack, self.me))
         while (line := await self.source.read(f"{self.me.short}> ")) is not None:
             if not await self.handle(line.strip()):
                 break
@@ -85,7 +68,7 @@ class Console:
         if line == "?":
             self.say(CONSOLE_HELP)
         elif line.lower() in ("people", "who"):
-            self.say(self.people_text())
+            self.say(people_text(self.stack.people))
         elif word.lower() == "as" and rest:
             self.switch(rest)
         elif _is_button_number(line) or word.lower() in ("press", "click"):
@@ -110,7 +93,7 @@ class Console:
     def switch(self, who: str) -> None:
         person = self.stack.person(who)
         if person is None:
-            self.say(f"(nobody called {who!r} here)\n{self.people_text()}")
+            self.say(f"(nobody called {who!r} here)\n{people_text(self.stack.people)}")
             return
         self.me = person
         self._targets = []  # someone else's buttons are not this person's to press
@@ -187,12 +170,12 @@ class Console:
     async def wait_and_show(self) -> None:
         fake, user = self.stack.fake, self.me.user_id
         try:
-            await fake.wait_for(lambda: self._has_pending(user), FIRST_PATIENCE)
+            await fake.wait_for(lambda: self._inbox.has_pending(user), FIRST_PATIENCE)
         except TimeoutError:
             self.say("(still working…)")
             try:
                 await fake.wait_for(
-                    lambda: self._has_pending(user), REPLY_DEADLINE - FIRST_PATIENCE
+                    lambda: self._inbox.has_pending(user), REPLY_DEADLINE - FIRST_PATIENCE
                 )
             except TimeoutError:
                 self.say(f"(no reply within {REPLY_DEADLINE:.0f} s)")
@@ -203,73 +186,30 @@ class Console:
     async def _settle(self, user: str) -> None:
         """Wait until replies stop arriving (a progress note may be replaced a moment later)."""
         for _ in range(int(REPLY_DEADLINE / QUIET)):
-            before = self._version(user)
+            before = self._inbox.version(user)
             try:
                 await self.stack.fake.wait_for(
-                    functools.partial(self._changed_since, user, before), QUIET
+                    functools.partial(self._inbox.changed_since, user, before), QUIET
                 )
             except TimeoutError:
                 return
 
     async def _show_pending_and_modal(self) -> None:
         self._show_pending()
-        view = self.stack.fake.current_view(self.me.user_id)
-        seen = self._seen_by(self.me.user_id)
-        if view is not None and (view["id"], view["hash"]) != seen.view:
-            seen.view = (view["id"], view["hash"])
+        view = self._inbox.take_view(self.me.user_id)
+        if view is not None:
             session = ModalSession(self.stack.driver, self.me.user_id, view, self.source, self.say)
             if await session.run():
                 await self.wait_and_show()
 
     # ---- what the person sees --------------------------------------------------------------
-    def _visible(self, user: str) -> list[Message]:
-        fake = self.stack.fake
-        dm = fake.dm_channel(user)
-        return [
-            m
-            for m in fake.messages
-            if m.channel == dm
-            or (m.ephemeral and m.user == user)
-            or (not m.ephemeral and m.channel in fake.channels)
-        ]
-
-    def _seen_by(self, user: str) -> _Seen:
-        return self._seen.setdefault(user, _Seen())
-
-    def _changed_since(self, user: str, before: tuple[object, ...]) -> bool:
-        return self._version(user) != before
-
-    def _version(self, user: str) -> tuple[object, ...]:
-        view = self.stack.fake.current_view(user)
-        messages = tuple((m.channel, m.ts, m.edits, m.deleted) for m in self._visible(user))
-        return messages, (view["id"], view["hash"]) if view else None
-
-    def _fresh(self, user: str) -> list[Message]:
-        """New or changed since last shown; a deletion counts only if the message was shown."""
-        seen = self._seen_by(user).messages
-        fresh = []
-        for message in self._visible(user):
-            shown = seen.get((message.channel, message.ts))
-            version = (message.edits, message.deleted)
-            if (shown is None and not message.deleted) or (shown not in (None, version)):
-                fresh.append(message)
-        return fresh
-
-    def _has_pending(self, user: str) -> bool:
-        view = self.stack.fake.current_view(user)
-        new_view = view is not None and (view["id"], view["hash"]) != self._seen_by(user).view
-        return bool(self._fresh(user)) or new_view
-
     def _show_pending(self) -> None:
-        fresh = self._fresh(self.me.user_id)
+        fresh = self._inbox.fresh(self.me.user_id)
         if not fresh:
             return
-        seen = self._seen_by(self.me.user_id).messages
         targets: list[_Target] = []
         for message in fresh:
-            key = (message.channel, message.ts)
-            updated = key in seen
-            seen[key] = (message.edits, message.deleted)
+            updated = self._inbox.mark_shown(self.me.user_id, message)
             self.say(self._heading(message, updated))
             if message.deleted:
                 continue
@@ -318,34 +258,6 @@ class Console:
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
-
-    # ---- static text -----------------------------------------------------------------------
-    def people_text(self) -> str:
-        rows = [
-            f"  @{p.alias:<6} {p.name:<11} {p.user_id:<10} {p.tz:<20} {p.email}"
-            + (" · recordings admin" if p.is_admin else "")
-            for p in self.stack.people
-        ]
-        return "People in this workspace (@name in a command means that person):\n" + "\n".join(
-            rows
-        )
-
-    def banner(self) -> str:
-        me = self.me
-        return (
-            "recordings-bot demo: the bot, a fake Slack workspace and a simulated VBC account,\n"
-            "all on this machine; nothing here talks to Slack or Vonage. Type what a person\n"
-            "would type in Slack: each command and click reaches the bot as a signed Slack\n"
-            "request, and what the bot shows that person is printed below.\n"
-            f"  bot: {self.stack.server.url}  ·  VBC simulator: {self.stack.sim.url}\n\n"
-            f"You are {me.name} ({me.user_id}, time zone {me.tz}). Your Slack email\n"
-            f"matches VBC user {me.vbc_name}, so the bot links you on first use.\n"
-            f"{self.people_text()}\n"
-            "To name a person in a command type @ and their name, e.g. `user:@dana last 30d`\n"
-            "or `link @sam <email>` (admins only): the console sends it the way Slack does\n"
-            f"when you pick someone from the list ({self.stack.people[0].mention}).\n\n"
-            f"{CONSOLE_HELP}\n"
-        )
 
 
 def _is_button_number(line: str) -> bool:

@@ -1,0 +1,44 @@
+"""The demo console's own words: its banner, its help and the list of demo people (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.demo.stack import DemoPerson, DemoStack
+
+CONSOLE_HELP = """\
+Commands (anything else is sent as /recordings <text>):
+  inbound yesterday            search; same as /recordings inbound yesterday
+  /recordings help             the bot's help: the whole search grammar
+  /recordings                  the search form (a modal), field by field
+  1, 2, …                      press a numbered button of the last reply
+  press next                   press the first button whose label contains "next"
+  user:@dana last 30d          name a person with @ (as if picked from Slack's list)
+  as admin  (as sam, as dana)  act as another person; `people` lists them
+  ?                            this list;  quit  leaves"""
+
+
+def people_text(people: Sequence[DemoPerson]) -> str:
+    rows = [
+        f"  @{p.alias:<6} {p.name:<11} {p.user_id:<10} {p.tz:<20} {p.email}"
+        + (" · recordings admin" if p.is_admin else "")
+        for p in people
+    ]
+    return "People in this workspace (@name in a command means that person):\n" + "\n".join(rows)
+
+
+def banner(stack: DemoStack, me: DemoPerson) -> str:
+    return (
+        "recordings-bot demo: the bot, a fake Slack workspace and a simulated VBC account,\n"
+        "all on this machine; nothing here talks to Slack or Vonage. Type what a person\n"
+        "would type in Slack: each command and click reaches the bot as a signed Slack\n"
+        "request, and what the bot shows that person is printed below.\n"
+        f"  bot: {stack.server.url}  ·  VBC simulator: {stack.sim.url}\n\n"
+        f"You are {me.name} ({me.user_id}, time zone {me.tz}). Your Slack email\n"
+        f"matches VBC user {me.vbc_name}, so the bot links you on first use.\n"
+        f"{people_text(stack.people)}\n"
+        "To name a person in a command type @ and their name, e.g. `user:@dana last 30d`\n"
+        "or `link @sam <email>` (admins only): the console sends it the way Slack does\n"
+        f"when you pick someone from the list ({stack.people[0].mention}).\n\n"
+        f"{CONSOLE_HELP}\n"
+    )

@@ -4,7 +4,10 @@ Like bolt-python's tests/mock_web_api_server, but async (aiohttp on 127.0.0.1, p
 (messages can be updated, views stacked, files uploaded then shared) and strict: every payload
 carrying blocks or a view goes through bot.blocks.limits, and problems are both recorded in
 `FakeSlack.problems` and answered with Slack's own error codes. It lives in the package, not
-under tests/, because `recordings-bot demo` runs the bot against it.
+under tests/, because `recordings-bot demo` runs the bot against it. Past 300 lines as one
+class on purpose: its HTTP routes and the hooks tests drive it with (`fail_next`, `response_url`,
+`wait_for`) share its failure queues, response targets and change event; the Web API methods
+are `bot.demo.fake_slack_methods`.
 """
 
 from __future__ import annotations

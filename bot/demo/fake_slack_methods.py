@@ -1,7 +1,9 @@
 """The fake Slack's Web API methods and the workspace state they read and change.
 
 Each `_api_<method>` (dots become underscores) returns the answer's fields or raises
-`SlackError`; `FakeSlack` in `bot.demo.fake_slack` serves them over HTTP.
+`SlackError`; `FakeSlack` in `bot.demo.fake_slack` serves them over HTTP. Past 300 lines on
+purpose: one short method per Web API method the bot calls, all found by name on one workspace
+state; split by family (chat, views, files) they would be mixins sharing that state.
 """
 
 from __future__ import annotations

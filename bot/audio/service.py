@@ -44,8 +44,8 @@ from bot.store.tables import UploadedFile
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
 from bot.vbc.models import Recording, RecordingKind
+from bot.web.http import Response
 from bot.web.links import LinkGrant, Links, render_link_offer, streamed_download
-from bot.web.router import Response
 
 log = logging.getLogger(__name__)
 

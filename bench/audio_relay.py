@@ -173,10 +173,10 @@ async def run(conn: Connection, world: dict[str, Any], size: int) -> list[tuple[
     with tempfile.TemporaryDirectory() as tmp:
         runtime = await build_runtime(settings_for(world["sim"], world["slack"], Path(tmp)))
         try:
-            audio = runtime.deps.audio
+            audio = runtime.services.audio
             assert audio is not None
             asker = Asker(team_id=TEAM, user_id=USER, channel_id=None)
-            await runtime.deps.directory.person(TEAM, USER)  # link by email before timing
+            await runtime.services.directory.person(TEAM, USER)  # link by email before timing
             rss = PeakRss()
             with rss.watch():
                 started = time.perf_counter()

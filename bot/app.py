@@ -21,11 +21,12 @@ from bot.audio.service import LINK_KIND as AUDIO_LINK_KIND
 from bot.audio.service import AudioService
 from bot.audio.uploads import UPLOAD_TIMEOUT
 from bot.clock import Clock, system_clock
-from bot.deps import Deps
-from bot.exports import build_exports
+from bot.exports import ExportService, ExportWatcher, build_exports
+from bot.people.admin import AdminService
 from bot.people.connect import VbcConnect
 from bot.people.crypto import Secrets, load_secret_key
 from bot.people.directory import Directory, SlackProfile
+from bot.search.home import AppHome
 from bot.search.service import RecordingsService
 from bot.settings import Settings
 from bot.slack_clients import SlackClients, make_client
@@ -58,10 +59,31 @@ RouteInstaller = Callable[["Router"], None]
 Background = Callable[[], Coroutine[Any, Any, None]]
 
 
+@dataclass(frozen=True)
+class Services:
+    """What ``build_runtime`` built, for tests and benchmarks to reach; never handed down whole."""
+
+    store: Store
+    vbc: VbcClient
+    directory: Directory
+    recordings: RecordingsService
+    secrets: Secrets
+    slack: SlackClients
+    clock: Clock
+    connect: VbcConnect
+    links: Links
+    audio: AudioService
+    exports: ExportService
+    export_watcher: ExportWatcher
+    admin: AdminService
+    home: AppHome
+
+
 @dataclass
 class Runtime:
     app: AsyncApp
-    deps: Deps
+    settings: Settings
+    services: Services
     closers: list[Closer] = field(default_factory=list)
     routes: list[RouteInstaller] = field(default_factory=list)  # extra HTTP routes
     background: list[Background] = field(default_factory=list)  # run in every bot process
@@ -173,8 +195,27 @@ async def build_runtime(
         links=links,
         http=uploads_http,
     )
-    deps = Deps(
-        settings=settings,
+    admin = AdminService(
+        directory=directory,
+        store=store,
+        connect=connect,
+        recordings=recordings,
+        admins=settings.bot_admins,
+    )
+    home = AppHome(directory=directory, vbc=vbc, exports=exports)
+    register_all(
+        app,
+        store=store,
+        directory=directory,
+        recordings=recordings,
+        audio=audio,
+        exports=exports,
+        admin=admin,
+        home=home,
+        allowed_teams=settings.allowed_teams,
+        phone_region=settings.phone_region,
+    )
+    services = Services(
         store=store,
         vbc=vbc,
         directory=directory,
@@ -183,12 +224,14 @@ async def build_runtime(
         slack=slack,
         clock=clock,
         connect=connect,
-        audio=audio,
         links=links,
+        audio=audio,
         exports=exports,
+        export_watcher=export_watcher,
+        admin=admin,
+        home=home,
     )
-    register_all(app, deps=deps)
-    runtime = Runtime(app=app, deps=deps, closers=closers)
+    runtime = Runtime(app=app, settings=settings, services=services, closers=closers)
     runtime.routes.append(functools.partial(connect_routes.install, connect=connect))
     runtime.background.append(functools.partial(tidy_forever, store))
     runtime.routes.append(links.install)

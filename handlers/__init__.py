@@ -1,14 +1,47 @@
-"""Slack listeners: thin adapters from Bolt payloads to the services in ``bot``."""
+"""Slack listeners: thin adapters from Bolt payloads to the services in ``bot``.
+
+Listener modules (those with ``register``) never import each other; what several of them
+share lives in support modules: ``payloads`` (what a body says), ``replies``, ``modals``.
+"""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.deps import Deps
-from handlers import actions, audio, commands, errors, events, exports, shortcuts, views
+from bot.audio.service import AudioService
+from bot.exports import ExportService
+from bot.people.admin import AdminService
+from bot.people.directory import Directory
+from bot.search.home import AppHome
+from bot.search.service import RecordingsService
+from bot.store import Store
+from handlers import actions, commands, errors, events, shortcuts, views
+from handlers import audio as audio_listeners
+from handlers import exports as export_listeners
 
 
-def register_all(app: AsyncApp, *, deps: Deps) -> None:
+def register_all(
+    app: AsyncApp,
+    *,
+    store: Store,
+    directory: Directory,
+    recordings: RecordingsService,
+    audio: AudioService,
+    exports: ExportService,
+    admin: AdminService,
+    home: AppHome,
+    allowed_teams: frozenset[str],
+    phone_region: str,
+) -> None:
+    """Each listener module gets only the services it uses."""
+    errors.register(app, allowed_teams=allowed_teams)
+    commands.register(
+        app, recordings=recordings, directory=directory, admin=admin, audio=audio, exports=exports
+    )
     # audio before actions: its Retry listener takes only play/share retries.
-    for module in (errors, commands, audio, actions, exports, views, shortcuts, events):
-        module.register(app, deps=deps)
+    audio_listeners.register(app, audio=audio, recordings=recordings)
+    actions.register(app, recordings=recordings, admin=admin)
+    export_listeners.register(app, exports=exports, home=home)
+    views.register(app, recordings=recordings, phone_region=phone_region)
+    shortcuts.register(app, recordings=recordings, phone_region=phone_region)
+    events.register(app, store=store, home=home)

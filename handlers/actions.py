@@ -11,39 +11,22 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
-from bot.deps import Deps
 from bot.people.admin import AdminService
-from bot.people.asker import Asker
-from handlers.commands import open_search_modal
+from bot.search.service import RecordingsService
+from handlers.modals import open_search_modal
+from handlers.payloads import action_value, asker_of, trigger_id
 from handlers.replies import reply
 
 
-def register(app: AsyncApp, *, deps: Deps) -> None:
+def register(app: AsyncApp, *, recordings: RecordingsService, admin: AdminService) -> None:
     for action_id in (blocks.ACTION_PAGE_PREV, blocks.ACTION_PAGE_NEXT):
-        app.action(action_id)(functools.partial(turn_page, deps=deps))
-    app.action(blocks.ACTION_DETAILS)(functools.partial(show_details, deps=deps))
-    app.action(blocks.ACTION_OPEN_MODAL)(functools.partial(open_modal, deps=deps))
+        app.action(action_id)(functools.partial(turn_page, recordings=recordings))
+    app.action(blocks.ACTION_DETAILS)(functools.partial(show_details, recordings=recordings))
+    app.action(blocks.ACTION_OPEN_MODAL)(functools.partial(open_modal, recordings=recordings))
     for action_id in (blocks.ACTION_AUDIT_PREV, blocks.ACTION_AUDIT_NEXT):
-        app.action(action_id)(functools.partial(turn_audit_page, deps=deps))
-    app.action(blocks.ACTION_RETRY)(functools.partial(retry, deps=deps))
+        app.action(action_id)(functools.partial(turn_audit_page, admin=admin))
+    app.action(blocks.ACTION_RETRY)(functools.partial(retry, recordings=recordings))
     app.action(blocks.ACTION_CONNECT_VBC)(acknowledge_link_button)
-
-
-def clicker(body: dict[str, Any]) -> Asker:
-    """The person who clicked: every check is made for them, not for whoever searched."""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-    team = (body.get("team") or {}).get("id") or body["user"].get("team_id") or ""
-    return Asker(team_id=team, user_id=body["user"]["id"], channel_id=channel)
-
-
-def action_value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    action = actions[0]
-    if action.get("selected_option"):
-        return str(action["selected_option"].get("value") or "")
-    return str(action.get("value") or "")
 
 
 async def acknowledge_link_button(ack: AsyncAck) -> None:
@@ -52,7 +35,7 @@ async def acknowledge_link_button(ack: AsyncAck) -> None:
 
 
 async def turn_page(
-    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, deps: Deps
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, recordings: RecordingsService
 ) -> None:
     await ack()
     try:
@@ -60,42 +43,44 @@ async def turn_page(
     except ValueError:
         await reply(respond, blocks.render_error("That button is not one of mine; search again."))
         return
-    turned = await deps.recordings.page(clicker(body), key, page)
+    turned = await recordings.page(asker_of(body), key, page)
     await reply(respond, turned.message, replace=turned.in_place)
 
 
 async def show_details(
-    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, deps: Deps
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, recordings: RecordingsService
 ) -> None:
     await ack()
-    await reply(respond, await deps.recordings.details(clicker(body), action_value(body)))
+    await reply(respond, await recordings.details(asker_of(body), action_value(body)))
 
 
 async def open_modal(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, *, deps: Deps
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, *, recordings: RecordingsService
 ) -> None:
     await ack()
-    await open_search_modal(client, body["trigger_id"], clicker(body), deps=deps)
+    await open_search_modal(client, trigger_id(body), asker_of(body), recordings=recordings)
 
 
 async def turn_audit_page(
-    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, deps: Deps
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, admin: AdminService
 ) -> None:
     await ack()
     text, _, page = action_value(body).rpartition(":")
     number = int(page) if page.isdigit() else 1
-    message = await AdminService(deps).audit(clicker(body), text, page=max(1, number))
+    message = await admin.audit(asker_of(body), text, page=max(1, number))
     await reply(respond, message, replace=True)
 
 
-async def retry(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, deps: Deps) -> None:
+async def retry(
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, recordings: RecordingsService
+) -> None:
     """One-click retry of a failed step; the value says which (``page:<key>:<n>``)."""
     await ack()
     kind, _, rest = action_value(body).partition(":")
     if kind == "page":
         key, _, page = rest.rpartition(":")
         number = int(page) if page.isdigit() else 1
-        turned = await deps.recordings.page(clicker(body), key, number)
+        turned = await recordings.page(asker_of(body), key, number)
         await reply(respond, turned.message, replace=True)
         return
     await reply(respond, blocks.render_error("That retry button has expired; start again."))

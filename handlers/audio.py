@@ -18,23 +18,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import blocks
 from bot.audio.service import AudioService, Outcome
 from bot.audio.text import parse_retry_value
-from bot.deps import Deps
 from bot.people.asker import Asker
+from bot.search.service import RecordingsService
 from bot.web.links import ACTION_OPEN_LINK
-from handlers.actions import action_value, clicker
+from handlers.payloads import action_value, asker_of, first_action, has_response_url
 from handlers.replies import post_ephemeral, reply
 
 _RESULTS_BLOCK = re.compile(r"^(?:recact|rec):(.+:\d+):\d+$")
 
 
-def register(app: AsyncApp, *, deps: Deps) -> None:
-    if deps.audio is None:
-        return
+def register(app: AsyncApp, *, audio: AudioService, recordings: RecordingsService) -> None:
+    deliver = functools.partial(deliver_recording, audio=audio, recordings=recordings)
     for action_id in (blocks.ACTION_PLAY, blocks.ACTION_SHARE, blocks.ACTION_ROW_MENU):
-        app.action(action_id)(functools.partial(deliver_recording, audio=deps.audio, deps=deps))
+        app.action(action_id)(deliver)
     # Registered before handlers.actions' generic Retry: only play/share retries come here.
     app.action(blocks.ACTION_RETRY, matchers=[is_audio_retry])(
-        functools.partial(retry_delivery, audio=deps.audio)
+        functools.partial(retry_delivery, audio=audio)
     )
     app.action(ACTION_OPEN_LINK)(ack_link_click)
 
@@ -50,11 +49,11 @@ async def deliver_recording(
     client: AsyncWebClient,
     *,
     audio: AudioService,
-    deps: Deps,
+    recordings: RecordingsService,
 ) -> None:
     """Play / Share buttons, and the overflow menu's Play / Details / Share options."""
     await ack()
-    action = body["actions"][0]
+    action = first_action(body)
     action_id, value = action.get("action_id"), action_value(body)
     if action_id == blocks.ACTION_ROW_MENU:
         try:
@@ -63,9 +62,9 @@ async def deliver_recording(
             await reply(respond, blocks.render_error("That menu is not one of mine; search again."))
             return
         value = value.partition("|")[2]
-    asker = clicker(body)
+    asker = asker_of(body)
     if action_id == blocks.ACTION_DETAILS:
-        details = await deps.recordings.details(asker, value)
+        details = await recordings.details(asker, value)
         await _say(body, respond, client, asker, details, replace=False)
         return
     kind = "share" if action_id == blocks.ACTION_SHARE else "play"
@@ -99,8 +98,8 @@ async def _run(
     respond: AsyncRespond,
     client: AsyncWebClient,
 ) -> None:
-    asker = clicker(body)
-    notify = functools.partial(reply, respond, replace=True) if body.get("response_url") else None
+    asker = asker_of(body)
+    notify = functools.partial(reply, respond, replace=True) if has_response_url(body) else None
     run = audio.share if kind == "share" else audio.play
     outcome: Outcome = await run(asker, ref_value, notify=notify, back=back)
     if notify is not None or outcome.delivery is None:
@@ -117,7 +116,7 @@ async def _say(
     replace: bool = True,
 ) -> None:
     """Replace the clicked message; from the App Home (no response_url) write to the DM."""
-    if body.get("response_url"):
+    if has_response_url(body):
         await reply(respond, message, replace=replace)
     else:
         await post_ephemeral(client, Asker(asker.team_id, asker.user_id), message)

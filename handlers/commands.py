@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from typing import Any
 
@@ -15,26 +14,37 @@ from slack_sdk.web.async_client import AsyncWebClient
 import bot.grammar.commands as commands
 from bot import blocks
 from bot.audio.service import AudioService
-from bot.blocks.modal import build_search_modal
-from bot.deps import Deps
-from bot.exports import require_exports
+from bot.exports import ExportService
 from bot.grammar import GRAMMAR_HELP, FilterError
 from bot.people.admin import AdminService
 from bot.people.asker import Asker
+from bot.people.directory import Directory
+from bot.search.service import RecordingsService
+from handlers.modals import open_search_modal
+from handlers.payloads import asker_of, command_text, trigger_id
 from handlers.replies import reply
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, *, deps: Deps) -> None:
-    app.command("/recordings")(functools.partial(handle_recordings, deps=deps))
-
-
-def asker_of(body: dict[str, Any]) -> Asker:
-    return Asker(
-        team_id=body.get("team_id") or "",
-        user_id=body["user_id"],
-        channel_id=body.get("channel_id"),
+def register(
+    app: AsyncApp,
+    *,
+    recordings: RecordingsService,
+    directory: Directory,
+    admin: AdminService,
+    audio: AudioService,
+    exports: ExportService,
+) -> None:
+    app.command("/recordings")(
+        functools.partial(
+            handle_recordings,
+            recordings=recordings,
+            directory=directory,
+            admin=admin,
+            audio=audio,
+            exports=exports,
+        )
     )
 
 
@@ -44,23 +54,29 @@ async def handle_recordings(
     respond: AsyncRespond,
     client: AsyncWebClient,
     *,
-    deps: Deps,
+    recordings: RecordingsService,
+    directory: Directory,
+    admin: AdminService,
+    audio: AudioService,
+    exports: ExportService,
 ) -> None:
     await ack()
     asker = asker_of(body)
-    text = (body.get("text") or "").strip()
     try:
-        command = commands.parse_command(text)
+        command = commands.parse_command(command_text(body))
     except commands.CommandError as exc:
         await reply(respond, blocks.render_error(str(exc)))
         return
     if isinstance(command, commands.Search) and not command.text.strip():
-        await open_search_modal(client, body["trigger_id"], asker, deps=deps)
+        await open_search_modal(client, trigger_id(body), asker, recordings=recordings)
         return
-    if isinstance(command, commands.Get) and deps.audio is not None:
-        await get_and_play(respond, asker, command, deps.audio)
+    if isinstance(command, commands.Get):
+        await get_and_play(respond, asker, command, audio)
         return
-    await reply(respond, await run_command(command, asker, deps=deps))
+    message = await run_command(
+        command, asker, recordings=recordings, directory=directory, admin=admin, exports=exports
+    )
+    await reply(respond, message)
 
 
 async def get_and_play(
@@ -79,24 +95,28 @@ async def get_and_play(
         await reply(respond, outcome.message)
 
 
-async def run_command(command: commands.Command, asker: Asker, *, deps: Deps) -> dict[str, Any]:
+async def run_command(
+    command: commands.Command,
+    asker: Asker,
+    *,
+    recordings: RecordingsService,
+    directory: Directory,
+    admin: AdminService,
+    exports: ExportService,
+) -> dict[str, Any]:
     """One sub-command to one ephemeral reply; expected failures become clear messages."""
-    service = deps.recordings
-    admin = AdminService(deps)
     match command:
         case commands.Search(text=text):
             try:
-                request = await service.parse(asker, text)
+                request = await recordings.parse(asker, text)
             except FilterError as exc:
                 return blocks.render_error(str(exc))
-            return await service.search(asker, request)
+            return await recordings.search(asker, request)
         case commands.Help():
-            person = await deps.directory.person(asker.team_id, asker.user_id)
+            person = await directory.person(asker.team_id, asker.user_id)
             return blocks.render_help(
                 grammar_help=GRAMMAR_HELP, scope=person.scope_label, is_admin=person.is_admin
             )
-        case commands.Get(recording_id=recording_id, kind=kind):
-            return await service.get(asker, recording_id, kind)
         case commands.WhoAmI():
             return await admin.whoami(asker)
         case commands.Link(slack_user=slack_user, vbc_ref=vbc_ref):
@@ -106,19 +126,8 @@ async def run_command(command: commands.Command, asker: Asker, *, deps: Deps) ->
         case commands.Audit(text=text):
             return await admin.audit(asker, text, page=1)
         case commands.Export(text=text):
-            return await require_exports(deps).start(asker, text)
+            return await exports.start(asker, text)
         case commands.Jobs():
-            return await require_exports(deps).jobs(asker)
+            return await exports.jobs(asker)
         case _:
             return await admin.other(asker, command)
-
-
-async def open_search_modal(
-    client: AsyncWebClient, trigger_id: str, asker: Asker, *, deps: Deps
-) -> None:
-    """Open the modal at once: a trigger_id is good for 3 seconds and one use."""
-    tz = await deps.recordings.tz_of(asker)
-    # The submission must be answered within 3 s too: carry the channel and zone with the view.
-    metadata = json.dumps({"channel": asker.channel_id or "", "tz": str(tz)})
-    view = build_search_modal(tz=str(tz), private_metadata=metadata)
-    await client.views_open(trigger_id=trigger_id, view=view)

@@ -12,7 +12,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
 from bot import blocks
-from bot.deps import Deps
+from handlers.payloads import describe, is_command, team_id_of
 from handlers.replies import reply
 
 log = logging.getLogger(__name__)
@@ -23,14 +23,14 @@ APOLOGY = (
 NOT_ENABLED = "The recordings app is not enabled for this workspace."
 
 
-def register(app: AsyncApp, *, deps: Deps) -> None:
+def register(app: AsyncApp, *, allowed_teams: frozenset[str]) -> None:
     app.error(apologise)
-    if deps.settings.allowed_teams:
-        app.middleware(functools.partial(only_allowed_teams, deps=deps))
+    if allowed_teams:
+        app.middleware(functools.partial(only_allowed_teams, allowed_teams=allowed_teams))
 
 
 async def apologise(error: Exception, body: dict[str, Any], respond: AsyncRespond | None) -> None:
-    log.error("unhandled error for %s", _who(body), exc_info=error)
+    log.error("unhandled error for %s", describe(body), exc_info=error)
     if respond is not None:
         try:
             await reply(respond, blocks.render_error(APOLOGY))
@@ -39,17 +39,15 @@ async def apologise(error: Exception, body: dict[str, Any], respond: AsyncRespon
 
 
 async def only_allowed_teams(
-    body: dict[str, Any], next: Callable[[], Awaitable[None]], *, deps: Deps
+    body: dict[str, Any],
+    next: Callable[[], Awaitable[None]],
+    *,
+    allowed_teams: frozenset[str],
 ) -> BoltResponse | None:
     """In a multi-workspace install, only the company's own workspaces get in."""
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
-    if team and team not in deps.settings.allowed_teams:
+    team = team_id_of(body)
+    if team and team not in allowed_teams:
         log.warning("refusing a request from workspace %s (not in SLACK_ALLOWED_TEAMS)", team)
-        return BoltResponse(status=200, body=NOT_ENABLED if body.get("command") else "")
+        return BoltResponse(status=200, body=NOT_ENABLED if is_command(body) else "")
     await next()
     return None
-
-
-def _who(body: dict[str, Any]) -> str:
-    user = body.get("user_id") or (body.get("user") or {}).get("id") or "someone"
-    return f"{user} ({body.get('type') or body.get('command') or 'request'})"

@@ -9,34 +9,39 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
-from bot.search.home import render_home_for
+from bot.search.home import AppHome
+from bot.store import Store
+from handlers.payloads import asker_of, event_id
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, *, deps: Deps) -> None:
-    app.event("app_home_opened")(functools.partial(publish_home, deps=deps))
+def register(app: AsyncApp, *, store: Store, home: AppHome) -> None:
+    app.event("app_home_opened")(functools.partial(publish_home, store=store, home=home))
 
 
-async def first_delivery(body: dict[str, Any], deps: Deps) -> bool:
+async def first_delivery(body: dict[str, Any], store: Store) -> bool:
     """Bolt does not de-duplicate retried events; the first delivery of an event_id wins.
 
     Checked inside the listener, after Bolt's automatic ack, so the database write is never
     between Slack and its 200 (a retry is acknowledged and then dropped here).
     """
-    event_id = body.get("event_id")
-    if event_id and not await deps.store.first_delivery(str(event_id)):
-        log.info("dropping re-delivered event %s", event_id)
+    event = event_id(body)
+    if event and not await store.first_delivery(event):
+        log.info("dropping re-delivered event %s", event)
         return False
     return True
 
 
 async def publish_home(
-    event: dict[str, Any], client: AsyncWebClient, body: dict[str, Any], *, deps: Deps
+    event: dict[str, Any],
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    *,
+    store: Store,
+    home: AppHome,
 ) -> None:
-    if event.get("tab") not in (None, "home") or not await first_delivery(body, deps):
+    if event.get("tab") not in (None, "home") or not await first_delivery(body, store):
         return
-    team = body.get("team_id") or ""
-    view = await render_home_for(deps, team_id=team, user_id=event["user"])
-    await client.views_publish(user_id=event["user"], view=view)
+    asker = asker_of(body)
+    await client.views_publish(user_id=asker.user_id, view=await home.render(asker))

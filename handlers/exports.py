@@ -11,37 +11,37 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
-from bot.deps import Deps
-from bot.exports import require_exports
-from bot.search.home import render_home_for
-from handlers.actions import action_value, clicker
+from bot.exports import ExportService
+from bot.search.home import AppHome
+from handlers.payloads import action_value, asker_of, clicked_ephemeral
 from handlers.replies import reply
 
 
-def register(app: AsyncApp, *, deps: Deps) -> None:
-    app.action(blocks.ACTION_EXPORT_ALL)(functools.partial(export_all_matching, deps=deps))
-    app.action(blocks.ACTION_EXPORT_CONFIRM)(functools.partial(confirm_export, deps=deps))
-    app.action(blocks.ACTION_JOBS_REFRESH)(functools.partial(refresh_jobs, deps=deps))
+def register(app: AsyncApp, *, exports: ExportService, home: AppHome) -> None:
+    app.action(blocks.ACTION_EXPORT_ALL)(functools.partial(export_all_matching, exports=exports))
+    app.action(blocks.ACTION_EXPORT_CONFIRM)(functools.partial(confirm_export, exports=exports))
+    app.action(blocks.ACTION_JOBS_REFRESH)(
+        functools.partial(refresh_jobs, exports=exports, home=home)
+    )
 
 
 async def export_all_matching(
-    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, deps: Deps
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, exports: ExportService
 ) -> None:
     """The button under a result page; its value is the cursor key, re-planned for the clicker."""
     await ack()
-    message = await require_exports(deps).start_from_results(clicker(body), action_value(body))
+    message = await exports.start_from_results(asker_of(body), action_value(body))
     await reply(respond, message)
 
 
 async def confirm_export(
-    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, deps: Deps
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, exports: ExportService
 ) -> None:
     """The prompt's "Start export", or "Retry export" on a failed notice (``r:<id>``)."""
     await ack()
-    message = await require_exports(deps).confirm(clicker(body), action_value(body))
+    message = await exports.confirm(asker_of(body), action_value(body))
     # The prompt is ephemeral and replaced; a failed notice is a real message and stays.
-    container = body.get("container") or {}
-    await reply(respond, message, replace=bool(container.get("is_ephemeral")))
+    await reply(respond, message, replace=clicked_ephemeral(body))
 
 
 async def refresh_jobs(
@@ -50,13 +50,13 @@ async def refresh_jobs(
     respond: AsyncRespond,
     client: AsyncWebClient,
     *,
-    deps: Deps,
+    exports: ExportService,
+    home: AppHome,
 ) -> None:
     """Refresh in ``/recordings jobs`` replaces the list; on App Home it republishes the tab."""
     await ack()
-    asker = clicker(body)
+    asker = asker_of(body)
     if action_value(body) == "home":
-        view = await render_home_for(deps, team_id=asker.team_id, user_id=asker.user_id)
-        await client.views_publish(user_id=asker.user_id, view=view)
+        await client.views_publish(user_id=asker.user_id, view=await home.render(asker))
         return
-    await reply(respond, await require_exports(deps).jobs(asker), replace=True)
+    await reply(respond, await exports.jobs(asker), replace=True)

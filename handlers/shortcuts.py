@@ -11,41 +11,39 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
-from bot.deps import Deps
 from bot.grammar import SearchRequest, extract_numbers
-from bot.people.asker import Asker
-from handlers.commands import open_search_modal
+from bot.search.service import RecordingsService
+from handlers.modals import open_search_modal
+from handlers.payloads import asker_of, message_text, trigger_id
 from handlers.replies import reply
 
 
-def register(app: AsyncApp, *, deps: Deps) -> None:
-    app.shortcut(blocks.CALLBACK_SHORTCUT_SEARCH)(functools.partial(open_from_shortcut, deps=deps))
-    app.shortcut(blocks.CALLBACK_MESSAGE_SHORTCUT)(
-        functools.partial(search_message_numbers, deps=deps)
+def register(app: AsyncApp, *, recordings: RecordingsService, phone_region: str) -> None:
+    app.shortcut(blocks.CALLBACK_SHORTCUT_SEARCH)(
+        functools.partial(open_from_shortcut, recordings=recordings)
     )
-
-
-def _asker(body: dict[str, Any]) -> Asker:
-    return Asker(
-        team_id=(body.get("team") or {}).get("id") or body["user"].get("team_id") or "",
-        user_id=body["user"]["id"],
-        channel_id=(body.get("channel") or {}).get("id"),
+    app.shortcut(blocks.CALLBACK_MESSAGE_SHORTCUT)(
+        functools.partial(search_message_numbers, recordings=recordings, phone_region=phone_region)
     )
 
 
 async def open_from_shortcut(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, *, deps: Deps
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, *, recordings: RecordingsService
 ) -> None:
     await ack()
-    await open_search_modal(client, body["trigger_id"], _asker(body), deps=deps)
+    await open_search_modal(client, trigger_id(body), asker_of(body), recordings=recordings)
 
 
 async def search_message_numbers(
-    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, deps: Deps
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    *,
+    recordings: RecordingsService,
+    phone_region: str,
 ) -> None:
     await ack()
-    text = (body.get("message") or {}).get("text") or ""
-    numbers = extract_numbers(text, region=deps.settings.phone_region)
+    numbers = extract_numbers(message_text(body), region=phone_region)
     if not numbers:
         await reply(
             respond,
@@ -56,4 +54,4 @@ async def search_message_numbers(
         )
         return
     request = SearchRequest(filter=SearchRequest().filter, numbers=numbers[:4])
-    await reply(respond, await deps.recordings.search(_asker(body), request))
+    await reply(respond, await recordings.search(asker_of(body), request))

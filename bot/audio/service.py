@@ -20,8 +20,8 @@ from bot.store import Store
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
 from bot.vbc.models import Recording, RecordingKind
+from bot.web.http import Response
 from bot.web.links import LinkGrant, Links, streamed_download
-from bot.web.router import Response
 
 __all__ = ["LINK_KIND", "AudioService", "Outcome"]
 

@@ -12,6 +12,9 @@ from datetime import UTC, datetime
 
 import phonenumbers
 
+# One escaper for grammar and blocks; it lives with the grammar, which must not import blocks.
+from bot.grammar.tokens import escape_mrkdwn as escape_mrkdwn
+
 _KEEP = re.compile(
     r"<(?:[@#][A-Z][A-Z0-9]+(?:\|[^<>]*)?|!date\^[^<>]*|!subteam\^[A-Z0-9]+(?:\|[^<>]*)?"
     r"|(?:https?|mailto):[^<>|\s]+(?:\|[^<>]*)?)>"
@@ -22,11 +25,6 @@ _DIRECTIONS = {
     "OUTBOUND": ":arrow_up: Outbound",
     "INTRA_PBX": ":left_right_arrow: Internal",
 }
-
-
-def escape_mrkdwn(text: str) -> str:
-    """Text from VBC or a person, made inert: Slack needs only these three escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def sanitize_mrkdwn(text: str) -> str:

@@ -4,7 +4,7 @@ This is the public face: handlers, the composition root, tests and the benchmark
 here. Inside the package, modules import each other by module path (``bot.exports.state``),
 never through this file, so loading it cannot close an import cycle.
 
-- ``service``: count, confirm, start and list exports (``ExportService``, ``require_exports``).
+- ``service``: count, confirm, start and list exports (``ExportService``).
 - ``plan``: what an export covers, how many recordings match, and the VBC jobs that build it.
 - ``start``: the request row first, then its VBC jobs, one export per click.
 - ``state``: job states folded into one request state, and the watcher's contracts (pure).
@@ -14,7 +14,7 @@ never through this file, so loading it cannot close an import cycle.
 - ``setup``: the wiring the composition root calls once (``build_exports``).
 """
 
-from bot.exports.service import ExportService, require_exports
+from bot.exports.service import ExportService
 from bot.exports.setup import build_exports
 from bot.exports.start import FIRST_POLL_SECONDS
 from bot.exports.state import Outcome, RecordNotice, WatchTuning, final_state
@@ -29,5 +29,4 @@ __all__ = [
     "WatchTuning",
     "build_exports",
     "final_state",
-    "require_exports",
 ]

@@ -23,8 +23,8 @@ from bot.store import Store
 from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcNotFoundError
+from bot.web.http import Response
 from bot.web.links import LinkGrant, Links, streamed_download
-from bot.web.router import Response
 
 LINK_KIND = "export"
 MIN_TTL = timedelta(minutes=5)

@@ -19,11 +19,9 @@ from sqlmodel import col, select
 
 from bot import blocks
 from bot.clock import Clock
-from bot.deps import Deps
 from bot.exports import messages as export_messages
 from bot.exports.plan import Prepared, count_matching, prepare_export
 from bot.exports.start import ExportStarter
-from bot.exports.watcher import ExportWatcher
 from bot.grammar import FilterError, SearchRequest, format_filter, parse_filter
 from bot.people.asker import Asker, zone
 from bot.people.directory import Directory
@@ -41,13 +39,6 @@ log = logging.getLogger(__name__)
 Message = dict[str, Any]
 CONFIRM_ABOVE = 50  # more recordings than this: ask before starting
 JOBS_LISTED = 25
-
-
-def require_exports(deps: Deps) -> ExportService:
-    """The wired service (``build_runtime`` always wires one)."""
-    if deps.exports is None:
-        raise TypeError("The export service is not wired into Deps.")
-    return deps.exports
 
 
 class ExportService:
@@ -70,7 +61,6 @@ class ExportService:
         self._region = region
         self._starter = ExportStarter(vbc=vbc, store=store, slack=slack, clock=clock)
         self.on_created = on_created  # wakes this process's watcher
-        self.watcher: ExportWatcher | None = None  # this process's, for tests and benchmarks
         # Mints a fresh short-lived link per listing (``ExportLinks.listed_url``, set up later:
         # the link kind re-plans through this service).
         self.listed_url: Callable[[ExportRequest, list[ExportJobRow]], str] | None = None

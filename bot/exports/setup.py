@@ -51,5 +51,4 @@ def build_exports(
     watcher = ExportWatcher(store=store, vbc=vbc, notifier=notifier, clock=clock, tuning=tuning)
     service.on_created = watcher.wake
     service.listed_url = export_links.listed_url
-    service.watcher = watcher
     return service, watcher

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.blocks.mrkdwn import escape_mrkdwn as escape
 from bot.grammar.durations import format_duration, format_range
 from bot.grammar.phones import SHORT_NUMBER, display_number
 from bot.grammar.request import SearchRequest
 from bot.grammar.times import describe_times, format_time
+from bot.grammar.tokens import escape_mrkdwn as escape
 from bot.grammar.tokens import quote
 from bot.grammar.vocabulary import DIRECTIONS, ORDERS
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.blocks.mrkdwn import escape_mrkdwn as escape
 from bot.grammar.tokens import code
+from bot.grammar.tokens import escape_mrkdwn as escape
 from bot.vbc.filter import RecordingFilter
 from bot.vbc.models import RecordingKind
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from bot.blocks.mrkdwn import escape_mrkdwn as escape
-
 # Each opening quote and what closes it; Slack clients turn "..." into “...” as people type.
 QUOTES = {'"': '"', "“": "”", "”": "”", "„": "“”"}
 OPEN_QUOTES = "".join(QUOTES)
@@ -39,12 +37,17 @@ def split(text: str) -> list[str]:
     return pieces
 
 
+def escape_mrkdwn(text: str) -> str:
+    """Text from VBC or a person, made inert: Slack needs only these three escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def code(text: str) -> str:
-    return f"`{escape(text).replace('`', chr(39))}`"
+    return f"`{escape_mrkdwn(text).replace('`', chr(39))}`"
 
 
 def quote(name: str) -> str:

@@ -6,10 +6,12 @@ from typing import Any
 
 import bot.grammar.commands as commands
 from bot import blocks
-from bot.deps import Deps
 from bot.grammar.audit import AuditQueryError, parse_audit_query
 from bot.people.asker import Asker
-from bot.people.directory import LinkError
+from bot.people.connect import VbcConnect
+from bot.people.directory import Directory, LinkError
+from bot.search.service import RecordingsService
+from bot.store import Store
 from bot.vbc.errors import VbcError
 
 Message = dict[str, Any]
@@ -22,13 +24,24 @@ LINKED_HOW = {
 
 
 class AdminService:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(
+        self,
+        *,
+        directory: Directory,
+        store: Store,
+        connect: VbcConnect,
+        recordings: RecordingsService,
+        admins: frozenset[str],
+    ) -> None:
+        self._directory = directory
+        self._store = store
+        self._connect = connect
+        self._recordings = recordings  # the asker's time zone, for audit dates
+        self._admins = admins
 
     async def whoami(self, asker: Asker) -> Message:
-        deps = self._deps
-        person = await deps.directory.person(asker.team_id, asker.user_id)
-        link = await deps.store.get_link(asker.team_id, asker.user_id)
+        person = await self._directory.person(asker.team_id, asker.user_id)
+        link = await self._store.get_link(asker.team_id, asker.user_id)
         if person.identity is None or link is None:
             note = blocks.render_not_linked(
                 "You are not linked to a VBC user yet. I tried your Slack email address in VBC "
@@ -46,8 +59,8 @@ class AdminService:
             linked_how=LINKED_HOW.get(link.linked_how, link.linked_how),
             scope=person.scope_label,
             connect_url=(
-                deps.connect.authorize_url(asker.team_id, asker.user_id)
-                if deps.connect and link.linked_how != "oauth"
+                self._connect.authorize_url(asker.team_id, asker.user_id)
+                if link.linked_how != "oauth"
                 else None
             ),
         )
@@ -55,7 +68,7 @@ class AdminService:
     async def link(self, asker: Asker, target: str, vbc_ref: str) -> Message:
         """``target`` is a Slack user id, as ``bot.grammar.commands`` read it from the mention."""
         try:
-            link = await self._deps.directory.link(
+            link = await self._directory.link(
                 asker.team_id, admin=asker.user_id, slack_user=target, vbc_ref=vbc_ref
             )
         except (LinkError, VbcError) as exc:
@@ -68,7 +81,7 @@ class AdminService:
 
     async def unlink(self, asker: Asker, target: str) -> Message:
         try:
-            removed = await self._deps.directory.unlink(
+            removed = await self._directory.unlink(
                 asker.team_id, admin=asker.user_id, slack_user=target
             )
         except LinkError as exc:
@@ -78,18 +91,17 @@ class AdminService:
         return blocks.render_notice(f":white_check_mark: <@{target}> is no longer linked to VBC.")
 
     async def audit(self, asker: Asker, text: str, *, page: int) -> Message:
-        deps = self._deps
-        if asker.user_id not in deps.settings.bot_admins:
-            await deps.store.audit(
+        if asker.user_id not in self._admins:
+            await self._store.audit(
                 asker.team_id, asker.user_id, "audit", outcome="refused", detail=text or None
             )
             return blocks.render_error("Only recordings admins can read the audit log.")
-        tz = await deps.recordings.tz_of(asker)
+        tz = await self._recordings.tz_of(asker)
         try:
             query = parse_audit_query(text, tz=tz)
         except AuditQueryError as exc:
             return blocks.render_error(str(exc))
-        events, total = await deps.store.audit_events(
+        events, total = await self._store.audit_events(
             asker.team_id, query, offset=(page - 1) * AUDIT_PAGE_SIZE, limit=AUDIT_PAGE_SIZE
         )
         return blocks.render_audit(
@@ -102,14 +114,13 @@ class AdminService:
         )
 
     async def channel(self, asker: Asker, command: commands.Channel) -> Message:
-        deps = self._deps
         if not asker.channel_id:
             return blocks.render_error("Run this in the channel you want to change.")
-        setting = await deps.store.get_channel(asker.team_id, asker.channel_id)
+        setting = await self._store.get_channel(asker.team_id, asker.channel_id)
         action = command.action
         if action != "status":
-            if asker.user_id not in deps.settings.bot_admins:
-                await deps.store.audit(
+            if asker.user_id not in self._admins:
+                await self._store.audit(
                     asker.team_id, asker.user_id, "channel", outcome="refused", detail=action
                 )
                 return blocks.render_error("Only recordings admins can change channel settings.")
@@ -118,8 +129,8 @@ class AdminService:
             else:
                 setting.direct_delivery = action == "direct"
             setting.updated_by = asker.user_id
-            await deps.store.save_channel(setting)
-            await deps.store.audit(
+            await self._store.save_channel(setting)
+            await self._store.audit(
                 asker.team_id,
                 asker.user_id,
                 "channel",

@@ -6,10 +6,13 @@ import logging
 from typing import Any
 
 from bot import blocks
-from bot.deps import Deps
+from bot.exports import ExportService
 from bot.grammar import SearchRequest
+from bot.people.asker import Asker
+from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, plan_search
 from bot.search.merge import search_page
+from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
 from bot.vbc.models import Recording
 
@@ -17,24 +20,32 @@ log = logging.getLogger(__name__)
 RECENT = 5
 
 
-async def render_home_for(deps: Deps, *, team_id: str, user_id: str) -> dict[str, Any]:
-    person = await deps.directory.person(team_id, user_id)
-    recent: list[Recording] = []
-    if person.identity is not None:
-        person_line = f"<@{user_id}> · VBC user {person.identity.display_name or ''} " + (
-            f"({person.identity.vbc_user_id})"
-        )
-        try:
-            plan = plan_search(person, SearchRequest())
-            page = await search_page(
-                deps.vbc, plan, offsets=[0] * len(plan.queries), page_size=RECENT, page=1
+class AppHome:
+    def __init__(self, *, directory: Directory, vbc: VbcClient, exports: ExportService) -> None:
+        self._directory = directory
+        self._vbc = vbc
+        self._exports = exports
+
+    async def render(self, asker: Asker) -> dict[str, Any]:
+        """The Home tab view for the asker, published as is by ``views.publish``."""
+        team_id, user_id = asker.team_id, asker.user_id
+        person = await self._directory.person(team_id, user_id)
+        recent: list[Recording] = []
+        if person.identity is not None:
+            person_line = f"<@{user_id}> · VBC user {person.identity.display_name or ''} " + (
+                f"({person.identity.vbc_user_id})"
             )
-            recent = page.recordings
-        except (AccessRefusedError, VbcError) as exc:
-            log.info("home: no recent recordings for %s: %s", user_id, exc)
-    else:
-        person_line = f"<@{user_id}> · not linked to VBC yet (`/recordings whoami` explains)"
-    jobs = await deps.exports.jobs_for(team_id, user_id) if deps.exports else []
-    return blocks.render_home(
-        person_line=person_line, scope=person.scope_label, recent=recent, jobs=jobs
-    )
+            try:
+                plan = plan_search(person, SearchRequest())
+                page = await search_page(
+                    self._vbc, plan, offsets=[0] * len(plan.queries), page_size=RECENT, page=1
+                )
+                recent = page.recordings
+            except (AccessRefusedError, VbcError) as exc:
+                log.info("home: no recent recordings for %s: %s", user_id, exc)
+        else:
+            person_line = f"<@{user_id}> · not linked to VBC yet (`/recordings whoami` explains)"
+        jobs = await self._exports.jobs_for(team_id, user_id)
+        return blocks.render_home(
+            person_line=person_line, scope=person.scope_label, recent=recent, jobs=jobs
+        )

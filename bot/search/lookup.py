@@ -87,13 +87,6 @@ class RecordingLookup:
             )
         raise last
 
-    async def get(self, asker: Asker, recording_id: str, kind: RecordingKind | None) -> Message:
-        try:
-            recording = await self.find(asker, recording_id, kind)
-        except (AccessRefusedError, VbcError) as exc:
-            return blocks.render_error(str(exc))
-        return blocks.render_details(recording, can_share=await self.can_share(asker))
-
     async def can_share(self, asker: Asker) -> bool:
         """Offer "Share to channel" only where an admin allowed it (re-checked on the click)."""
         if not asker.channel_id:

@@ -9,13 +9,13 @@ from bot.people.connect import VbcConnect
 from bot.people.crypto import CryptoError
 from bot.people.directory import LinkError
 from bot.vbc.errors import VbcError
-from bot.web.router import Request, Response, Router
+from bot.web.http import Request, Response, Routes
 
 log = logging.getLogger(__name__)
 CALLBACK_PATH = "/vbc/oauth/callback"
 
 
-def install(router: Router, connect: VbcConnect) -> None:
+def install(router: Routes, connect: VbcConnect) -> None:
     async def callback(request: Request) -> Response:
         code, state = request.query.get("code"), request.query.get("state")
         if not code or not state:

@@ -24,7 +24,7 @@ from bot.people.policy import AccessRefusedError
 from bot.store import Store
 from bot.vbc.client import Download
 from bot.vbc.errors import VbcError, VbcNotFoundError
-from bot.web.router import Request, Response, Router
+from bot.web.http import Request, Response, Routes
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class Links:
         token = self._secrets.sign_link(payload, expires_at=int(expires.timestamp()))
         return f"{self._base}{LINK_PREFIX}{token}/{quote(filename)}", expires
 
-    def install(self, router: Router) -> None:
+    def install(self, router: Routes) -> None:
         router.add_prefix("GET", LINK_PREFIX, self.handle)
 
     async def handle(self, request: Request) -> Response:

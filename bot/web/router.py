@@ -6,15 +6,15 @@ own streaming routes beside it without pulling in a web framework.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+
+from bot.web.http import Handler, Request, Response
 
 log = logging.getLogger(__name__)
 
@@ -23,36 +23,8 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
-@dataclass
-class Response:
-    status: int = 200
-    body: bytes = b""
-    content_type: str = "text/plain; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-    stream: AsyncIterator[bytes] | None = None  # streamed bodies are never held whole
-
-    @classmethod
-    def json(cls, data: Any, status: int = 200) -> Response:
-        return cls(status, json.dumps(data).encode(), "application/json")
-
-    @classmethod
-    def html(cls, text: str, status: int = 200) -> Response:
-        return cls(status, text.encode(), "text/html; charset=utf-8")
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
 class Router:
-    """Exact-path and prefix routes in front of Bolt."""
+    """Exact-path and prefix routes in front of Bolt (a ``bot.web.http.Routes``)."""
 
     def __init__(self, app: AsyncApp) -> None:
         # Bolt types the ASGI scope narrowly; the adapter accepts any ASGI mapping.

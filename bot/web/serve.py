@@ -55,7 +55,7 @@ def uvicorn_server(router: Router, host: str, port: int) -> uvicorn.Server:
 
 async def serve(runtime: Runtime) -> None:
     """Serve until cancelled; background work (export watcher) runs alongside."""
-    settings = runtime.deps.settings
+    settings = runtime.settings
     server = uvicorn_server(build_router(runtime), settings.host, settings.port)
     # ~130k long-lived objects exist after start-up; a full collection over them stalls the
     # loop for 100-200 ms, long enough to push acks past Slack's patience. Freeze them.

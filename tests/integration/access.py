@@ -104,7 +104,7 @@ def seen_count(stack: Stack, user: str) -> int:
 
 
 async def audit_outcomes(stack: Stack, user: str, action: str) -> list[str]:
-    events, _ = await stack.bot.runtime.deps.store.audit_events(
+    events, _ = await stack.bot.runtime.services.store.audit_events(
         TEAM, AuditQuery(actor=user, action=action), offset=0, limit=50
     )
     return [e.outcome for e in events]

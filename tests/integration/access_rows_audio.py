@@ -50,7 +50,7 @@ async def do_play(stack: Stack, actor: str, whose: Whose) -> Outcome:
 
 async def do_share(stack: Stack, actor: str, whose: Whose) -> Outcome:
     """Share in a channel an admin allowed: only access to the recording decides."""
-    await stack.bot.runtime.deps.store.save_channel(
+    await stack.bot.runtime.services.store.save_channel(
         ChannelSetting(team_id=TEAM, channel_id=CHANNEL, allow_share=True)
     )
     value = ref_value(_recording_for(stack, actor, whose))

@@ -14,7 +14,6 @@ import os
 import sys
 
 from bot.app import build_runtime
-from bot.exports import require_exports
 from bot.settings import Settings
 from bot.web.serve import LocalServer
 
@@ -22,8 +21,7 @@ from bot.web.serve import LocalServer
 async def main() -> None:
     settings = Settings.from_env(os.environ)
     runtime = await build_runtime(settings)
-    watcher = require_exports(runtime.deps).watcher
-    assert watcher is not None, "build_runtime wires a watcher into every process"
+    watcher = runtime.services.export_watcher
     if "EXPORT_POLL_CAP" in os.environ:
         watcher.tuning.cap = float(os.environ["EXPORT_POLL_CAP"])
     if "EXPORT_LEASE_SECONDS" in os.environ:

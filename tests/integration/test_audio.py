@@ -120,14 +120,14 @@ def audio_requests(stack: Stack, rec: SimRecording) -> int:
 
 
 async def audit(stack: Stack, user: str, action: str) -> list[str]:
-    events, _ = await stack.bot.runtime.deps.store.audit_events(
+    events, _ = await stack.bot.runtime.services.store.audit_events(
         TEAM, AuditQuery(actor=user, action=action), offset=0, limit=50
     )
     return [e.outcome for e in events]
 
 
 async def set_channel(stack: Stack, channel: str, **flags: bool) -> None:
-    store = stack.bot.runtime.deps.store
+    store = stack.bot.runtime.services.store
     setting = await store.get_channel(TEAM, channel)
     await store.save_channel(ChannelSetting(**{**setting.model_dump(), **flags}))
 
@@ -613,7 +613,7 @@ async def test_two_quick_plays_upload_once(stack: Stack) -> None:
 
 async def test_a_link_rechecks_access_and_expires(stack: Stack) -> None:
     rec = add_recording(stack, MB)
-    links = stack.bot.runtime.deps.links
+    links = stack.bot.runtime.services.links
     assert links is not None
 
     def url(user: str, ttl: timedelta | None = None) -> str:

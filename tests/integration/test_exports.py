@@ -28,7 +28,6 @@ from sqlmodel import select
 
 from bot import blocks
 from bot.app import build_runtime
-from bot.exports import require_exports
 from bot.people.crypto import LinkExpiredError
 from bot.store.tables import ChannelSetting, ExportJobRow, ExportRequest
 from bot.vbcsim import start_simulator
@@ -119,12 +118,12 @@ async def command_reply(slack: FakeSlack, driver: SlackDriver, user: str, text: 
 
 
 async def requests_of(stack: Stack, user: str) -> list[tuple[ExportRequest, list[ExportJobRow]]]:
-    return await require_exports(stack.bot.runtime.deps).jobs_for(TEAM, user)
+    return await stack.bot.runtime.services.exports.jobs_for(TEAM, user)
 
 
 async def stored(stack: Stack, request_id: str) -> ExportRequest:
     """The row as the database has it (``jobs_for`` shows freshly minted links instead)."""
-    async with stack.bot.runtime.deps.store.session() as session:
+    async with stack.bot.runtime.services.store.session() as session:
         row = await session.get(ExportRequest, request_id)
     assert row is not None
     return row
@@ -142,8 +141,7 @@ async def settled(stack: Stack, user: str, count: int = 1) -> list[ExportRequest
     while (result := await ended()) is None:
         assert asyncio.get_running_loop().time() < deadline, "exports did not finish in time"
         await asyncio.sleep(0.05)
-    watcher = require_exports(stack.bot.runtime.deps).watcher
-    assert watcher is not None
+    watcher = stack.bot.runtime.services.export_watcher
     await watcher.drain()
     return result
 
@@ -180,12 +178,11 @@ async def test_small_export_starts_at_once_and_delivers_the_zip_once(stack: Stac
     assert re.search(r": \d+ recordings?\. VBC is building", first), "a proper plural"
     assert "since:" not in first + shown, "people read a summary, not canonical filter text"
     assert_never_unfurled(stack.slack)
-    async with stack.bot.runtime.deps.store.session() as session:
+    async with stack.bot.runtime.services.store.session() as session:
         kept = list(await session.exec(select(ExportJobRow)))
     assert [j.download_url for j in kept] == [None], "VBC's download URL is not kept"
     # Later passes of the watcher find nothing to do and send nothing more.
-    watcher = require_exports(stack.bot.runtime.deps).watcher
-    assert watcher is not None
+    watcher = stack.bot.runtime.services.export_watcher
     assert await watcher.tick() == 0
     assert len(await notices(stack, MEMBER)) == 1
     assert len(stack.slack.calls_to("files.completeUploadExternal")) == 1
@@ -302,7 +299,7 @@ async def test_an_expired_job_says_so_with_a_retry(stack: Stack) -> None:
 
 
 async def test_direct_delivery_channel_gets_the_notice(stack: Stack) -> None:
-    await stack.bot.runtime.deps.store.save_channel(
+    await stack.bot.runtime.services.store.save_channel(
         ChannelSetting(team_id=TEAM, channel_id=CHANNEL, direct_delivery=True)
     )
     await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
@@ -316,7 +313,7 @@ async def test_direct_delivery_channel_gets_the_notice(stack: Stack) -> None:
 
 
 async def test_a_channel_that_stopped_direct_delivery_gets_no_links(stack: Stack) -> None:
-    store = stack.bot.runtime.deps.store
+    store = stack.bot.runtime.services.store
     await store.save_channel(ChannelSetting(team_id=TEAM, channel_id=CHANNEL, direct_delivery=True))
     await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
     [(request, _)] = await requests_of(stack, MEMBER)
@@ -386,7 +383,7 @@ async def test_a_zip_over_the_cap_is_a_signed_link_only_its_owner_can_open(
     assert listed.result_permalink is not None
     fresh = local(stack, listed.result_permalink)
     assert fresh != url, "/recordings jobs mints its own link"
-    secrets = stack.bot.runtime.deps.secrets
+    secrets = stack.bot.runtime.services.secrets
     fresh_token = fresh.split("/links/", 1)[1].split("/")[0]
     with pytest.raises(LinkExpiredError):
         secrets.verify_link(fresh_token, now=int(time.time()) + 2 * 3600)
@@ -408,7 +405,7 @@ async def test_a_zip_over_the_cap_is_a_signed_link_only_its_owner_can_open(
         assert "not yours" in refused.text
         # Access is checked at each use: an export made as an admin, by someone who is no
         # longer one, is refused.
-        async with stack.bot.runtime.deps.store.session() as session:
+        async with stack.bot.runtime.services.store.session() as session:
             session.add(
                 ExportRequest(
                     id="formeradmin",
@@ -656,7 +653,7 @@ async def test_two_processes_on_postgres_notify_each_export_once(postgres_url: s
 async def test_the_store_keeps_exports_for_the_jobs_list(stack: Stack) -> None:
     await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
     await settled(stack, MEMBER)
-    async with stack.bot.runtime.deps.store.session() as s:
+    async with stack.bot.runtime.services.store.session() as s:
         rows = list(await s.exec(select(ExportRequest)))
     assert [r.slack_user_id for r in rows] == [MEMBER]
     listed = await command_reply(stack.slack, stack.driver, MEMBER, "jobs")

@@ -21,7 +21,7 @@ async def test_member_is_linked_by_email_on_first_use(stack: Stack) -> None:
     member = stack.sim.state.users[0]
     assert str(member.id) in shown
     assert member.extension in shown
-    link = await stack.bot.runtime.deps.store.get_link(TEAM, MEMBER)
+    link = await stack.bot.runtime.services.store.get_link(TEAM, MEMBER)
     assert link is not None
     assert link.linked_how == "email"
 
@@ -39,7 +39,7 @@ async def test_admin_links_and_unlinks_a_person(stack: Stack) -> None:
     assert target.extension in await say(stack, UNLINKED, "whoami")
     assert "no longer linked" in await say(stack, ADMIN, f"unlink <@{UNLINKED}>")
     assert "/recordings link" in await say(stack, UNLINKED, "whoami")
-    events, _ = await stack.bot.runtime.deps.store.audit_events(
+    events, _ = await stack.bot.runtime.services.store.audit_events(
         TEAM, AuditQuery(actor=ADMIN), offset=0, limit=10
     )
     assert {e.action for e in events} >= {"link", "unlink"}
@@ -48,7 +48,7 @@ async def test_admin_links_and_unlinks_a_person(stack: Stack) -> None:
 async def test_members_cannot_link_people(stack: Stack) -> None:
     shown = await say(stack, MEMBER, f"link <@{UNLINKED}> 745266")
     assert "admin" in shown.lower()
-    assert await stack.bot.runtime.deps.store.get_link(TEAM, UNLINKED) is None
+    assert await stack.bot.runtime.services.store.get_link(TEAM, UNLINKED) is None
 
 
 async def test_admin_reads_the_audit_log_page_by_page(stack: Stack) -> None:
@@ -75,7 +75,7 @@ async def test_admin_reads_the_audit_log_page_by_page(stack: Stack) -> None:
 async def test_members_cannot_read_the_audit_log(stack: Stack) -> None:
     shown = await say(stack, MEMBER, "audit")
     assert "only recordings admins" in shown.lower()
-    events, _ = await stack.bot.runtime.deps.store.audit_events(
+    events, _ = await stack.bot.runtime.services.store.audit_events(
         TEAM, AuditQuery(actor=MEMBER, action="audit"), offset=0, limit=5
     )
     assert [e.outcome for e in events] == ["refused"]
@@ -103,7 +103,7 @@ async def test_connect_vbc_stores_the_persons_tokens_encrypted(stack: Stack) -> 
         callback = await http.get(location)
     assert callback.status_code == 200, callback.text
     assert "VBC connected" in callback.text
-    link = await stack.bot.runtime.deps.store.get_link(TEAM, MEMBER)
+    link = await stack.bot.runtime.services.store.get_link(TEAM, MEMBER)
     assert link is not None
     assert link.linked_how == "oauth"
     assert link.token_ciphertext

@@ -296,7 +296,7 @@ async def test_an_unexpected_error_still_gets_an_apology(
         await asyncio.sleep(0.05)
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(stack.bot.runtime.deps.recordings, "search", broken)
+    monkeypatch.setattr(stack.bot.runtime.services.recordings, "search", broken)
     shown = await search(stack, MEMBER, "last 7d")
     assert "Sorry, something went wrong" in shown
     assert "a bug" not in shown

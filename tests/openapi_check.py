@@ -1,4 +1,4 @@
-"""Validate httpx exchanges with VBC against its OpenAPI documents; record what was exercised.
+"""Validate httpx exchanges with VBC against our OpenAPI contract; record what was exercised.
 
 Usage (any test suite that talks to VBC or the simulator through httpx)::
 
@@ -16,6 +16,9 @@ lets through), body and bearer auth; JSON responses against their schema. Audio 
 downloads are not operations of the documents: only their path, auth and status are checked,
 and their bodies are never read here, so streaming stays streaming. ``/token`` answers are
 checked for an access token.
+
+The documents are the project's own, in ``tests/contract/`` (see its README); they carry the
+errata real VBC needs, and ``tests/contract/test_agreement.py`` holds them to VBC's official ones.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,9 +40,8 @@ from openapi_core.templating.paths.finders import APICallPathFinder
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from tests.paths import SPECS as SPECS_PATH
+from tests.paths import VBC_APIS, vbc_contract
 
-SPEC_DIR = SPECS_PATH
 SPEC_HOST = "https://api.vonage.com"
 # VBC's own examples and answers use "+0000", which RFC 3339 ("+00:00") rejects.
 VBC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}$")
@@ -101,14 +102,14 @@ class ApiSpec:
 
 
 class OpenApiCheck:
-    """Both VBC documents, with the errata real VBC (and the simulator) need."""
+    """Both VBC documents of our contract."""
 
     def __init__(self, apis: Sequence[ApiSpec]) -> None:
         self.apis = {api.name: api for api in apis}
 
     @classmethod
-    def load(cls, spec_dir: Path = SPEC_DIR) -> OpenApiCheck:
-        return _load(spec_dir)
+    def load(cls) -> OpenApiCheck:
+        return _load()
 
     def operation_ids(self, api: str) -> set[str]:
         return self.apis[api].operation_ids()
@@ -190,27 +191,15 @@ def spec_recorder() -> Iterator[SpecRecorder]:
 
 # Loading -----------------------------------------------------------------------------------------
 @cache
-def _load(spec_dir: Path) -> OpenApiCheck:
+def _load() -> OpenApiCheck:
     config = Config(extra_format_validators={"date-time": lambda v: bool(VBC_TIME.match(v))})
     apis = []
-    for name, file in (
-        ("call-recording", "call-recording.yml"),
-        ("provisioning", "provisioning.yml"),
-    ):
-        raw: dict[str, Any] = yaml.safe_load((spec_dir / file).read_text())
-        _apply_errata(name, raw)
+    for name in VBC_APIS:
+        raw: dict[str, Any] = yaml.safe_load(vbc_contract(name).read_text())
         openapi = OpenAPI.from_dict(raw, config=config)
         prefix = httpx.URL(raw["servers"][0]["url"]).path.rstrip("/")
         apis.append(ApiSpec(name, prefix, openapi, raw, APICallPathFinder(openapi.spec)))
     return OpenApiCheck(apis)
-
-
-def _apply_errata(name: str, raw: dict[str, Any]) -> None:
-    if name == "provisioning":
-        # The extensions list embeds a list under "data"; the document types it as one object.
-        route = {"$ref": "#/components/schemas/EndUserRoute"}
-        embedded = raw["components"]["schemas"]["EndUserRouteEmbeddedObject"]
-        embedded["properties"]["data"] = {"oneOf": [route, {"type": "array", "items": route}]}
 
 
 def _resolve(raw: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -1,4 +1,4 @@
-"""VBC models and filters parsed from the OpenAPI documents' own examples."""
+"""VBC models and filters parsed from the examples of our OpenAPI contract."""
 
 from __future__ import annotations
 
@@ -19,15 +19,14 @@ from bot.vbc.models import (
     RecordingKind,
     User,
 )
-from tests.paths import SPECS as SPEC_PATH
+from tests.paths import vbc_contract
 
-SPECS = SPEC_PATH
 NEW_YEAR_2019 = datetime(2019, 1, 1, tzinfo=UTC)
 
 
 @cache
-def _spec(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((SPECS / name).read_text())
+def _spec(api: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(vbc_contract(api).read_text())
     return loaded
 
 
@@ -45,6 +44,8 @@ def example_of(doc: dict[str, Any], schema: dict[str, Any]) -> Any:
     schema = _resolve(doc, schema)
     if "example" in schema:
         return schema["example"]
+    if "oneOf" in schema:  # the first of the shapes allowed
+        return example_of(doc, schema["oneOf"][0])
     if "properties" in schema:
         built = {name: example_of(doc, prop) for name, prop in schema["properties"].items()}
         return {name: value for name, value in built.items() if value is not None}
@@ -62,14 +63,14 @@ def schema_example(spec: str, name: str) -> dict[str, Any]:
 
 
 def list_query_names() -> set[str]:
-    doc = _spec("call-recording.yml")
+    doc = _spec("call-recording")
     operation = doc["paths"]["/api/accounts/{account_id}/company_call_recordings"]["get"]
     params = [_resolve(doc, p) for p in operation["parameters"]]
     return {p["name"] for p in params if p["in"] == "query"}
 
 
 def list_query_examples() -> dict[str, Any]:
-    doc = _spec("call-recording.yml")
+    doc = _spec("call-recording")
     operation = doc["paths"]["/api/accounts/{account_id}/company_call_recordings"]["get"]
     params = [_resolve(doc, p) for p in operation["parameters"]]
     return {p["name"]: p["example"] for p in params if p["in"] == "query" and "example" in p}
@@ -77,7 +78,7 @@ def list_query_examples() -> dict[str, Any]:
 
 # Recordings ---------------------------------------------------------------------------------
 def test_company_recording_from_the_spec_example() -> None:
-    payload = schema_example("call-recording.yml", "CompanyCallRecording")
+    payload = schema_example("call-recording", "CompanyCallRecording")
     rec = Recording.from_api(payload, kind=RecordingKind.COMPANY)
     assert rec.id == 193228
     assert rec.kind is RecordingKind.COMPANY
@@ -104,7 +105,7 @@ def test_company_recording_from_the_spec_example() -> None:
 
 
 def test_on_demand_recording_from_the_spec_example_keeps_its_owner() -> None:
-    payload = schema_example("call-recording.yml", "OnDemandCallRecording")
+    payload = schema_example("call-recording", "OnDemandCallRecording")
     rec = Recording.from_api(payload, kind=RecordingKind.ON_DEMAND, owner_user_id="745249")
     assert rec.kind is RecordingKind.ON_DEMAND
     assert rec.owner_user_id == "745249"
@@ -159,7 +160,7 @@ def test_models_are_frozen() -> None:
 
 # Export jobs --------------------------------------------------------------------------------
 def test_export_job_from_the_spec_example() -> None:
-    job = ExportJob.from_api(schema_example("call-recording.yml", "ExportJob"))
+    job = ExportJob.from_api(schema_example("call-recording", "ExportJob"))
     assert job.id == "afa725fb-d418-4eaf-b3f9-0e66396fafdc"
     assert job.status == "complete"
     assert job.is_complete
@@ -200,13 +201,13 @@ def test_export_job_without_status_is_unknown_not_finished() -> None:
 
 
 def test_create_export_example_is_a_list_of_ids() -> None:
-    body = schema_example("call-recording.yml", "CreateExportJobHalResponse")
+    body = schema_example("call-recording", "CreateExportJobHalResponse")
     assert body == {"job_ids": ["afa725fb-d418-4eaf-b3f9-0e66396fafdc"]}
 
 
 # HAL pages ----------------------------------------------------------------------------------
 def test_page_from_the_spec_example_keeps_links_as_returned() -> None:
-    payload = schema_example("call-recording.yml", "CompanyCallRecordingsHalResponse")
+    payload = schema_example("call-recording", "CompanyCallRecordingsHalResponse")
     payload.update(page=2, page_size=1, total_items=5, total_pages=5)
     page = Page.from_hal(payload, "recordings", _company)
     assert [r.id for r in page.items] == [193228]
@@ -238,7 +239,7 @@ def test_page_ignores_links_without_href() -> None:
 
 
 def test_export_jobs_page_from_the_spec_example() -> None:
-    payload = schema_example("call-recording.yml", "ExportJobsHalResponse")
+    payload = schema_example("call-recording", "ExportJobsHalResponse")
     page = Page.from_hal(payload, "jobs", ExportJob.from_api)
     assert [j.id for j in page.items] == ["afa725fb-d418-4eaf-b3f9-0e66396fafdc"]
     assert page.next_url is not None
@@ -247,7 +248,7 @@ def test_export_jobs_page_from_the_spec_example() -> None:
 
 # Provisioning -------------------------------------------------------------------------------
 def test_user_from_the_spec_example() -> None:
-    payload = schema_example("provisioning.yml", "UsersHalResponse")
+    payload = schema_example("provisioning", "UsersHalResponse")
     page = Page.from_hal(payload, "data", User.from_api)
     (user,) = page.items
     assert user.id == 869048
@@ -259,7 +260,7 @@ def test_user_from_the_spec_example() -> None:
 
 
 def test_single_user_document_embeds_one_object() -> None:
-    payload = schema_example("provisioning.yml", "UserHalResponse")
+    payload = schema_example("provisioning", "UserHalResponse")
     page = Page.from_hal(payload, "data", User.from_api)
     assert [u.login_name for u in page.items] == ["jsmith"]
 
@@ -278,7 +279,7 @@ def test_user_display_name_falls_back(fields: dict[str, str], name: str) -> None
 
 
 def test_extension_from_the_spec_example() -> None:
-    payload = schema_example("provisioning.yml", "EndUserRouteHalResponse")
+    payload = schema_example("provisioning", "EndUserRouteHalResponse")
     page = Page.from_hal(payload, "data", Extension.from_api)
     (ext,) = page.items
     assert ext.extension_number == "789"
@@ -312,7 +313,7 @@ def test_filter_wire_names_are_the_spec_query_parameters() -> None:
         page_size=10,
     )
     assert set(full.to_query()) == list_query_names()
-    filters_schema = _spec("call-recording.yml")["components"]["schemas"]["Filters"]
+    filters_schema = _spec("call-recording")["components"]["schemas"]["Filters"]
     assert set(full.to_json()) == set(filters_schema["properties"])
 
 

@@ -6,6 +6,7 @@ schema, which lives in ``../shared``, is an extra check where it is present.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections import defaultdict
@@ -19,7 +20,6 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import blocks
 from bot.app import BOT_SCOPES
-from bot.deps import Deps
 from handlers import commands, events, shortcuts, views
 from tests.paths import MANIFEST_SCHEMA, REPO, shared_file
 
@@ -59,7 +59,13 @@ class Listening:
 def listened_for() -> dict[str, set[str]]:
     app = Listening()
     for module in (commands, shortcuts, events, views):
-        module.register(cast(AsyncApp, app), deps=cast(Deps, None))
+        # Registration only binds services; none is called, so each may stand in as None.
+        services = {
+            name: None
+            for name, parameter in inspect.signature(module.register).parameters.items()
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        }
+        module.register(cast(AsyncApp, app), **services)
     return app.heard
 
 

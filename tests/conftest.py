@@ -26,7 +26,7 @@ async def _admin_connection() -> asyncpg.Connection:
 
 @pytest.fixture
 def sqlite_url(tmp_path: object) -> str:
-    return f"sqlite:///{tmp_path}/bot.store.engine"
+    return f"sqlite:///{tmp_path}/bot.db"
 
 
 @pytest.fixture

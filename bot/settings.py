@@ -11,7 +11,7 @@ import phonenumbers
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_VBC_API_URL = "https://api.vonage.com"
-DEFAULT_DATABASE_URL = "sqlite:///recordings-bot.store.engine"
+DEFAULT_DATABASE_URL = "sqlite:///recordings-bot.db"
 DEFAULT_UPLOAD_CAP = 1024 * 1024 * 1024  # Slack's commonly cited 1 GB per file
 
 Mode = Literal["socket", "http", "oauth"]

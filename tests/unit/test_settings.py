@@ -23,7 +23,7 @@ def test_a_complete_environment_gives_http_mode_with_defaults() -> None:
     settings = Settings.from_env(COMPLETE)
     assert settings.mode == "http"
     assert settings.slack_api_url == "https://slack.com/api/"
-    assert settings.database_url == "sqlite:///recordings-bot.store.engine"
+    assert settings.database_url == "sqlite:///recordings-bot.db"
     assert "xoxb-1" not in repr(settings)
     assert "cs" not in repr(settings).replace("vbc_client_id='c'", "")
 

@@ -1,4 +1,4 @@
-"""Entrypoint: ``recordings-bot run | demo | sim | migrate``; the only reader of the environment."""
+"""Entrypoint: ``recordings-bot run | demo | sim | migrate | secret``; the only env reader."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ from dotenv import load_dotenv
 
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, is_unconfigured
 
+KEY_HINT = (
+    "Put it in BOT_SECRET_KEY. To rotate keys, list the new one first: BOT_SECRET_KEY=<new>,<old> "
+    "(the first encrypts and signs, every one decrypts and verifies)."
+)
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="recordings-bot", description=__doc__)
@@ -22,9 +27,16 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("demo", help="the bot against the bundled VBC simulator, in a console")
     sub.add_parser("sim", help="the VBC simulator alone (--host --port --seed ...)", add_help=False)
     sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("secret", help="print a fresh BOT_SECRET_KEY")
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "sim":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "secret":
+        from bot.people.crypto import new_secret_key
+
+        print(new_secret_key())  # noqa: T201 - the command's whole output
+        print(KEY_HINT, file=sys.stderr)  # noqa: T201
+        return
     load_dotenv()  # the real environment wins over .env
     level = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in logging.getLevelNamesMapping():

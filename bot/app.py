@@ -24,7 +24,7 @@ from bot.clock import Clock, system_clock
 from bot.deps import Deps
 from bot.exports import build_exports
 from bot.people.connect import VbcConnect
-from bot.people.crypto import Secrets, load_secret_key
+from bot.people.crypto import Secrets
 from bot.people.directory import Directory, SlackProfile
 from bot.search.service import RecordingsService
 from bot.settings import Settings
@@ -125,11 +125,11 @@ async def build_runtime(
     clock: Clock = system_clock,
     vbc_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Runtime:
+    secrets = Secrets(*settings.secret_keys)
     engine = create_engine(settings.database_url)
     await migrate(engine)
     store = Store(engine)
     closers: list[Closer] = [store.close]
-    secrets = Secrets(await load_secret_key(settings.bot_secret_key, store))
     vbc, endpoint, http = build_vbc(settings, transport=vbc_transport)
     closers.append(http.aclose)
 

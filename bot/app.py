@@ -13,7 +13,6 @@ import httpx
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -32,6 +31,7 @@ from bot.slack_clients import SlackClients, make_client
 from bot.store import Store
 from bot.store.engine import create_engine, create_tables, migrate
 from bot.store.housekeeping import tidy_forever
+from bot.store.installations import EncryptedInstallationStore
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
 from bot.web import connect_routes
@@ -133,7 +133,7 @@ async def build_runtime(
     vbc, endpoint, http = build_vbc(settings, transport=vbc_transport)
     closers.append(http.aclose)
 
-    app, slack = await _build_bolt(settings, engine_store=store)
+    app, slack = await _build_bolt(settings, engine_store=store, secrets=secrets)
     directory = Directory(
         store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack)
     )
@@ -196,16 +196,19 @@ async def build_runtime(
     return runtime
 
 
-async def _build_bolt(settings: Settings, *, engine_store: Store) -> tuple[AsyncApp, SlackClients]:
+async def _build_bolt(
+    settings: Settings, *, engine_store: Store, secrets: Secrets
+) -> tuple[AsyncApp, SlackClients]:
     if settings.mode == "oauth":
         assert settings.slack_client_id
         assert settings.slack_client_secret
-        installations = AsyncSQLAlchemyInstallationStore(
-            client_id=settings.slack_client_id, engine=engine_store.engine
+        installations = EncryptedInstallationStore(
+            client_id=settings.slack_client_id, engine=engine_store.engine, secrets=secrets
         )
         states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine_store.engine)
         # slack_sdk owns these tables (its own metadata); create them under the migration lock.
-        await create_tables(engine_store.engine, installations.metadata, states.metadata)
+        await create_tables(engine_store.engine, states.metadata)
+        await installations.prepare()
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret,
             client=make_client(None, settings.slack_api_url),

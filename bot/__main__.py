@@ -7,7 +7,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from dotenv import load_dotenv
@@ -38,11 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         print(KEY_HINT, file=sys.stderr)  # noqa: T201
         return
     load_dotenv()  # the real environment wins over .env
-    level = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
-    if level not in logging.getLevelNamesMapping():
-        sys.exit(f"recordings-bot: LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter on every start
+    _configure_logging(os.environ)
     command = args.command or "run"
     if command == "sim":
         from bot.vbcsim import main_sim
@@ -74,6 +70,29 @@ def main(argv: list[str] | None = None) -> None:
     # client (which honours SLACK_API_URL) wins over it.
     os.environ.pop("SLACK_BOT_TOKEN", None)
     _exit_on_database_error(lambda: _run(settings), settings.database_url)
+
+
+def _configure_logging(env: Mapping[str, str]) -> None:
+    """LOG_LEVEL is the bot's own; libraries stay at WARNING unless LOG_LEVEL_LIBRARIES says.
+
+    At DEBUG, slack_sdk logs Web API bodies (an OAuth install's tokens, signed links in
+    messages), SQLAlchemy every statement with its parameters, httpx every URL: a bot at
+    LOG_LEVEL=DEBUG must not write those, so they need a second, explicit switch.
+    """
+    levels = logging.getLevelNamesMapping()
+    level = _level(env, "LOG_LEVEL", "INFO", levels)
+    floor = logging.getLevelName(max(levels[level], logging.WARNING))
+    libraries = _level(env, "LOG_LEVEL_LIBRARIES", floor, levels)
+    logging.basicConfig(level=libraries, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for own in ("bot", "handlers", __name__):
+        logging.getLogger(own).setLevel(level)
+
+
+def _level(env: Mapping[str, str], key: str, default: str, levels: Mapping[str, int]) -> str:
+    level = env.get(key, "").strip().upper() or default
+    if level not in levels:
+        sys.exit(f"recordings-bot: {key} must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    return level
 
 
 def _exit_on_database_error(

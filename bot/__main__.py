@@ -1,4 +1,4 @@
-"""Entrypoint: ``recordings-bot run | demo | sim | migrate``; the only reader of the environment."""
+"""Entrypoint: ``recordings-bot run | demo | sim | migrate | secret``; the only env reader."""
 
 from __future__ import annotations
 
@@ -7,12 +7,17 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from dotenv import load_dotenv
 
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, is_unconfigured
+
+KEY_HINT = (
+    "Put it in BOT_SECRET_KEY. To rotate keys, list the new one first: BOT_SECRET_KEY=<new>,<old> "
+    "(the first encrypts and signs, every one decrypts and verifies)."
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,15 +27,18 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("demo", help="the bot against the bundled VBC simulator, in a console")
     sub.add_parser("sim", help="the VBC simulator alone (--host --port --seed ...)", add_help=False)
     sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("secret", help="print a fresh BOT_SECRET_KEY")
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "sim":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "secret":
+        from bot.people.crypto import new_secret_key
+
+        print(new_secret_key())  # noqa: T201 - the command's whole output
+        print(KEY_HINT, file=sys.stderr)  # noqa: T201
+        return
     load_dotenv()  # the real environment wins over .env
-    level = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
-    if level not in logging.getLevelNamesMapping():
-        sys.exit(f"recordings-bot: LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter on every start
+    _configure_logging(os.environ)
     command = args.command or "run"
     if command == "sim":
         from bot.vbcsim import main_sim
@@ -62,6 +70,29 @@ def main(argv: list[str] | None = None) -> None:
     # client (which honours SLACK_API_URL) wins over it.
     os.environ.pop("SLACK_BOT_TOKEN", None)
     _exit_on_database_error(lambda: _run(settings), settings.database_url)
+
+
+def _configure_logging(env: Mapping[str, str]) -> None:
+    """LOG_LEVEL is the bot's own; libraries stay at WARNING unless LOG_LEVEL_LIBRARIES says.
+
+    At DEBUG, slack_sdk logs Web API bodies (an OAuth install's tokens, signed links in
+    messages), SQLAlchemy every statement with its parameters, httpx every URL: a bot at
+    LOG_LEVEL=DEBUG must not write those, so they need a second, explicit switch.
+    """
+    levels = logging.getLevelNamesMapping()
+    level = _level(env, "LOG_LEVEL", "INFO", levels)
+    floor = logging.getLevelName(max(levels[level], logging.WARNING))
+    libraries = _level(env, "LOG_LEVEL_LIBRARIES", floor, levels)
+    logging.basicConfig(level=libraries, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for own in ("bot", "handlers", __name__):
+        logging.getLogger(own).setLevel(level)
+
+
+def _level(env: Mapping[str, str], key: str, default: str, levels: Mapping[str, int]) -> str:
+    level = env.get(key, "").strip().upper() or default
+    if level not in levels:
+        sys.exit(f"recordings-bot: {key} must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    return level
 
 
 def _exit_on_database_error(

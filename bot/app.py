@@ -13,7 +13,6 @@ import httpx
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,7 +23,7 @@ from bot.clock import Clock, system_clock
 from bot.exports import ExportService, ExportWatcher, build_exports
 from bot.people.admin import AdminService
 from bot.people.connect import VbcConnect
-from bot.people.crypto import Secrets, load_secret_key
+from bot.people.crypto import Secrets
 from bot.people.directory import Directory, SlackProfile
 from bot.search.home import AppHome
 from bot.search.service import RecordingsService
@@ -33,6 +32,7 @@ from bot.slack_clients import SlackClients, make_client
 from bot.store import Store
 from bot.store.engine import create_engine, create_tables, migrate
 from bot.store.housekeeping import tidy_forever
+from bot.store.installations import EncryptedInstallationStore
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
 from bot.web import connect_routes
@@ -147,15 +147,15 @@ async def build_runtime(
     clock: Clock = system_clock,
     vbc_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Runtime:
+    secrets = Secrets(*settings.secret_keys)
     engine = create_engine(settings.database_url)
     await migrate(engine)
     store = Store(engine)
     closers: list[Closer] = [store.close]
-    secrets = Secrets(await load_secret_key(settings.bot_secret_key, store))
     vbc, endpoint, http = build_vbc(settings, transport=vbc_transport)
     closers.append(http.aclose)
 
-    app, slack = await _build_bolt(settings, engine_store=store)
+    app, slack = await _build_bolt(settings, engine_store=store, secrets=secrets)
     directory = Directory(
         store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack)
     )
@@ -239,16 +239,19 @@ async def build_runtime(
     return runtime
 
 
-async def _build_bolt(settings: Settings, *, engine_store: Store) -> tuple[AsyncApp, SlackClients]:
+async def _build_bolt(
+    settings: Settings, *, engine_store: Store, secrets: Secrets
+) -> tuple[AsyncApp, SlackClients]:
     if settings.mode == "oauth":
         assert settings.slack_client_id
         assert settings.slack_client_secret
-        installations = AsyncSQLAlchemyInstallationStore(
-            client_id=settings.slack_client_id, engine=engine_store.engine
+        installations = EncryptedInstallationStore(
+            client_id=settings.slack_client_id, engine=engine_store.engine, secrets=secrets
         )
         states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine_store.engine)
         # slack_sdk owns these tables (its own metadata); create them under the migration lock.
-        await create_tables(engine_store.engine, installations.metadata, states.metadata)
+        await create_tables(engine_store.engine, states.metadata)
+        await installations.prepare()
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret,
             client=make_client(None, settings.slack_api_url),

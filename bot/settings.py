@@ -13,6 +13,8 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_VBC_API_URL = "https://api.vonage.com"
 DEFAULT_DATABASE_URL = "sqlite:///recordings-bot.db"
 DEFAULT_UPLOAD_CAP = 1024 * 1024 * 1024  # Slack's commonly cited 1 GB per file
+MIN_SECRET_KEY_LENGTH = 32
+HOW_TO_MAKE_A_KEY = "run `recordings-bot secret` to make one"
 
 Mode = Literal["socket", "http", "oauth"]
 
@@ -53,6 +55,13 @@ class Settings:
         if self.slack_client_id and self.slack_client_secret:
             return "oauth"
         return "http"
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """BOT_SECRET_KEY's keys, newest first: it encrypts and signs, all decrypt and verify."""
+        if not self.bot_secret_key:
+            return ()
+        return tuple(key.strip() for key in self.bot_secret_key.split(","))
 
     @property
     def base_url(self) -> str:
@@ -119,10 +128,12 @@ class Settings:
                 f"PHONE_REGION must be a two-letter country code like US or GB, "
                 f"not {self.phone_region!r}"
             )
-        if self.bot_secret_key is not None and len(self.bot_secret_key) < 32:
+        if self.bot_secret_key is not None and any(
+            len(key) < MIN_SECRET_KEY_LENGTH for key in self.secret_keys
+        ):
             problems.append(
-                "BOT_SECRET_KEY must be at least 32 characters (or leave it empty to have one "
-                "generated)"
+                f"BOT_SECRET_KEY must hold keys of at least {MIN_SECRET_KEY_LENGTH} characters "
+                f"each, comma-separated to rotate ({HOW_TO_MAKE_A_KEY})"
             )
         return problems
 
@@ -136,6 +147,8 @@ class Settings:
         ):
             if not value:
                 problems.append(f"{key} is not set")
+        if not self.bot_secret_key:
+            problems.append(f"BOT_SECRET_KEY is not set: {HOW_TO_MAKE_A_KEY}")
         if self.mode == "oauth":
             if not self.slack_signing_secret:
                 problems.append("SLACK_SIGNING_SECRET is not set (needed for OAuth installs)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import mimetypes
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -52,11 +53,18 @@ class SlackWorkspace:
         self.homes: dict[str, Json] = {}
         self._view_users: dict[str, str] = {}
         self._triggers: dict[str, Trigger] = {}
+        self._install_codes: dict[str, tuple[str, str]] = {}
         self._ids = itertools.count(1)
 
     @staticmethod
     def dm_channel(user_id: str) -> str:
         return f"D{user_id}"
+
+    def approve_install(self, team_id: str, user_id: str) -> str:
+        """The ``code`` Slack sends to the app's redirect URL once ``user_id`` approves it."""
+        code = f"{next(self._ids)}.{secrets.token_hex(8)}"
+        self._install_codes[code] = (team_id, user_id)
+        return code
 
     def _dispatch_method(self, method: str, args: Json) -> Json:
         handler: Callable[[Json], Json] | None = getattr(
@@ -196,6 +204,43 @@ class SlackWorkspace:
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
+        }
+
+    def _api_oauth_v2_access(self, args: Json) -> Json:
+        """An install's tokens as Slack issues them with token rotation on (as long, too)."""
+        found = self._install_codes.pop(str(args.get("code")), None)
+        if found is None:
+            raise SlackError("invalid_code")
+        team_id, user_id = found
+
+        def token(prefix: str) -> str:
+            return f"{prefix}-{team_id}-{secrets.token_urlsafe(96)}"
+
+        return {
+            "app_id": APP_ID,
+            "authed_user": {
+                "id": user_id,
+                "scope": "users:read",
+                "token_type": "user",
+                "access_token": token("xoxe.xoxp-1"),
+                "refresh_token": token("xoxe-1"),
+                "expires_in": 43200,
+            },
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token("xoxe.xoxb-1"),
+            "bot_user_id": BOT_USER_ID,
+            "refresh_token": token("xoxe-1"),
+            "expires_in": 43200,
+            "team": {"id": team_id, "name": f"Workspace {team_id}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "incoming_webhook": {
+                "channel": "#general",
+                "channel_id": "C0001",
+                "configuration_url": f"https://fake.slack.test/services/{team_id}",
+                "url": f"https://hooks.slack.com/services/{team_id}/{secrets.token_urlsafe(24)}",
+            },
         }
 
     def _api_users_info(self, args: Json) -> Json:

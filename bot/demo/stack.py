@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.app import Runtime, build_runtime
 from bot.demo.driver import SlackDriver
 from bot.demo.fake_slack import FakeSlack
+from bot.people.crypto import new_secret_key
 from bot.settings import Settings
 from bot.vbcsim import (
     DEMO_CLIENT_ID,
@@ -116,7 +117,8 @@ def free_port(host: str = HOST) -> int:
 def loopback_settings(sim_url: str, slack_url: str, database_url: str) -> Settings:
     """A bot wired to the simulator and a fake Slack on loopback (demo, tests and benchmarks).
 
-    Callers change what they need with ``dataclasses.replace``.
+    Callers change what they need with ``dataclasses.replace``. The secret key is a fresh one:
+    nothing it encrypts outlives the run.
     """
     return Settings(
         slack_bot_token=DEMO_BOT_TOKEN,
@@ -128,6 +130,7 @@ def loopback_settings(sim_url: str, slack_url: str, database_url: str) -> Settin
         vbc_username=DEMO_USERNAME,
         vbc_password=DEMO_PASSWORD,
         database_url=database_url,
+        bot_secret_key=new_secret_key(),
         host=HOST,
         port=0,
     )

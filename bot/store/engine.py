@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, MetaData, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+log = logging.getLogger(__name__)
 
 
 def async_url(url: str) -> str:
@@ -43,6 +48,9 @@ def create_engine(url: str) -> AsyncEngine:
     target = async_url(url)
     if target.startswith("sqlite"):
         memory = ":memory:" in target or target.endswith("://")
+        database = make_url(target).database or ""
+        if not memory and not database.startswith("file:"):  # file: URIs are SQLite's to open
+            _create_owner_only(Path(database))
         engine = create_async_engine(
             target,
             connect_args={"timeout": 30},
@@ -54,6 +62,17 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(
         target, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args
     )
+
+
+def _create_owner_only(path: Path) -> None:
+    """Create the SQLite file as mode 0600 before SQLite would (with the umask's, often 0644);
+    its -wal and -shm files take the database file's mode."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            log.warning("the database %s is readable by others (mode %o): chmod 600 it", path, mode)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -55,6 +55,7 @@ async def test_run_serves_slack_over_http_and_stops_on_sigterm(
         "VBC_USERNAME": DEMO_USERNAME,
         "VBC_PASSWORD": DEMO_PASSWORD,
         "DATABASE_URL": sqlite_url,
+        "BOT_SECRET_KEY": "entrypoint-secret-key-entrypoint-secret-key",
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",

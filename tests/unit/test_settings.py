@@ -16,6 +16,7 @@ COMPLETE = {
     "VBC_CLIENT_SECRET": "cs",
     "VBC_USERNAME": "u",
     "VBC_PASSWORD": "p",
+    "BOT_SECRET_KEY": "k" * 32,
 }
 
 
@@ -25,6 +26,7 @@ def test_a_complete_environment_gives_http_mode_with_defaults() -> None:
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.database_url == "sqlite:///recordings-bot.db"
     assert "xoxb-1" not in repr(settings)
+    assert "k" * 32 not in repr(settings)
     assert "cs" not in repr(settings).replace("vbc_client_id='c'", "")
 
 

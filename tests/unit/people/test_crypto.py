@@ -1,4 +1,4 @@
-"""Secrets: encryption round trip, signed links (tamper, expiry, other key), key loading."""
+"""Secrets: encryption round trip, signed links (tamper, expiry, other key)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from bot.people.crypto import (
     LinkExpiredError,
     LinkInvalidError,
     Secrets,
-    load_secret_key,
 )
-from bot.store import Store
 
 KEY = "test-key-not-a-real-secret"
 PAYLOAD: dict[str, str | int] = {
@@ -94,15 +92,5 @@ def test_repr_shows_no_key_material() -> None:
 def test_empty_key_is_refused() -> None:
     with pytest.raises(ValueError, match="empty"):
         Secrets("")
-
-
-async def test_load_secret_key_prefers_settings(store: Store) -> None:
-    assert await load_secret_key("from-env", store) == "from-env"
-
-
-async def test_load_secret_key_generates_once_and_persists(store: Store) -> None:
-    first = await load_secret_key(None, store)
-    assert len(first) >= 32
-    assert await load_secret_key("", store) == first
-    token = Secrets(first).encrypt("x")
-    assert Secrets(await load_secret_key(None, store)).decrypt(token) == "x"
+    with pytest.raises(ValueError, match="recordings-bot secret"):
+        Secrets()

@@ -127,7 +127,7 @@ async def build_runtime(
 ) -> Runtime:
     engine = create_engine(settings.database_url)
     await migrate(engine)
-    store = Store(engine)
+    store = Store(engine, clock=clock)
     closers: list[Closer] = [store.close]
     secrets = Secrets(await load_secret_key(settings.bot_secret_key, store))
     vbc, endpoint, http = build_vbc(settings, transport=vbc_transport)
@@ -135,7 +135,7 @@ async def build_runtime(
 
     app, slack = await _build_bolt(settings, engine_store=store)
     directory = Directory(
-        store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack)
+        store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack), clock=clock
     )
     recordings = RecordingsService(
         vbc=vbc, store=store, directory=directory, clock=clock, region=settings.phone_region

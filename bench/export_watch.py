@@ -149,7 +149,7 @@ async def start_jobs(store: Store, url: str) -> dict[str, float]:
 async def run(database: Path, url: str) -> bool:
     engine = create_engine(f"sqlite:///{database}")
     await migrate(engine)
-    store = Store(engine)
+    store = Store(engine, clock=system_clock)
     vbc, http = build_client(url)
     polls: dict[str, list[float]] = defaultdict(list)
 

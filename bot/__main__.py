@@ -99,14 +99,12 @@ def _exit_on_database_error(
     main: Callable[[], Coroutine[Any, Any, None]], database_url: str
 ) -> None:
     """An unreachable or unwritable database is a setting to fix, not a traceback to read."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
+    from bot.store.engine import DatabaseError, shown_url
 
     try:
         asyncio.run(main())
-    except (OSError, SQLAlchemyError) as exc:
-        shown = make_url(database_url).render_as_string(hide_password=True)
-        sys.exit(f"recordings-bot: cannot use the database {shown}: {exc}")
+    except (OSError, DatabaseError) as exc:
+        sys.exit(f"recordings-bot: cannot use the database {shown_url(database_url)}: {exc}")
 
 
 async def _migrate() -> None:

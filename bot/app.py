@@ -150,14 +150,14 @@ async def build_runtime(
     secrets = Secrets(*settings.secret_keys)
     engine = create_engine(settings.database_url)
     await migrate(engine)
-    store = Store(engine)
+    store = Store(engine, clock=clock)
     closers: list[Closer] = [store.close]
     vbc, endpoint, http = build_vbc(settings, transport=vbc_transport)
     closers.append(http.aclose)
 
     app, slack = await _build_bolt(settings, engine_store=store, secrets=secrets)
     directory = Directory(
-        store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack)
+        store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack), clock=clock
     )
     recordings = RecordingsService(
         vbc=vbc, store=store, directory=directory, clock=clock, region=settings.phone_region

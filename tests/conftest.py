@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from bot.clock import system_clock
 from bot.store import Store
 from bot.store.engine import create_engine, migrate
 
@@ -32,7 +33,7 @@ def sqlite_url(tmp_path: object) -> str:
 @pytest.fixture
 async def store(sqlite_url: str) -> AsyncIterator[Store]:
     """A migrated SQLite store of its own for one test."""
-    store = Store(create_engine(sqlite_url))
+    store = Store(create_engine(sqlite_url), clock=system_clock)
     await migrate(store.engine)
     yield store
     await store.close()

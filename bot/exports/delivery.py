@@ -14,12 +14,10 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import update
-from sqlmodel import col
-
 from bot.clock import Clock
-from bot.exports.state import NOTIFYING, Notifier, Outcome, WatchTuning, final_state
+from bot.exports.state import Notifier, Outcome, WatchTuning, final_state
 from bot.store import Store
+from bot.store.exports import ExportRows
 from bot.store.tables import ExportJobRow, ExportRequest
 
 log = logging.getLogger(__name__)
@@ -31,7 +29,7 @@ class NoticeDelivery:
     def __init__(
         self, *, store: Store, notifier: Notifier, clock: Clock, tuning: WatchTuning, owner: str
     ) -> None:
-        self._store = store
+        self._rows = ExportRows(store)
         self._notifier = notifier
         self._clock = clock
         self._tuning = tuning
@@ -49,7 +47,7 @@ class NoticeDelivery:
         heartbeat = asyncio.create_task(self._renew_forever(request.id))
         try:
             outcome = await self._notifier.finish(
-                request, jobs, state, NoticeRecord(self._store, request)
+                request, jobs, state, NoticeRecord(self._rows, request)
             )
         except Exception:
             log.exception("export %s: the notice was not delivered; trying again", request.id)
@@ -64,84 +62,52 @@ class NoticeDelivery:
         every = self._tuning.lease_seconds / 3
         while True:
             await asyncio.sleep(every)
-            until = self._clock() + timedelta(seconds=self._tuning.lease_seconds)
-            if not await self._update(request_id, lease_until=until):
+            now = self._clock()
+            until = now + timedelta(seconds=self._tuning.lease_seconds)
+            if not await self._rows.renew_notice(request_id, self._owner, until=until, now=now):
                 return
 
     async def _complete(self, request: ExportRequest, outcome: Outcome) -> None:
-        now = self._clock()
-        async with self._store.session() as s:
-            await s.exec(
-                update(ExportRequest)
-                .where(col(ExportRequest.id) == request.id, col(ExportRequest.state) == NOTIFYING)
-                .values(
-                    state=outcome.state,
-                    notified_at=now,
-                    result_permalink=outcome.link,
-                    error=outcome.error or request.error,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
-            )
-            await s.commit()
+        await self._rows.mark_notified(
+            request.id,
+            state=outcome.state,
+            link=outcome.link,
+            error=outcome.error or request.error,
+            now=self._clock(),
+        )
 
     async def _retry_later(self, request: ExportRequest, state: str) -> None:
         attempts = request.notice_attempts + 1
         now = self._clock()
         if attempts >= self._tuning.notice_attempts:
             log.error("export %s: giving up on its notice after %d tries", request.id, attempts)
-            await self._update(
-                request.id, state=state, error=request.error or GAVE_UP, notice_attempts=attempts
+            await self._rows.give_up_notice(
+                request.id,
+                self._owner,
+                state=state,
+                error=request.error or GAVE_UP,
+                attempts=attempts,
+                now=now,
             )
             return
         wait = min(self._tuning.notice_retry * 2 ** (attempts - 1), self._tuning.cap * 4)
-        await self._update(
-            request.id, notice_attempts=attempts, next_poll_at=now + timedelta(seconds=wait)
+        await self._rows.defer_notice(
+            request.id,
+            self._owner,
+            attempts=attempts,
+            retry_at=now + timedelta(seconds=wait),
+            now=now,
         )
-
-    async def _update(self, request_id: str, **values: object) -> bool:
-        """Change a row this process still holds; without ``lease_until``, release it."""
-        if "lease_until" not in values:
-            values.update(lease_owner=None, lease_until=None)
-        async with self._store.session() as s:
-            result = await s.exec(
-                update(ExportRequest)
-                .where(
-                    col(ExportRequest.id) == request_id,
-                    col(ExportRequest.state) == NOTIFYING,
-                    col(ExportRequest.lease_owner) == self._owner,
-                )
-                .values(updated_at=self._clock(), **values)
-            )
-            await s.commit()
-        return bool(result.rowcount == 1)
 
 
 class NoticeRecord:
     """``RecordNotice`` for one request: the first (channel, ts) stored is the notice."""
 
-    def __init__(self, store: Store, request: ExportRequest) -> None:
-        self._store = store
+    def __init__(self, rows: ExportRows, request: ExportRequest) -> None:
+        self._rows = rows
         self._request = request
 
     async def __call__(self, channel: str, ts: str) -> tuple[str, str]:
-        async with self._store.session() as s:
-            result = await s.exec(
-                update(ExportRequest)
-                .where(
-                    col(ExportRequest.id) == self._request.id,
-                    col(ExportRequest.notice_ts).is_(None),
-                )
-                .values(notice_channel=channel, notice_ts=ts)
-            )
-            await s.commit()
-            if result.rowcount == 1:
-                kept = (channel, ts)
-            else:
-                row = await s.get(ExportRequest, self._request.id, populate_existing=True)
-                kept = (
-                    (row.notice_channel or channel, row.notice_ts or ts) if row else (channel, ts)
-                )
+        kept = await self._rows.record_notice(self._request.id, channel, ts)
         self._request.notice_channel, self._request.notice_ts = kept
         return kept

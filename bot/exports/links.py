@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import col, select
-
 from bot.clock import Clock
 from bot.exports import messages as export_messages
 from bot.exports.service import ExportService
@@ -20,6 +18,7 @@ from bot.grammar import FilterError, parse_filter
 from bot.people.asker import Asker, zone
 from bot.people.policy import AccessRefusedError
 from bot.store import Store
+from bot.store.exports import ExportRows
 from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcNotFoundError
@@ -52,7 +51,7 @@ class ExportLinks:
         clock: Clock,
     ) -> None:
         self._links = links
-        self._store = store
+        self._rows = ExportRows(store)
         self._vbc = vbc
         self._exports = exports
         self._clock = clock
@@ -98,7 +97,7 @@ class ExportLinks:
 
     async def open(self, grant: LinkGrant) -> Response:
         request_id, _, job_id = grant.subject.partition(":")
-        request, jobs = await self._load(request_id)
+        request, jobs = await self._rows.with_jobs(request_id)
         if (
             request is None
             or request.team_id != grant.team_id
@@ -136,13 +135,3 @@ class ExportLinks:
         now = await self._exports.prepare(asker, wanted, tz)
         if request.plan_digest is None or now.digest != request.plan_digest:
             raise AccessRefusedError(CHANGED)
-
-    async def _load(self, request_id: str) -> tuple[ExportRequest | None, list[ExportJobRow]]:
-        async with self._store.session() as s:
-            request = await s.get(ExportRequest, request_id)
-            rows = await s.exec(
-                select(ExportJobRow)
-                .where(ExportJobRow.request_id == request_id)
-                .order_by(col(ExportJobRow.vbc_job_id))
-            )
-            return request, list(rows)

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
 from bot import blocks
 from bot.clock import Clock
 from bot.exports import messages as export_messages
@@ -30,6 +28,7 @@ from bot.search.merge import CursorState
 from bot.search.service import SavedSearch, read_saved_search
 from bot.slack_clients import SlackClients
 from bot.store import Store
+from bot.store.exports import ExportRows
 from bot.store.tables import ExportJobRow, ExportRequest, SearchCursor
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
@@ -55,6 +54,7 @@ class ExportService:
     ) -> None:
         self._vbc = vbc
         self._store = store
+        self._rows = ExportRows(store)
         self._directory = directory
         self._slack = slack
         self._clock = clock
@@ -76,30 +76,12 @@ class ExportService:
         ``result_permalink`` (of the detached row: nothing is written back); stored links
         would outlive the access they were minted for.
         """
-        async with self._store.session() as s:
-            requests = list(
-                await s.exec(
-                    select(ExportRequest)
-                    .where(ExportRequest.team_id == team_id, ExportRequest.slack_user_id == user_id)
-                    .order_by(col(ExportRequest.created_at).desc())
-                    .limit(JOBS_LISTED)
-                )
-            )
-            ids = [r.id for r in requests]
-            rows = await s.exec(
-                select(ExportJobRow)
-                .where(col(ExportJobRow.request_id).in_(ids))
-                .order_by(col(ExportJobRow.vbc_job_id))
-            )
-            by_request: dict[str, list[ExportJobRow]] = {i: [] for i in ids}
-            for row in rows:
-                by_request[row.request_id].append(row)
+        listed = await self._rows.newest_for(team_id, user_id, JOBS_LISTED)
         mint = self.listed_url
-        for request in requests:
-            jobs = by_request[request.id]
+        for request, jobs in listed:
             if mint and request.state == "complete" and not request.result_permalink and jobs:
                 request.result_permalink = mint(request, jobs)
-        return [(r, by_request[r.id]) for r in requests]
+        return listed
 
     async def jobs(self, asker: Asker) -> Message:
         return blocks.render_jobs(await self.jobs_for(asker.team_id, asker.user_id))
@@ -139,8 +121,7 @@ class ExportService:
         return await self._checked_create(asker, found.request, found.tz, origin=origin)
 
     async def _retry(self, asker: Asker, request_id: str) -> Message:
-        async with self._store.session() as s:
-            old = await s.get(ExportRequest, request_id)
+        old = await self._rows.get(request_id)
         if old is None or old.team_id != asker.team_id or old.slack_user_id != asker.user_id:
             await self._audit(asker, "refused", request_id, "retry of another person's export")
             return blocks.render_error("That export is not yours, so I can't retry it.")

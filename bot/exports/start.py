@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.exports import messages as export_messages
@@ -28,6 +25,7 @@ from bot.exports.state import RUNNING, STARTING, aware
 from bot.people.asker import Asker
 from bot.slack_clients import SlackClients
 from bot.store import Store
+from bot.store.exports import ExportRows
 from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
@@ -53,6 +51,7 @@ class ExportStarter:
     def __init__(self, *, vbc: VbcClient, store: Store, slack: SlackClients, clock: Clock) -> None:
         self._vbc = vbc
         self._store = store
+        self._rows = ExportRows(store)
         self._slack = slack
         self._clock = clock
 
@@ -69,18 +68,12 @@ class ExportStarter:
         try:
             jobs = await start_jobs(self._vbc, prepared, row.id)
         except VbcError:
-            await self._forget(row.id)
+            await self._rows.forget_starting(row.id)
             raise
         await self._store_running(row, jobs)
         where = await self._post_started(asker, row, total, exact, len(jobs))
         if row.message_ts:
-            async with self._store.session() as s:
-                await s.exec(
-                    update(ExportRequest)
-                    .where(col(ExportRequest.id) == row.id)
-                    .values(message_channel=row.message_channel, message_ts=row.message_ts)
-                )
-                await s.commit()
+            await self._rows.save_message(row.id, row.message_channel, row.message_ts)
         return Started(row, export_messages.started_reply(row, where=where), jobs, new=True)
 
     async def _store_running(self, row: ExportRequest, jobs: list[ExportJobRow]) -> None:
@@ -88,14 +81,7 @@ class ExportStarter:
         now = self._clock()
         row.state, row.updated_at = RUNNING, now
         row.next_poll_at = now + timedelta(seconds=FIRST_POLL_SECONDS)
-        async with self._store.session() as s:
-            await s.exec(
-                update(ExportRequest)
-                .where(col(ExportRequest.id) == row.id)
-                .values(state=RUNNING, next_poll_at=row.next_poll_at, updated_at=now)
-            )
-            s.add_all(jobs)
-            await s.commit()
+        await self._rows.mark_running(row.id, jobs, next_poll_at=row.next_poll_at, now=now)
 
     async def _insert(
         self, asker: Asker, prepared: Prepared, origin: str | None
@@ -103,19 +89,14 @@ class ExportStarter:
         """Store a new ``starting`` row; ``(existing, False)`` if the origin is taken."""
         for _ in range(3):
             row = self._new_row(asker, prepared, origin)
-            try:
-                async with self._store.session() as s:
-                    s.add(row)
-                    await s.commit()
-            except IntegrityError:
-                existing = await self._by_origin(origin)
-                if existing is None:
-                    continue  # its start failed and it was removed: this click may start it
-                if existing.state != STARTING or not self._stale(existing.created_at):
-                    return existing, False
-                await self._forget(existing.id)
-                continue
-            return row, True
+            if await self._rows.create_request(row):
+                return row, True
+            existing = await self._rows.by_origin(origin)
+            if existing is None:
+                continue  # its start failed and it was removed: this click may start it
+            if existing.state != STARTING or not self._stale(existing.created_at):
+                return existing, False
+            await self._rows.forget_starting(existing.id)
         raise RuntimeError(f"export origin {origin!r} stayed contended")
 
     def _new_row(self, asker: Asker, prepared: Prepared, origin: str | None) -> ExportRequest:
@@ -138,20 +119,6 @@ class ExportStarter:
 
     def _stale(self, created_at: datetime) -> bool:
         return self._clock() - aware(created_at) > STALE_START
-
-    async def _by_origin(self, origin: str | None) -> ExportRequest | None:
-        async with self._store.session() as s:
-            found = await s.exec(select(ExportRequest).where(ExportRequest.origin == origin))
-            return found.first()
-
-    async def _forget(self, request_id: str) -> None:
-        async with self._store.session() as s:
-            await s.exec(
-                delete(ExportRequest).where(
-                    col(ExportRequest.id) == request_id, col(ExportRequest.state) == STARTING
-                )
-            )
-            await s.commit()
 
     async def _post_started(
         self, asker: Asker, row: ExportRequest, total: int, exact: bool, parts: int

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+# The row states are defined with the rows; the export modules read them from here.
+from bot.store.exports import NOTIFYING as NOTIFYING
+from bot.store.exports import RUNNING as RUNNING
+from bot.store.exports import STARTING as STARTING
 from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.models import TERMINAL_JOB_STATES
-
-STARTING = "starting"  # stored before its VBC jobs exist, so a second click finds it
-RUNNING = "running"
-NOTIFYING = "notifying"  # every job ended; a process holds the notice lease
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """The durable export watcher: polls VBC jobs with backoff under row leases, then hands off.
 
-Runs in every bot process. A process claims due requests with one conditional UPDATE (on
-PostgreSQL its candidate rows are picked ``FOR UPDATE SKIP LOCKED``), so each request is polled
-by one process at a time; a lease left by a killed process runs out and another takes over.
+Runs in every bot process. A process claims due requests under a row lease
+(``bot.store.lease``), so each request is polled by one process at a time; a lease left by a
+killed process runs out and another takes over.
 When every job of a request has ended, the write-back moves it to ``notifying`` under the same
 lease: that claim, not a "sent" mark, is the gate, and ``bot.exports.delivery`` carries the
 notice to the end (re-claimed like a poll when its lease runs out).
@@ -17,16 +17,13 @@ import secrets
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import case, func, or_, update
-from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.exports.delivery import NoticeDelivery
 from bot.exports.messages import progress_bucket
 from bot.exports.state import NOTIFYING, RUNNING, Notifier, WatchTuning, aware, final_state
 from bot.store import Store
+from bot.store.exports import ExportRows, PollResult
 from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError, VbcRateLimitedError
@@ -37,7 +34,6 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 5.0
 GIVE_UP_AFTER = timedelta(hours=48)  # VBC never finished: fail rather than poll forever
 POLL_SHARE = 0.5  # of the lease, for one batch of polls (retry sleeps included)
-_WATCHED = (RUNNING, NOTIFYING)
 
 
 @dataclass
@@ -59,7 +55,7 @@ class ExportWatcher:
         tuning: WatchTuning | None = None,
         owner: str | None = None,
     ) -> None:
-        self._store = store
+        self._rows = ExportRows(store)
         self._vbc = vbc
         self._notifier = notifier
         self._clock = clock
@@ -123,62 +119,19 @@ class ExportWatcher:
 
     # -- claiming ----------------------------------------------------------------------------
 
-    def _due(self, now: datetime) -> list[Any]:
-        return [
-            col(ExportRequest.state).in_(_WATCHED),
-            col(ExportRequest.next_poll_at) <= now,
-            or_(col(ExportRequest.lease_until).is_(None), col(ExportRequest.lease_until) < now),
-        ]
-
     async def _claim(self) -> list[str]:
         now = self._clock()
-        candidates = (
-            select(ExportRequest.id)
-            .where(*self._due(now))
-            .order_by(col(ExportRequest.next_poll_at))
-            .limit(self.tuning.batch)
-        )
-        if self._store.engine.dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        async with self._store.session() as s:
-            result = await s.exec(
-                update(ExportRequest)
-                .where(col(ExportRequest.id).in_(candidates.scalar_subquery()), *self._due(now))
-                .values(
-                    lease_owner=self.owner,
-                    lease_until=now + timedelta(seconds=self.tuning.lease_seconds),
-                )
-                .returning(col(ExportRequest.id))
-            )
-            ids = [str(row[0]) for row in result.all()]
-            await s.commit()
-        return ids
+        until = now + timedelta(seconds=self.tuning.lease_seconds)
+        return await self._rows.claim_due(self.owner, now=now, until=until, limit=self.tuning.batch)
 
     async def _load(self, ids: list[str]) -> list[Polled]:
-        async with self._store.session() as s:
-            requests = await s.exec(select(ExportRequest).where(col(ExportRequest.id).in_(ids)))
-            rows = await s.exec(select(ExportJobRow).where(col(ExportJobRow.request_id).in_(ids)))
-            jobs: dict[str, list[ExportJobRow]] = {i: [] for i in ids}
-            for row in rows:
-                jobs[row.request_id].append(row)
-        return [
-            Polled(r, sorted(jobs[r.id], key=lambda j: j.vbc_job_id), progress_bucket(jobs[r.id]))
-            for r in sorted(requests, key=lambda r: r.id)
-            if r.lease_owner == self.owner
-        ]
+        """The claimed requests still held here, in id order: one lock order across processes."""
+        held = await self._rows.load_held(ids, self.owner)
+        return [Polled(request, jobs, progress_bucket(jobs)) for request, jobs in held]
 
     async def _until_due(self) -> float:
         """Until the next row is due and free: a row leased elsewhere waits for its lease."""
-        lease = col(ExportRequest.lease_until)
-        free_at = case(
-            (lease > col(ExportRequest.next_poll_at), lease), else_=col(ExportRequest.next_poll_at)
-        )
-        async with self._store.session() as s:
-            due = (
-                await s.exec(
-                    select(func.min(free_at)).where(col(ExportRequest.state).in_(_WATCHED))
-                )
-            ).one()
+        due = await self._rows.next_free_at()
         if due is None:
             return self.tuning.idle_wait
         wait = (aware(due) - self._clock()).total_seconds()
@@ -217,79 +170,59 @@ class ExportWatcher:
     # -- writing back ------------------------------------------------------------------------
 
     async def _write_back(self, polled: list[Polled]) -> set[str]:
-        """One transaction, rows in id order: renew the lease, then store what the polls saw.
+        """Renew the lease and store what the polls saw, for the rows still held here.
 
         Returns the requests that ended: they move to ``notifying`` under this process's lease.
         """
         if not polled:
             return set()
         now = self._clock()
-        ended: set[str] = set()
         lease = now + timedelta(seconds=self.tuning.lease_seconds)
-        mine = [col(ExportRequest.lease_owner) == self.owner, col(ExportRequest.state) == RUNNING]
-        async with self._store.session() as s:
-            renewed = await s.exec(
-                update(ExportRequest)
-                .where(col(ExportRequest.id).in_([p.request.id for p in polled]), *mine)
-                .values(lease_until=lease)
-                .returning(col(ExportRequest.id))
-            )
-            held = {str(row[0]) for row in renewed.all()}
-            for p in polled:  # sorted by id in _load: one lock order across processes
-                if p.request.id not in held:
-                    continue
-                changes = self._changes(p, now)
-                await s.exec(
-                    update(ExportRequest)
-                    .where(col(ExportRequest.id) == p.request.id, *mine)
-                    .values(updated_at=now, **changes)
-                )
-                if changes["state"] == NOTIFYING:
-                    ended.add(p.request.id)
-                for job in p.jobs:
-                    await s.exec(
-                        update(ExportJobRow)
-                        .where(col(ExportJobRow.vbc_job_id) == job.vbc_job_id)
-                        .values(
-                            status=job.status,
-                            files_completed=job.files_completed,
-                            files_total=job.files_total,
-                            download_url=None,  # read again when needed: it is a credential
-                            valid_until=job.valid_until,
-                        )
-                    )
-            await s.commit()
+        results = [self._next(p, now) for p in polled]  # polled is in id order (``_load``)
+        held = await self._rows.write_back_polls(self.owner, results, now=now, until=lease)
+        ended: set[str] = set()
+        for p, result in zip(polled, results, strict=True):
+            if p.request.id not in held:
+                continue  # taken over: the new owner's view of the row stands
+            request = p.request
+            request.state, request.attempts = result.state, result.attempts
+            request.error, request.poll_interval = result.error, result.poll_interval
+            if result.state == NOTIFYING:
+                ended.add(request.id)
         return ended
 
-    def _changes(self, polled: Polled, now: datetime) -> dict[str, Any]:
-        """The row's next state; ``polled.request`` is updated to match."""
+    def _next(self, polled: Polled, now: datetime) -> PollResult:
+        """The row's next state: ended (kept leased, for the notice) or polled again later."""
         request = polled.request
-        request.attempts += 1
+        attempts, error = request.attempts + 1, request.error
         state = final_state(polled.jobs)
         if state is None and now - aware(request.created_at) > GIVE_UP_AFTER:
             state = "failed"
-            request.error = "VBC did not finish the export within 48 hours."
+            error = "VBC did not finish the export within 48 hours."
         if state is not None:
             # Ended: this process keeps the lease, now for the notice.
-            request.state = NOTIFYING
-            return {
-                "state": NOTIFYING,
-                "attempts": request.attempts,
-                "error": request.error,
-                "next_poll_at": now,
-                "lease_until": now + timedelta(seconds=self.tuning.lease_seconds),
-            }
+            return PollResult(
+                request.id,
+                NOTIFYING,
+                attempts,
+                error,
+                request.poll_interval,
+                next_poll_at=now,
+                keep_lease=True,
+                jobs=polled.jobs,
+            )
         interval = min(request.poll_interval * self.tuning.factor, self.tuning.cap)
         interval = max(interval, polled.retry_after or 0.0)
-        request.poll_interval = interval
-        return {
-            "state": RUNNING,
-            "next_poll_at": now + timedelta(seconds=interval),
-            "poll_interval": interval,
-            "attempts": request.attempts,
-            "lease_owner": None,
-            "lease_until": None,
-        }
+        return PollResult(
+            request.id,
+            RUNNING,
+            attempts,
+            error,
+            interval,
+            next_poll_at=now + timedelta(seconds=interval),
+            keep_lease=False,
+            jobs=polled.jobs,
+        )
 
 
 async def _quietly(work: Awaitable[None], request_id: str) -> None:

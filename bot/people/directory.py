@@ -12,9 +12,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from bot.clock import Clock
 from bot.grammar import SearchRequest
 from bot.people.policy import Identity, Person, Plan, plan_search
 from bot.store import Store
@@ -47,10 +48,6 @@ class LinkError(Exception):
     """A link or unlink that cannot be done; ``str()`` tells the person why."""
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def identity_from(link: Link) -> Identity:
     exts = tuple(e for e in link.extensions.split(",") if e)
     return Identity(vbc_user_id=link.vbc_user_id, extensions=exts, display_name=link.display_name)
@@ -66,7 +63,7 @@ class Directory:
         *,
         admins: frozenset[str],
         fetch_profile: ProfileFetcher,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock,
         profile_ttl: timedelta = timedelta(hours=1),
         extensions_stale_after: timedelta = timedelta(hours=6),
     ) -> None:

@@ -1,4 +1,8 @@
-"""Store: the bot's persistence over one async engine; one short session per method."""
+"""Store: the bot's persistence over one async engine; one short session per method.
+
+Every time the store writes or compares comes from the injected clock (the table defaults are
+only a fallback for rows made elsewhere).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import Clock
 from bot.store.tables import (
     AppSecret,
     AuditEvent,
@@ -22,7 +27,6 @@ from bot.store.tables import (
     SearchCursor,
     SeenEvent,
     UploadedFile,
-    utcnow,
 )
 
 
@@ -37,8 +41,9 @@ class AuditQuery:
 
 
 class Store:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, clock: Clock) -> None:
         self.engine = engine
+        self._clock = clock
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -98,6 +103,7 @@ class Store:
         detail: str | None = None,
     ) -> None:
         event = AuditEvent(
+            at=self._clock(),
             team_id=team_id,
             actor=actor,
             action=action,
@@ -145,9 +151,13 @@ class Store:
         self, cursor: SearchCursor, event: AuditEvent | None = None
     ) -> SearchCursor:
         """Save paging state, with the page view's audit event in the same transaction."""
+        now = self._clock()
         async with self.session() as s:
+            if await s.get(SearchCursor, cursor.key) is None:
+                cursor.created_at = now  # its age, for pruning, counts from the first save
             merged = await s.merge(cursor)
             if event is not None:
+                event.at = now
                 s.add(event)
             await s.commit()
             return merged
@@ -159,7 +169,9 @@ class Store:
     async def prune_cursors(self, older_than: timedelta) -> int:
         async with self.session() as s:
             result = await s.exec(
-                delete(SearchCursor).where(col(SearchCursor.created_at) < utcnow() - older_than)
+                delete(SearchCursor).where(
+                    col(SearchCursor.created_at) < self._clock() - older_than
+                )
             )
             await s.commit()
             return int(result.rowcount or 0)
@@ -172,7 +184,7 @@ class Store:
             return found or ChannelSetting(team_id=team_id, channel_id=channel_id)
 
     async def save_channel(self, setting: ChannelSetting) -> None:
-        setting.updated_at = utcnow()
+        setting.updated_at = self._clock()
         async with self.session() as s:
             await s.merge(setting)
             await s.commit()
@@ -195,6 +207,7 @@ class Store:
             return rows.first()
 
     async def save_upload(self, upload: UploadedFile) -> None:
+        upload.created_at = self._clock()
         async with self.session() as s:
             s.add(upload)
             await s.commit()
@@ -207,7 +220,7 @@ class Store:
     async def prune_seen_events(self, older_than: timedelta) -> int:
         async with self.session() as s:
             result = await s.exec(
-                delete(SeenEvent).where(col(SeenEvent.received_at) < utcnow() - older_than)
+                delete(SeenEvent).where(col(SeenEvent.received_at) < self._clock() - older_than)
             )
             await s.commit()
             return int(result.rowcount or 0)
@@ -217,7 +230,7 @@ class Store:
     async def first_delivery(self, event_id: str) -> bool:
         """True the first time an event id is seen; Slack retries get False."""
         async with self.session() as s:
-            s.add(SeenEvent(event_id=event_id))
+            s.add(SeenEvent(event_id=event_id, received_at=self._clock()))
             try:
                 await s.commit()
             except IntegrityError:

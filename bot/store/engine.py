@@ -9,12 +9,19 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, MetaData, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, MetaData, event, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+DatabaseError = SQLAlchemyError  # what the driver's failures surface as, for the entrypoint
+
+
+def shown_url(url: str) -> str:
+    """DATABASE_URL fit for a message or a log line: the password masked."""
+    return make_url(url).render_as_string(hide_password=True)
+
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import system_clock
 from bot.store import Store
 from bot.store.engine import create_engine, migrate
 
@@ -31,7 +32,7 @@ def mode(path: Path) -> int:
 @pytest.mark.usefixtures("open_umask")
 async def test_a_fresh_database_and_its_wal_files_are_created_0600(tmp_path: Path) -> None:
     path = tmp_path / "fresh.db"
-    store = Store(create_engine(f"sqlite:///{path}"))
+    store = Store(create_engine(f"sqlite:///{path}"), clock=system_clock)
     try:
         await migrate(store.engine)
         assert await store.first_delivery("Ev01")  # a write, with the WAL open

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from bot.clock import system_clock
 from bot.people.connect import VbcConnect
 from bot.people.crypto import LinkExpiredError, LinkInvalidError, Secrets
 from bot.people.directory import Directory, LinkError, SlackProfile
@@ -127,7 +128,7 @@ async def world(store: Store) -> AsyncIterator[World]:
         return SlackProfile(user_id=user_id, name=user_id, email=emails[user_id])
 
     vbc = VbcClient(http)
-    directory = Directory(store, vbc, admins=frozenset(), fetch_profile=fetch)
+    directory = Directory(store, vbc, admins=frozenset(), fetch_profile=fetch, clock=system_clock)
     secrets = Secrets("test-key-not-a-real-secret")
     endpoint = TokenEndpoint(http, f"{API}/token", VbcCredentials("cid", "csecret"), mono)
     connect = VbcConnect(

@@ -1,0 +1,298 @@
+"""Export requests and their VBC jobs as rows: every statement the export package runs.
+
+The export package (``bot.exports``) decides what happens to an export; this module only
+stores it. Polling and notices work under ``REQUEST_LEASE``, the generic row lease
+(``bot.store.lease``) on ``export_requests``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store import Store
+from bot.store.lease import Lease, LeasedTable, table_of
+from bot.store.tables import ExportJobRow, ExportRequest
+
+# The request states the code branches on; the ended ones are complete, failed and expired.
+STARTING = "starting"  # stored before its VBC jobs exist, so a second click finds it
+RUNNING = "running"
+NOTIFYING = "notifying"  # every job ended; a process holds the notice lease
+
+REQUEST_LEASE = Lease(
+    LeasedTable(
+        table=table_of(ExportRequest),
+        id="id",
+        owner="lease_owner",
+        until="lease_until",
+        due="next_poll_at",
+        watchable=(col(ExportRequest.state).in_((RUNNING, NOTIFYING)),),
+    )
+)
+_RUNNING = (col(ExportRequest.state) == RUNNING,)
+_NOTIFYING = (col(ExportRequest.state) == NOTIFYING,)
+
+WithJobs = tuple[ExportRequest, list[ExportJobRow]]
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one pass of the watcher decided for a request it holds, and the jobs it read."""
+
+    request_id: str
+    state: str
+    attempts: int
+    error: str | None
+    poll_interval: float
+    next_poll_at: datetime
+    keep_lease: bool  # an ended request keeps it for its notice; a running one lets it go
+    jobs: Sequence[ExportJobRow]
+
+
+class ExportRows:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # -- starting ----------------------------------------------------------------------------
+
+    async def create_request(self, row: ExportRequest) -> bool:
+        """Insert a new request; False when another request already has its ``origin``."""
+        try:
+            async with self._store.session() as s:
+                s.add(row)
+                await s.commit()
+        except IntegrityError:
+            return False
+        return True
+
+    async def by_origin(self, origin: str | None) -> ExportRequest | None:
+        async with self._store.session() as s:
+            found = await s.exec(select(ExportRequest).where(ExportRequest.origin == origin))
+            return found.first()
+
+    async def forget_starting(self, request_id: str) -> None:
+        """Remove a request whose VBC jobs were never created."""
+        async with self._store.session() as s:
+            await s.exec(
+                delete(ExportRequest).where(
+                    col(ExportRequest.id) == request_id, col(ExportRequest.state) == STARTING
+                )
+            )
+            await s.commit()
+
+    async def mark_running(
+        self,
+        request_id: str,
+        jobs: Sequence[ExportJobRow],
+        *,
+        next_poll_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Store the request's VBC jobs with it and hand it to the watchers, in one go."""
+        async with self._store.session() as s:
+            await s.exec(
+                update(ExportRequest)
+                .where(col(ExportRequest.id) == request_id)
+                .values(state=RUNNING, next_poll_at=next_poll_at, updated_at=now)
+            )
+            s.add_all(jobs)
+            await s.commit()
+
+    async def save_message(self, request_id: str, channel: str | None, ts: str) -> None:
+        """Where the message that shows the export's progress was posted."""
+        async with self._store.session() as s:
+            await s.exec(
+                update(ExportRequest)
+                .where(col(ExportRequest.id) == request_id)
+                .values(message_channel=channel, message_ts=ts)
+            )
+            await s.commit()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def get(self, request_id: str) -> ExportRequest | None:
+        async with self._store.session() as s:
+            return await s.get(ExportRequest, request_id)
+
+    async def with_jobs(self, request_id: str) -> tuple[ExportRequest | None, list[ExportJobRow]]:
+        """The request and its jobs in job id order."""
+        async with self._store.session() as s:
+            request = await s.get(ExportRequest, request_id)
+            rows = await s.exec(
+                select(ExportJobRow)
+                .where(ExportJobRow.request_id == request_id)
+                .order_by(col(ExportJobRow.vbc_job_id))
+            )
+            return request, list(rows)
+
+    async def newest_for(self, team_id: str, user_id: str, limit: int) -> list[WithJobs]:
+        """The person's newest requests first, each with its jobs in job id order."""
+        async with self._store.session() as s:
+            requests = await s.exec(
+                select(ExportRequest)
+                .where(ExportRequest.team_id == team_id, ExportRequest.slack_user_id == user_id)
+                .order_by(col(ExportRequest.created_at).desc())
+                .limit(limit)
+            )
+            found = list(requests)
+            jobs = await self._jobs_of(s, [r.id for r in found])
+        return [(r, jobs[r.id]) for r in found]
+
+    # -- watching ----------------------------------------------------------------------------
+
+    async def claim_due(
+        self, owner: str, *, now: datetime, until: datetime, limit: int
+    ) -> list[str]:
+        """Lease up to ``limit`` requests due for a poll or a notice to ``owner``."""
+        async with self._store.session() as s:
+            ids = await REQUEST_LEASE.claim(s, owner, now=now, until=until, limit=limit)
+            await s.commit()
+        return ids
+
+    async def load_held(self, ids: Sequence[str], owner: str) -> list[WithJobs]:
+        """Those of ``ids`` that ``owner`` holds, in id order, each with its jobs."""
+        async with self._store.session() as s:
+            requests = await s.exec(
+                select(ExportRequest).where(
+                    col(ExportRequest.id).in_(ids), REQUEST_LEASE.held_by(owner)
+                )
+            )
+            found = sorted(requests, key=lambda r: r.id)  # one lock order across processes
+            jobs = await self._jobs_of(s, [r.id for r in found])
+        return [(r, sorted(jobs[r.id], key=lambda j: j.vbc_job_id)) for r in found]
+
+    async def next_free_at(self) -> datetime | None:
+        """When the next watched request is due and out of its lease."""
+        async with self._store.session() as s:
+            return await REQUEST_LEASE.next_free(s)
+
+    async def write_back_polls(
+        self, owner: str, results: Sequence[PollResult], *, now: datetime, until: datetime
+    ) -> set[str]:
+        """One transaction, rows in the given order: renew the lease, then store the polls.
+
+        Returns the requests ``owner`` still held; the others are left to their new owner.
+        """
+        async with self._store.session() as s:
+            held = await REQUEST_LEASE.renew(
+                s, [r.request_id for r in results], owner, until=until, where=_RUNNING
+            )
+            for result in results:
+                if result.request_id not in held:
+                    continue
+                values: dict[str, object] = {
+                    "state": result.state,
+                    "attempts": result.attempts,
+                    "error": result.error,
+                    "poll_interval": result.poll_interval,
+                    "next_poll_at": result.next_poll_at,
+                    "updated_at": now,
+                }
+                ids = [result.request_id]
+                if result.keep_lease:
+                    await REQUEST_LEASE.renew(s, ids, owner, until=until, where=_RUNNING, **values)
+                else:
+                    await REQUEST_LEASE.release(s, ids, owner, where=_RUNNING, **values)
+                for job in result.jobs:
+                    await s.exec(
+                        update(ExportJobRow)
+                        .where(col(ExportJobRow.vbc_job_id) == job.vbc_job_id)
+                        .values(
+                            status=job.status,
+                            files_completed=job.files_completed,
+                            files_total=job.files_total,
+                            download_url=None,  # read again when needed: it is a credential
+                            valid_until=job.valid_until,
+                        )
+                    )
+            await s.commit()
+        return held
+
+    # -- notices -----------------------------------------------------------------------------
+
+    async def renew_notice(
+        self, request_id: str, owner: str, *, until: datetime, now: datetime
+    ) -> bool:
+        """Keep the notice lease; False when another owner has taken the request over."""
+        async with self._store.session() as s:
+            held = await REQUEST_LEASE.renew(
+                s, [request_id], owner, until=until, where=_NOTIFYING, updated_at=now
+            )
+            await s.commit()
+        return bool(held)
+
+    async def defer_notice(
+        self, request_id: str, owner: str, *, attempts: int, retry_at: datetime, now: datetime
+    ) -> bool:
+        """Let go of a notice Slack refused, to be claimed again at ``retry_at``."""
+        return await self._release_notice(
+            request_id, owner, notice_attempts=attempts, next_poll_at=retry_at, updated_at=now
+        )
+
+    async def give_up_notice(
+        self, request_id: str, owner: str, *, state: str, error: str, attempts: int, now: datetime
+    ) -> bool:
+        """End the request without a notice, keeping why."""
+        return await self._release_notice(
+            request_id, owner, state=state, error=error, notice_attempts=attempts, updated_at=now
+        )
+
+    async def mark_notified(
+        self, request_id: str, *, state: str, link: str | None, error: str | None, now: datetime
+    ) -> None:
+        """The notice is complete: the request ends in ``state``, its lease let go."""
+        async with self._store.session() as s:
+            await s.exec(
+                update(ExportRequest)
+                .where(col(ExportRequest.id) == request_id, col(ExportRequest.state) == NOTIFYING)
+                .values(
+                    state=state,
+                    notified_at=now,
+                    result_permalink=link,
+                    error=error,
+                    lease_owner=None,
+                    lease_until=None,
+                    updated_at=now,
+                )
+            )
+            await s.commit()
+
+    async def record_notice(self, request_id: str, channel: str, ts: str) -> tuple[str, str]:
+        """Store the notice's (channel, ts) unless one is stored already; the one on record."""
+        async with self._store.session() as s:
+            result = await s.exec(
+                update(ExportRequest)
+                .where(col(ExportRequest.id) == request_id, col(ExportRequest.notice_ts).is_(None))
+                .values(notice_channel=channel, notice_ts=ts)
+            )
+            await s.commit()
+            if result.rowcount == 1:
+                return channel, ts
+            row = await s.get(ExportRequest, request_id, populate_existing=True)
+            return (row.notice_channel or channel, row.notice_ts or ts) if row else (channel, ts)
+
+    async def _release_notice(self, request_id: str, owner: str, **values: object) -> bool:
+        async with self._store.session() as s:
+            released = await REQUEST_LEASE.release(
+                s, [request_id], owner, where=_NOTIFYING, **values
+            )
+            await s.commit()
+        return bool(released)
+
+    @staticmethod
+    async def _jobs_of(s: AsyncSession, ids: list[str]) -> dict[str, list[ExportJobRow]]:
+        rows = await s.exec(
+            select(ExportJobRow)
+            .where(col(ExportJobRow.request_id).in_(ids))
+            .order_by(col(ExportJobRow.vbc_job_id))
+        )
+        jobs: dict[str, list[ExportJobRow]] = {i: [] for i in ids}
+        for row in rows:
+            jobs[row.request_id].append(row)
+        return jobs

@@ -90,7 +90,7 @@ YOURS, COMPANY_WIDE = "your recordings", "the company"
 # Who asks, what they ask (SearchRequest as the grammar gives it), the `user:` target as
 # Directory.plan_for resolves it (admins only), and the outcome.
 TABLE: list[tuple[str, Person, SearchRequest, Identity | None, Expected]] = [
-    # -- a member, by how they are linked -----------------------------------------------------
+    # -- a member, by how they are linked ---------------------------------------------------------
     (
         "member: on-demand, then each extension",
         MEMBER,
@@ -113,7 +113,7 @@ TABLE: list[tuple[str, Person, SearchRequest, Identity | None, Expected]] = [
         Runs((od("103"),), YOURS, True),
     ),
     ("member not linked", UNLINKED, SearchRequest(), None, Refused(NOT_LINKED)),
-    # -- type: narrows the kinds ----------------------------------------------------------------
+    # -- type: narrows the kinds ------------------------------------------------------------------
     (
         "member type:company",
         MEMBER,
@@ -142,7 +142,7 @@ TABLE: list[tuple[str, Person, SearchRequest, Identity | None, Expected]] = [
         None,
         Runs((od("103"),), YOURS, True),
     ),
-    # -- scope:company and user: are for admins -------------------------------------------------
+    # -- scope:company and user: are for admins ---------------------------------------------------
     (
         "member scope:company",
         MEMBER,
@@ -188,7 +188,7 @@ TABLE: list[tuple[str, Person, SearchRequest, Identity | None, Expected]] = [
         None,
         Refused("Only recordings admins can search another person's recordings."),
     ),
-    # -- an admin -----------------------------------------------------------------------------
+    # -- an admin ---------------------------------------------------------------------------------
     (
         "admin: their own recordings by default",
         ADMIN,
@@ -290,7 +290,7 @@ TABLE: list[tuple[str, Person, SearchRequest, Identity | None, Expected]] = [
             "`/recordings link <@UNEW> <VBC user id or email>`."
         ),
     ),
-    # -- ext: ----------------------------------------------------------------------------------
+    # -- ext: -------------------------------------------------------------------------------------
     (
         "member ext: of their own: on-demand and that extension's company recordings",
         MEMBER,
@@ -326,7 +326,7 @@ TABLE: list[tuple[str, Person, SearchRequest, Identity | None, Expected]] = [
         None,
         Refused("Extension 201 is not one of yours (you have none)."),
     ),
-    # -- bare numbers: either side of the call --------------------------------------------------
+    # -- bare numbers: either side of the call ----------------------------------------------------
     (
         "bare number: caller, then dialed, for each base query",
         ONE_EXT,
@@ -401,7 +401,7 @@ TABLE: list[tuple[str, Person, SearchRequest, Identity | None, Expected]] = [
         None,
         Runs((od("103", F(caller_id=N1, dnis=N2)),), YOURS, True),
     ),
-    # -- combinations ---------------------------------------------------------------------------
+    # -- combinations -----------------------------------------------------------------------------
     (
         "every other filter travels unchanged into every query",
         MEMBER,
@@ -508,7 +508,7 @@ def test_policy_table(
     assert plan.disjoint is expected.disjoint
 
 
-# -- one recording, whatever a button claimed ---------------------------------------------------
+# -- one recording, whatever a button claimed -----------------------------------------------------
 def company(*extensions: str) -> Recording:
     return Recording(id=1, kind=COMPANY, extensions=list(extensions))
 

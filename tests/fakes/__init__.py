@@ -1,5 +1,5 @@
-"""Cheap fakes for tests: the Slack Web API server and request driver, Block Kit checks, and a VBC
-transport router.
+"""Cheap fakes for tests: the Slack Web API server and request driver, Block Kit checks, a VBC
+transport router, and a deadline poll.
 
 The Slack server and driver live in `bot.demo` (the demo runs them); these names stay
 importable here.
@@ -9,6 +9,7 @@ from bot.demo.driver import SlackDriver
 from bot.demo.fake_slack import Call, FakeSlack, Message, SlackError, Upload
 from tests.fakes.blockkit import assert_valid_message, assert_valid_view, render_text
 from tests.fakes.vbc_router import UnexpectedRequestError, VbcRouter, hal_page
+from tests.fakes.waiting import wait_until
 
 __all__ = [
     "Call",
@@ -23,4 +24,5 @@ __all__ = [
     "assert_valid_view",
     "hal_page",
     "render_text",
+    "wait_until",
 ]

@@ -16,6 +16,7 @@ from bot.store import AuditQuery, Store
 from bot.vbc.client import PROVISIONING_API, VbcClient
 from bot.vbc.errors import VbcUnavailableError
 from bot.vbc.retry import RetryPolicy
+from tests.fakes import wait_until
 from tests.fakes.vbc_router import USER, USERS, PathParams, VbcRouter, hal_page
 
 TEAM = "T1"
@@ -322,7 +323,7 @@ async def test_profile_is_cached_and_fetched_once_concurrently(
 ) -> None:
     profiles.gate = asyncio.Event()
     waiters = [asyncio.ensure_future(directory.profile(TEAM, "UADA")) for _ in range(5)]
-    await asyncio.sleep(0)
+    await wait_until(lambda: profiles.calls == 1)  # the one fetch is in flight, held
     profiles.gate.set()
     results = await asyncio.wait_for(asyncio.gather(*waiters), timeout=5)
     assert {r.email for r in results} == {"Ada@Example.com"}

@@ -1,9 +1,10 @@
 """VbcRouter: a handler for ``httpx.MockTransport`` that routes VBC requests and refuses others.
 
-Each route is a method, a path template (``{name}`` matches one path segment) and optionally
-the exact query parameter names (with values, where given) it accepts. Every request is
-recorded; one that matches no route is recorded as unexpected and raises
-``UnexpectedRequestError``, which no client code converts into a ``VbcError``::
+Each route is a method, a path template (``{name}`` matches one path segment), optionally the
+exact query parameter names (with values, where given) it accepts, and one or more handlers
+that answer in turn (the last one repeats). Every request is recorded; one that matches no
+route, or goes to another host than the router's ``host``, is recorded as unexpected and
+raises ``UnexpectedRequestError``, which no client code converts into a ``VbcError``::
 
     router = VbcRouter()
     router.add("GET", USER, lambda request, path: httpx.Response(200, json=hal_page(...)))
@@ -27,6 +28,7 @@ COMPANY_RECORDINGS = f"{RECORDING_API}/accounts/{{account}}/company_call_recordi
 COMPANY_RECORDING = f"{COMPANY_RECORDINGS}/{{recording_id}}"
 USER_RECORDINGS = f"{RECORDING_API}/accounts/{{account}}/users/{{user_id}}/call_recordings"
 USER_RECORDING = f"{USER_RECORDINGS}/{{recording_id}}"
+EXPORT_JOB = f"{USER_RECORDINGS}/jobs/{{job_id}}"
 USERS = f"{PROVISIONING_API}/accounts/{{account}}/users"
 USER = f"{USERS}/{{user_id}}"
 
@@ -43,7 +45,7 @@ class UnexpectedRequestError(AssertionError):
 class Route:
     method: str
     template: str
-    handler: Handler
+    handlers: list[Handler]  # in turn; the last one repeats
     query: Mapping[str, str | None] | None  # exact names (value None: any value); None: any
     calls: list[httpx.Request] = field(default_factory=list)
     _pattern: re.Pattern[str] = field(init=False, repr=False)
@@ -63,6 +65,11 @@ class Route:
             return None
         return found.groupdict()
 
+    def answer(self, request: httpx.Request, params: PathParams) -> Awaitable[httpx.Response]:
+        self.calls.append(request)
+        handler = self.handlers[min(len(self.calls), len(self.handlers)) - 1]
+        return _awaited(handler(request, params))
+
     def _query_matches(self, params: httpx.QueryParams) -> bool:
         if self.query is None:
             return True
@@ -74,7 +81,8 @@ class Route:
 class VbcRouter:
     """Routes by method and path template to handlers; records every request."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, host: str | None = None) -> None:
+        self.host = host  # when set, a request to any other host is unexpected
         self.routes: list[Route] = []
         self.requests: list[httpx.Request] = []
         self.unexpected: list[httpx.Request] = []
@@ -84,11 +92,12 @@ class VbcRouter:
         method: str,
         template: str,
         handler: Handler,
-        *,
+        *then: Handler,
         query: Mapping[str, str | None] | None = None,
     ) -> Route:
-        """Route ``method template`` to ``handler``; the first route that matches answers."""
-        route = Route(method.upper(), template, handler, query)
+        """Route ``method template`` to ``handler`` (and ``then`` the next ones, in turn, the
+        last repeating); the first route that matches a request answers it."""
+        route = Route(method.upper(), template, [handler, *then], query)
         self.routes.append(route)
         return route
 
@@ -97,18 +106,21 @@ class VbcRouter:
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        for route in self.routes:
-            params = route.match(request)
-            if params is None:
-                continue
-            route.calls.append(request)
-            answer = route.handler(request, params)
-            return await answer if inspect.isawaitable(answer) else answer
+        if self.host is None or request.url.host == self.host:
+            for route in self.routes:
+                params = route.match(request)
+                if params is not None:
+                    return await route.answer(request, params)
         self.unexpected.append(request)
         known = "; ".join(f"{r.method} {r.template}" for r in self.routes) or "none"
+        where = f" on {self.host}" if self.host else ""
         raise UnexpectedRequestError(
-            f"unexpected VBC request {request.method} {request.url} (routes: {known})"
+            f"unexpected VBC request {request.method} {request.url} (routes{where}: {known})"
         )
+
+    def count(self, method: str, path: str) -> int:
+        """Requests made with ``method`` to exactly ``path``."""
+        return sum(1 for r in self.requests if (r.method, r.url.path) == (method, path))
 
     @property
     def log(self) -> list[str]:
@@ -140,6 +152,10 @@ def hal_page(
         "total_items": total,
         "total_pages": -(-total // size),
     }
+
+
+async def _awaited(answer: httpx.Response | Awaitable[httpx.Response]) -> httpx.Response:
+    return await answer if inspect.isawaitable(answer) else answer
 
 
 def _line(request: httpx.Request) -> str:

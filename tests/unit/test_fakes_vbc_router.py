@@ -201,3 +201,30 @@ async def test_an_error_the_code_swallowed_still_fails_at_teardown(
         await http.get("/somewhere", params={"x": "1"})
     with pytest.raises(UnexpectedRequestError, match=r"GET /somewhere\?x=1"):
         router.assert_no_unexpected()
+
+
+async def test_several_handlers_answer_in_turn_and_the_last_repeats(
+    router: VbcRouter, http: httpx.AsyncClient
+) -> None:
+    path = COMPANY_RECORDING.format(account="self", recording_id="1")
+    router.add(
+        "DELETE",
+        COMPANY_RECORDING,
+        lambda _r, _p: answer("first", 503),
+        lambda _r, _p: answer("then"),
+    )
+    statuses = [(await http.delete(path)).status_code for _ in range(3)]
+    assert statuses == [503, 200, 200]
+    assert router.count("DELETE", path) == 3
+    assert router.count("GET", path) == 0
+
+
+async def test_a_router_with_a_host_refuses_every_other_host() -> None:
+    pinned = VbcRouter(host="vbc.test")
+    pinned.add("GET", TOKEN, lambda _r, _p: answer({}))
+    async with httpx.AsyncClient(transport=pinned.transport()) as http:
+        assert (await http.get(f"{API}{TOKEN}")).status_code == 200
+        for elsewhere in ("https://evil.example/token", "https://vbc.test.evil.example/token"):
+            with pytest.raises(UnexpectedRequestError, match=r"\(routes on vbc.test: GET /token\)"):
+                await http.get(elsewhere)
+    assert [r.url.host for r in pinned.unexpected] == ["evil.example", "vbc.test.evil.example"]

@@ -633,7 +633,7 @@ async def test_two_processes_on_postgres_notify_each_export_once(postgres_url: s
         for driver in drivers:
             await driver.aclose()
         await wait_until(lambda: len(ready_notices(slack)) == len(texts), SLOW)
-        await asyncio.sleep(2.5)
+        await asyncio.sleep(2.5)  # a quiet spell of a few poll caps: a second notice shows here
         assert len(ready_notices(slack)) == len(texts), "one notice per export"
         assert len(sim.state.jobs) == len(texts)
         polls: dict[str, int] = {}

@@ -1,10 +1,10 @@
-"""Shared fixtures: databases (SQLite per test, PostgreSQL where concurrency is the point)."""
+"""Shared fixtures: databases (SQLite per test, PostgreSQL for concurrency), the VBC router."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from bot.clock import system_clock
 from bot.store import Store
 from bot.store.engine import create_engine, migrate
+from tests.fakes.vbc_router import VbcRouter
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -23,6 +24,14 @@ def postgres_base_url() -> str:
 async def _admin_connection() -> asyncpg.Connection:
     url = postgres_base_url().replace("postgresql+asyncpg://", "postgresql://")
     return await asyncpg.connect(url, timeout=5)
+
+
+@pytest.fixture
+def vbc_router() -> Iterator[VbcRouter]:
+    """A VBC transport router; the test fails if anything reached VBC off its routes."""
+    router = VbcRouter()
+    yield router
+    router.assert_no_unexpected()
 
 
 @pytest.fixture

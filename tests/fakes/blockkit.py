@@ -1,4 +1,4 @@
-"""Block Kit assertions for tests, and a plain-text rendering of blocks for readable checks."""
+"""Block Kit for tests: assertions, payloads Slack accepts, and a plain-text rendering."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from bot.blocks.limits import message_problems, view_problems
 from bot.demo.render import rich_text
+
+Json = dict[str, Any]
 
 
 def assert_valid_message(payload: Mapping[str, Any]) -> None:
@@ -21,6 +23,85 @@ def assert_valid_view(view: Mapping[str, Any]) -> None:
     problems = view_problems(view)
     if problems:
         raise AssertionError("invalid Slack view:\n  " + "\n  ".join(problems))
+
+
+def plain(text: str) -> Json:
+    return {"type": "plain_text", "text": text}
+
+
+def button(action_id: str, value: str, label: str = "Play") -> Json:
+    return {"type": "button", "action_id": action_id, "text": plain(label), "value": value}
+
+
+def good_message() -> Json:
+    return {
+        "text": "2 recordings",
+        "blocks": [
+            {"type": "header", "text": plain("Recordings")},
+            {
+                "type": "section",
+                "block_id": "row-1",
+                "text": {"type": "mrkdwn", "text": "*Inbound* from +1 732 555 0100"},
+                "fields": [{"type": "mrkdwn", "text": "2m 10s"}],
+                "accessory": button("play", "rec-1"),
+            },
+            {"type": "divider"},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "page 1 of 3"}]},
+            {
+                "type": "actions",
+                "block_id": "nav",
+                "elements": [
+                    button("next", "cursor-2", "Next"),
+                    {
+                        "type": "static_select",
+                        "action_id": "size",
+                        "placeholder": plain("Page size"),
+                        "options": [{"text": plain("25"), "value": "25"}],
+                    },
+                ],
+            },
+        ],
+    }
+
+
+def good_modal() -> Json:
+    return {
+        "type": "modal",
+        "callback_id": "search",
+        "title": plain("Search recordings"),
+        "submit": plain("Search"),
+        "private_metadata": "C0001",
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "number",
+                "label": plain("Number"),
+                "element": {"type": "plain_text_input", "action_id": "value"},
+            },
+            {
+                "type": "input",
+                "block_id": "direction",
+                "optional": True,
+                "label": plain("Direction"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": [
+                        {"text": plain("Inbound"), "value": "inbound"},
+                        {"text": plain("Outbound"), "value": "outbound"},
+                    ],
+                },
+            },
+        ],
+    }
+
+
+def with_block(block: Json) -> Json:
+    return {"text": "fallback", "blocks": [block]}
+
+
+def section(text: str) -> Json:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def render_text(blocks: Sequence[Mapping[str, Any]]) -> str:

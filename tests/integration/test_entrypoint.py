@@ -4,6 +4,7 @@ a clean stop on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -21,7 +22,7 @@ from bot.vbcsim import (
     RunningSimulator,
     start_simulator,
 )
-from tests.fakes import FakeSlack, SlackDriver, render_text
+from tests.fakes import FakeSlack, SlackDriver, render_text, wait_until
 from tests.integration.conftest import MEMBER, SIGNING_SECRET
 
 
@@ -66,14 +67,13 @@ async def test_run_serves_slack_over_http_and_stops_on_sigterm(
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient() as http:
-            for _ in range(300):
-                try:
-                    health = await http.get(f"{base}/healthz")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-            else:
-                pytest.fail("the bot did not start listening")
+
+            async def listening() -> httpx.Response | None:
+                with contextlib.suppress(httpx.TransportError):
+                    return await http.get(f"{base}/healthz")
+                return None
+
+            health = await wait_until(listening, timeout=15)
         assert health.json() == {"ok": True}
         async with SlackDriver(f"{base}/slack/events", SIGNING_SECRET, slack) as driver:
             await driver.command(MEMBER, "last 30d")

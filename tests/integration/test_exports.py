@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 import zipfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from bot.people.crypto import LinkExpiredError
 from bot.store.tables import ChannelSetting, ExportJobRow, ExportRequest
 from bot.vbcsim import start_simulator
 from bot.web.serve import LocalServer
-from tests.fakes import Call, FakeSlack, Message, SlackDriver, render_text
+from tests.fakes import Call, FakeSlack, Message, SlackDriver, render_text, wait_until
 from tests.integration.conftest import (
     ADMIN,
     CHANNEL,
@@ -49,6 +49,7 @@ from tests.integration.conftest import (
 ROOT = Path(__file__).resolve().parents[2]
 EXPORT_PATH = "/export"
 DEADLINE = 20.0
+SLOW = 40.0  # several bot processes starting and polling on a busy machine
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -137,10 +138,7 @@ async def settled(stack: Stack, user: str, count: int = 1) -> list[ExportRequest
         done = [r for r, _ in found if r.state in ("complete", "failed", "expired")]
         return done if len(done) >= count else None
 
-    deadline = asyncio.get_running_loop().time() + DEADLINE
-    while (result := await ended()) is None:
-        assert asyncio.get_running_loop().time() < deadline, "exports did not finish in time"
-        await asyncio.sleep(0.05)
+    result = await wait_until(ended, DEADLINE)
     watcher = stack.bot.runtime.services.export_watcher
     await watcher.drain()
     return result
@@ -519,13 +517,6 @@ async def outside(database_url: str, *, job_seconds: float) -> AsyncIterator[Any
         await sim.close()
 
 
-async def wait_until(check: Callable[[], bool], timeout: float = 40.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 def ready_notices(slack: FakeSlack) -> list[Call]:
     """Notice messages Slack made (the originals are only ever edited to "is ready")."""
     return [
@@ -615,8 +606,10 @@ async def test_a_bot_killed_at_any_step_of_an_export_still_notifies_once(sqlite_
                 m.kind == "file" and m.thread_ts == ts and m.channel == dm for m in slack.messages
             )
 
-        await wait_until(attached)
-        await wait_until(lambda: "uploaded to our DM" in render_text(message_at(slack, ts).blocks))
+        await wait_until(attached, SLOW)
+        await wait_until(
+            lambda: "uploaded to our DM" in render_text(message_at(slack, ts).blocks), SLOW
+        )
         await asyncio.sleep(2.5)  # a few more poll caps: no second notice may follow
         assert len(ready_notices(slack)) == 1
 
@@ -636,8 +629,8 @@ async def test_two_processes_on_postgres_notify_each_export_once(postgres_url: s
             await drivers[n % 2].command(MEMBER, text)
         for driver in drivers:
             await driver.aclose()
-        await wait_until(lambda: len(ready_notices(slack)) == len(texts))
-        await asyncio.sleep(2.5)
+        await wait_until(lambda: len(ready_notices(slack)) == len(texts), SLOW)
+        await asyncio.sleep(2.5)  # a quiet spell of a few poll caps: a second notice shows here
         assert len(ready_notices(slack)) == len(texts), "one notice per export"
         assert len(sim.state.jobs) == len(texts)
         polls: dict[str, int] = {}

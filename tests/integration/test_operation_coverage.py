@@ -6,7 +6,6 @@ which other tests ran or in what order.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -26,6 +25,7 @@ from bot.vbcsim import (
     RunningSimulator,
     start_simulator,
 )
+from tests.fakes import wait_until
 from tests.openapi_check import OpenApiCheck, SpecRecorder
 
 PROVISIONING_USED = {
@@ -58,13 +58,11 @@ def connect(http: httpx.AsyncClient, url: str) -> VbcClient:
 
 
 async def finished(vbc: VbcClient, job_id: str, user_id: int | str) -> ExportJob:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    async def done() -> ExportJob | None:
         job = await vbc.get_export_job(job_id, user_id)
-        if job.is_finished:
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"export job {job_id} did not finish in 10 s")
+        return job if job.is_finished else None
+
+    return await wait_until(done, timeout=10)
 
 
 async def tour(vbc: VbcClient, sim: RunningSimulator) -> None:

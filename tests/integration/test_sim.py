@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import re
@@ -29,6 +28,7 @@ from bot.vbcsim import (
     demo_password_form,
     start_simulator,
 )
+from tests.fakes import wait_until
 from tests.paths import vbc_contract
 
 CR = "/t/vbc.prod/call_recording/api/accounts/self"
@@ -70,14 +70,13 @@ async def wait_for_job(
 ) -> list[dict[str, Any]]:
     """Poll a job until it reaches one of ``final``; every observed body, in order."""
     seen: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 6
-    while time.monotonic() < deadline:
-        body = (await client.get(f"{MY}/jobs/{job_id}", headers=auth)).json()
-        seen.append(body)
-        if body["status"] in final:
-            return seen
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"job never reached {final}: {seen[-1]}")
+
+    async def reached() -> bool:
+        seen.append((await client.get(f"{MY}/jobs/{job_id}", headers=auth)).json())
+        return seen[-1]["status"] in final
+
+    await wait_until(reached, timeout=6)
+    return seen
 
 
 # OAuth ------------------------------------------------------------------------------------

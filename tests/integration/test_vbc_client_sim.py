@@ -39,6 +39,7 @@ from bot.vbcsim import (
     RunningSimulator,
     start_simulator,
 )
+from tests.fakes import wait_until
 from tests.openapi_check import SpecRecorder
 
 USER_AGENT = "vbc-recordings-bot/0.1 (+https://github.com/vbc-recordings-bot)"
@@ -140,13 +141,11 @@ def grants(log: list[dict[str, Any]]) -> list[str]:
 
 
 async def finished_job(bot: Bot, job_id: str) -> ExportJob:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    async def finished() -> ExportJob | None:
         job = await bot.vbc.get_export_job(job_id)
-        if job.is_finished:
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"export job {job_id} did not finish in 10 s")
+        return job if job.is_finished else None
+
+    return await wait_until(finished, timeout=10)
 
 
 async def audio_of(bot: Bot, rec: Recording) -> tuple[str, int, int]:

@@ -1,4 +1,4 @@
-"""The export watcher on a real store and a VbcClient over MockTransport, with a hand clock.
+"""The export watcher on a real store and a VbcClient over the VBC router, with a hand clock.
 
 No sockets and no sleeps: each test calls ``tick()`` and moves the clock itself.
 """
@@ -19,9 +19,9 @@ from bot.store import Store
 from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.retry import RetryPolicy
+from tests.fakes.vbc_router import EXPORT_JOB, PathParams, VbcRouter
 
 API = "https://vbc.test"
-JOBS = "/t/vbc.prod/call_recording/api/accounts/self/users/self/call_recordings/jobs/"
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
@@ -38,17 +38,18 @@ class Clock:
 
 @dataclass
 class Vbc:
-    """Job states by id; every GET is logged; unknown paths fail the test."""
+    """Job states by id behind the shared router; every GET is logged; others fail the test."""
 
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
     gets: list[str] = field(default_factory=list)
     status_code: dict[str, int] = field(default_factory=dict)
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        assert request.method == "GET", f"unexpected {request.method} {request.url}"
-        assert path.startswith(JOBS), f"unexpected {request.url}"
-        job_id = path.removeprefix(JOBS)
+    def route(self, router: VbcRouter) -> None:
+        router.add("GET", EXPORT_JOB, self._job)
+
+    def _job(self, _request: httpx.Request, path: PathParams) -> httpx.Response:
+        assert (path["account"], path["user_id"]) == ("self", "self")
+        job_id = path["job_id"]
         self.gets.append(job_id)
         if job_id in self.status_code:
             return httpx.Response(self.status_code[job_id], headers={"Retry-After": "20"})
@@ -148,9 +149,10 @@ async def drained(watcher: ExportWatcher) -> int:
 
 
 @pytest.fixture
-async def world(store: Store) -> AsyncIterator[World]:
+async def world(store: Store, vbc_router: VbcRouter) -> AsyncIterator[World]:
     vbc = Vbc()
-    http = httpx.AsyncClient(base_url=API, transport=httpx.MockTransport(vbc.handle))
+    vbc.route(vbc_router)
+    http = httpx.AsyncClient(base_url=API, transport=vbc_router.transport())
 
     async def no_sleep(_: float) -> None:
         return None

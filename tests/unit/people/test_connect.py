@@ -19,14 +19,22 @@ from bot.people.directory import Directory, LinkError, SlackProfile
 from bot.store import AuditQuery, Store
 from bot.store.tables import Link
 from bot.vbc.auth import TokenEndpoint, VbcCredentials
-from bot.vbc.client import PROVISIONING_API, RECORDING_API, VbcClient
+from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcAuthError
 from bot.vbc.filter import RecordingFilter
+from tests.fakes.vbc_router import (
+    TOKEN,
+    USER,
+    USER_RECORDINGS,
+    USERS,
+    PathParams,
+    VbcRouter,
+    hal_page,
+)
 
 TEAM = "T1"
 API = "https://vbc.test"
 REDIRECT = "https://bot.test/vbc/callback"
-USERS_PATH = f"{PROVISIONING_API}/accounts/self/users"
 CODES = {"code-ada": 101, "code-bob": 102}
 
 
@@ -40,7 +48,7 @@ def vbc_user(user_id: int, email: str, ext: str) -> dict[str, Any]:
 
 
 def page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"_embedded": {key: items}, "page": 1, "page_size": 10, "total_items": len(items)}
+    return hal_page(key, items, page_size=10)
 
 
 class Clock:
@@ -52,9 +60,10 @@ class Clock:
 
 
 @dataclass
-class FakeVbc:
+class VbcAccount:
     """Token endpoint, Provisioning and the on-demand list, with per-user bearer tokens."""
 
+    router: VbcRouter
     users: dict[int, dict[str, Any]] = field(
         default_factory=lambda: {
             101: vbc_user(101, "ada@example.com", "201"),
@@ -63,31 +72,37 @@ class FakeVbc:
     )
     access: dict[str, int] = field(default_factory=dict)
     refresh: dict[str, int] = field(default_factory=dict)
-    requests: list[str] = field(default_factory=list)
     issued: int = 0
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        path, query = request.url.path, dict(request.url.params)
-        self.requests.append(f"{request.method} {path}")
-        if request.method == "POST" and path == "/token":
-            return self._token({k: v[0] for k, v in parse_qs(request.content.decode()).items()})
-        if request.method == "GET" and path == USERS_PATH and set(query) == {"email"}:
-            found = [u for u in self.users.values() if u["email"] == query["email"].lower()]
-            return httpx.Response(200, json=page("data", found))
-        if request.method == "GET" and path.startswith(USERS_PATH + "/"):
-            return httpx.Response(200, json=page("data", [self.users[int(path.split("/")[-1])]]))
-        prefix = f"{RECORDING_API}/accounts/self/users/"
-        if request.method == "GET" and path.startswith(prefix) and query == {"page_size": "1"}:
-            bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
-            caller = self.access.get(bearer)
-            if caller is None:
-                return httpx.Response(401, json={"error": "invalid_token"})
-            if path != f"{prefix}{caller}/call_recordings":
-                return httpx.Response(403, json={"error": "forbidden"})
-            return httpx.Response(200, json=page("recordings", []))
-        raise AssertionError(f"unexpected VBC request {request.method} {request.url}")
+    def __post_init__(self) -> None:
+        self.router.add("POST", TOKEN, self._token)
+        self.router.add("GET", USERS, self._by_email, query={"email": None})
+        self.router.add("GET", USER, self._by_id)
+        self.router.add("GET", USER_RECORDINGS, self._recordings, query={"page_size": "1"})
 
-    def _token(self, form: dict[str, str]) -> httpx.Response:
+    @property
+    def requests(self) -> list[str]:
+        return self.router.log
+
+    def _by_email(self, request: httpx.Request, _path: PathParams) -> httpx.Response:
+        email = request.url.params["email"].lower()
+        found = [u for u in self.users.values() if u["email"] == email]
+        return httpx.Response(200, json=page("data", found))
+
+    def _by_id(self, _request: httpx.Request, path: PathParams) -> httpx.Response:
+        return httpx.Response(200, json=page("data", [self.users[int(path["user_id"])]]))
+
+    def _recordings(self, request: httpx.Request, path: PathParams) -> httpx.Response:
+        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        caller = self.access.get(bearer)
+        if caller is None:
+            return httpx.Response(401, json={"error": "invalid_token"})
+        if path["user_id"] != str(caller):
+            return httpx.Response(403, json={"error": "forbidden"})
+        return httpx.Response(200, json=page("recordings", []))
+
+    def _token(self, request: httpx.Request, _path: PathParams) -> httpx.Response:
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
         assert (form["client_id"], form["client_secret"]) == ("cid", "csecret")
         if form["grant_type"] == "authorization_code":
             assert form["redirect_uri"] == REDIRECT
@@ -109,7 +124,7 @@ class FakeVbc:
 class World:
     connect: VbcConnect
     store: Store
-    vbc: FakeVbc
+    vbc: VbcAccount
     secrets: Secrets
     wall: Clock
     mono: Clock
@@ -117,9 +132,9 @@ class World:
 
 
 @pytest.fixture
-async def world(store: Store) -> AsyncIterator[World]:
-    fake = FakeVbc()
-    transport = httpx.MockTransport(fake.handle)
+async def world(store: Store, vbc_router: VbcRouter) -> AsyncIterator[World]:
+    fake = VbcAccount(vbc_router)
+    transport = vbc_router.transport()
     wall, mono = Clock(1_700_000_000.0), Clock(500.0)
     http = httpx.AsyncClient(base_url=API, transport=transport)
     emails = {"UADA": "ada@example.com", "UBOB": "bob@example.com", "UNOMAIL": None}

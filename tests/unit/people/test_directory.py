@@ -16,6 +16,8 @@ from bot.store import AuditQuery, Store
 from bot.vbc.client import PROVISIONING_API, VbcClient
 from bot.vbc.errors import VbcUnavailableError
 from bot.vbc.retry import RetryPolicy
+from tests.fakes import wait_until
+from tests.fakes.vbc_router import USER, USERS, PathParams, VbcRouter, hal_page
 
 TEAM = "T1"
 ADMIN = "UADMIN"
@@ -33,42 +35,49 @@ def vbc_user(user_id: int, email: str, *exts: str) -> dict[str, Any]:
     }
 
 
-def page(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"_embedded": {"data": items}, "page": 1, "page_size": 100, "total_items": len(items)}
+def unavailable() -> httpx.Response:
+    return httpx.Response(503, json={"error": "unavailable"})
 
 
 @dataclass
-class FakeVbc:
-    """Provisioning users behind a MockTransport; anything unexpected fails the test."""
+class Provisioning:
+    """VBC's Provisioning users behind the shared router; any other request fails the test."""
 
+    router: VbcRouter
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
-    requests: list[str] = field(default_factory=list)
     down: bool = False
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        path, query = request.url.path, dict(request.url.params)
-        self.requests.append(f"{request.method} {path}?{request.url.query.decode()}")
-        if self.down:
-            return httpx.Response(503, json={"error": "unavailable"})
-        if request.method == "GET" and path == USERS_PATH and set(query) == {"email"}:
-            found = [u for u in self.users.values() if u["email"] == query["email"].lower()]
-            return httpx.Response(200, json=page(found))
-        if request.method == "GET" and path.startswith(USERS_PATH + "/") and not query:
-            user = self.users.get(int(path.rsplit("/", 1)[1]))
-            if user is None:
-                return httpx.Response(404, json={"msg": "User not found", "status": 404})
-            return httpx.Response(200, json=page([user]))
-        raise AssertionError(f"unexpected VBC request {request.method} {request.url}")
+    def __post_init__(self) -> None:
+        self.router.add("GET", USERS, self._by_email, query={"email": None})
+        self.router.add("GET", USER, self._by_id, query={})
+
+    @property
+    def requests(self) -> list[str]:
+        return self.router.log
 
     def client(self) -> VbcClient:
-        http = httpx.AsyncClient(
-            base_url="https://vbc.test", transport=httpx.MockTransport(self.handle)
-        )
+        http = httpx.AsyncClient(base_url="https://vbc.test", transport=self.router.transport())
 
         async def no_sleep(_seconds: float) -> None:
             return None
 
         return VbcClient(http, retry=RetryPolicy(attempts=2), sleep=no_sleep)
+
+    def _by_email(self, request: httpx.Request, _path: PathParams) -> httpx.Response:
+        if self.down:
+            return unavailable()
+        email = request.url.params["email"].lower()
+        return httpx.Response(
+            200, json=hal_page("data", [u for u in self.users.values() if u["email"] == email])
+        )
+
+    def _by_id(self, _request: httpx.Request, path: PathParams) -> httpx.Response:
+        if self.down:
+            return unavailable()
+        user = self.users.get(int(path["user_id"]))
+        if user is None:
+            return httpx.Response(404, json={"msg": "User not found", "status": 404})
+        return httpx.Response(200, json=hal_page("data", [user]))
 
 
 class Clock:
@@ -99,8 +108,8 @@ class Profiles:
 
 
 @pytest.fixture
-def vbc() -> FakeVbc:
-    fake = FakeVbc()
+def vbc(vbc_router: VbcRouter) -> Provisioning:
+    fake = Provisioning(vbc_router)
     fake.users[101] = vbc_user(101, "ada@example.com", "201", "202")
     fake.users[102] = vbc_user(102, "bob@example.com", "203")
     return fake
@@ -123,7 +132,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def directory(store: Store, vbc: FakeVbc, profiles: Profiles, clock: Clock) -> Directory:
+def directory(store: Store, vbc: Provisioning, profiles: Profiles, clock: Clock) -> Directory:
     return Directory(
         store, vbc.client(), admins=frozenset({ADMIN}), fetch_profile=profiles.fetch, clock=clock
     )
@@ -146,14 +155,18 @@ async def test_first_use_links_by_slack_email(directory: Directory, store: Store
     ]
 
 
-async def test_second_use_reads_the_link_without_vbc(directory: Directory, vbc: FakeVbc) -> None:
+async def test_second_use_reads_the_link_without_vbc(
+    directory: Directory, vbc: Provisioning
+) -> None:
     await directory.person(TEAM, "UADA")
     before = len(vbc.requests)
     assert (await directory.person(TEAM, "UADA")).identity is not None
     assert len(vbc.requests) == before
 
 
-async def test_no_email_means_not_linked(directory: Directory, vbc: FakeVbc, store: Store) -> None:
+async def test_no_email_means_not_linked(
+    directory: Directory, vbc: Provisioning, store: Store
+) -> None:
     person = await directory.person(TEAM, "UNOMAIL")
     assert person.identity is None
     assert vbc.requests == []
@@ -167,7 +180,7 @@ async def test_email_unknown_to_vbc_means_not_linked(directory: Directory, store
 
 
 async def test_bots_and_missing_slack_users_are_not_linked(
-    directory: Directory, profiles: Profiles, vbc: FakeVbc
+    directory: Directory, profiles: Profiles, vbc: Provisioning
 ) -> None:
     profiles.add("UBOT", "ada@example.com", is_bot=True)
     assert await directory.identity_of(TEAM, "UBOT") is None
@@ -181,7 +194,7 @@ async def test_identity_of_someone_else_auto_links_them(directory: Directory, st
 
 
 async def test_stale_extensions_are_refreshed(
-    directory: Directory, vbc: FakeVbc, clock: Clock, store: Store
+    directory: Directory, vbc: Provisioning, clock: Clock, store: Store
 ) -> None:
     await directory.person(TEAM, "UADA")
     vbc.users[101] = vbc_user(101, "ada@example.com", "299")
@@ -200,7 +213,7 @@ async def test_stale_extensions_are_refreshed(
 
 
 async def test_refresh_failure_keeps_old_extensions(
-    directory: Directory, vbc: FakeVbc, clock: Clock
+    directory: Directory, vbc: Provisioning, clock: Clock
 ) -> None:
     await directory.person(TEAM, "UADA")
     vbc.down = True
@@ -211,7 +224,7 @@ async def test_refresh_failure_keeps_old_extensions(
 
 
 async def test_a_user_deleted_in_vbc_loses_the_link(
-    directory: Directory, vbc: FakeVbc, clock: Clock, store: Store
+    directory: Directory, vbc: Provisioning, clock: Clock, store: Store
 ) -> None:
     await directory.person(TEAM, "UADA")
     del vbc.users[101]
@@ -221,7 +234,7 @@ async def test_a_user_deleted_in_vbc_loses_the_link(
     assert ("UADA", "unlink", "allowed") in [row[:3] for row in await audit_rows(store)]
 
 
-async def test_vbc_down_on_first_use_is_reported(directory: Directory, vbc: FakeVbc) -> None:
+async def test_vbc_down_on_first_use_is_reported(directory: Directory, vbc: Provisioning) -> None:
     vbc.down = True
     with pytest.raises(VbcUnavailableError):
         await directory.person(TEAM, "UADA")
@@ -256,7 +269,7 @@ async def test_admin_link_to_unknown_vbc_user_says_so(directory: Directory, stor
 
 
 async def test_non_admin_may_not_link_or_unlink(
-    directory: Directory, store: Store, vbc: FakeVbc
+    directory: Directory, store: Store, vbc: Provisioning
 ) -> None:
     with pytest.raises(LinkError, match="BOT_ADMINS"):
         await directory.link(TEAM, admin="UADA", slack_user="UADA", vbc_ref="102")
@@ -310,7 +323,7 @@ async def test_profile_is_cached_and_fetched_once_concurrently(
 ) -> None:
     profiles.gate = asyncio.Event()
     waiters = [asyncio.ensure_future(directory.profile(TEAM, "UADA")) for _ in range(5)]
-    await asyncio.sleep(0)
+    await wait_until(lambda: profiles.calls == 1)  # the one fetch is in flight, held
     profiles.gate.set()
     results = await asyncio.wait_for(asyncio.gather(*waiters), timeout=5)
     assert {r.email for r in results} == {"Ada@Example.com"}

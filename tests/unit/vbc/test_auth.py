@@ -15,10 +15,9 @@ import pytest
 from bot.vbc.auth import TokenEndpoint, TokenSet, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcAuthError, VbcBadResponseError, VbcError, VbcUnavailableError
+from tests.fakes.vbc_router import COMPANY_RECORDING, TOKEN, PathParams, VbcRouter
 
 API = "https://api.vonage.com"
-TOKEN_PATH = "/token"
-RECORDING = "/t/vbc.prod/call_recording/api/accounts/self/company_call_recordings/"
 CLIENT_SECRET = "client-SECRET-4d1e"
 PASSWORD = "password-SECRET-9a0b"
 CREDS = VbcCredentials("client-id", CLIENT_SECRET, "bot@example.com", PASSWORD)
@@ -34,8 +33,9 @@ class FakeClock:
 
 
 @dataclass
-class FakeVbc:
-    """The token endpoint and one API path, with VBC's single-use rotating refresh tokens."""
+class TokenServer:
+    """VBC's token endpoint, with its single-use rotating refresh tokens, and one recording
+    path that accepts only the access tokens it issued."""
 
     access: set[str] = field(default_factory=set)
     refresh: set[str] = field(default_factory=set)
@@ -45,12 +45,9 @@ class FakeVbc:
     always_401: bool = False
     issued: int = 0
 
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == TOKEN_PATH:
-            return await self._token(request)
-        if request.method == "GET" and request.url.path.startswith(RECORDING):
-            return self._api(request)
-        raise AssertionError(f"unexpected request: {request.method} {request.url}")
+    def route(self, router: VbcRouter) -> None:
+        router.add("POST", TOKEN, self._token)
+        router.add("GET", COMPANY_RECORDING, self._api)
 
     def revoke_access(self) -> None:
         self.access.clear()
@@ -59,7 +56,7 @@ class FakeVbc:
         """As if another process had already spent our refresh token."""
         self.refresh.clear()
 
-    async def _token(self, request: httpx.Request) -> httpx.Response:
+    async def _token(self, request: httpx.Request, _path: PathParams) -> httpx.Response:
         assert "Authorization" not in request.headers  # client keys travel in the form
         form = dict(parse_qsl(request.content.decode()))
         self.grants.append(form)
@@ -83,13 +80,12 @@ class FakeVbc:
         body = {"access_token": access, "refresh_token": refresh, "expires_in": TTL}
         return httpx.Response(200, json={**body, "token_type": "Bearer", "scope": "openid"})
 
-    def _api(self, request: httpx.Request) -> httpx.Response:
+    def _api(self, request: httpx.Request, path: PathParams) -> httpx.Response:
         bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
         self.api_calls.append(bearer)
         if self.always_401 or bearer not in self.access:
             return httpx.Response(401, json={"error": "invalid_token"})
-        rec_id = int(request.url.path.rsplit("/", 1)[-1])
-        return httpx.Response(200, json={"id": rec_id})
+        return httpx.Response(200, json={"id": int(path["recording_id"])})
 
     def grant_types(self) -> list[str]:
         return [g["grant_type"] for g in self.grants]
@@ -101,7 +97,7 @@ class FakeVbc:
 
 @dataclass
 class Rig:
-    vbc: FakeVbc
+    vbc: TokenServer
     clock: FakeClock
     auth: VbcAuth
     endpoint: TokenEndpoint
@@ -114,7 +110,7 @@ async def _no_sleep(_delay: float) -> None:
 
 
 def make_rig(
-    http: httpx.AsyncClient, fake: FakeVbc, *, use_password: bool = True, tokens: Any = None
+    http: httpx.AsyncClient, fake: TokenServer, *, use_password: bool = True, tokens: Any = None
 ) -> Rig:
     clock = FakeClock()
     saved: list[TokenSet] = []
@@ -129,24 +125,22 @@ def make_rig(
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    fake = FakeVbc()
-    async with httpx.AsyncClient(base_url=API, transport=httpx.MockTransport(fake)) as client:
+def vbc(vbc_router: VbcRouter) -> TokenServer:
+    server = TokenServer()
+    server.route(vbc_router)
+    return server
+
+
+@pytest.fixture
+async def http(vbc_router: VbcRouter) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=API, transport=vbc_router.transport()) as client:
         client.headers["X-Fake"] = "1"
         yield client
 
 
 @pytest.fixture
-def rig(http: httpx.AsyncClient) -> Rig:
-    return make_rig(http, _fake_of(http))
-
-
-def _fake_of(http: httpx.AsyncClient) -> FakeVbc:
-    transport = http._transport  # the MockTransport built by the fixture
-    assert isinstance(transport, httpx.MockTransport)
-    handler = transport.handler
-    assert isinstance(handler, FakeVbc)
-    return handler
+def rig(http: httpx.AsyncClient, vbc: TokenServer) -> Rig:
+    return make_rig(http, vbc)
 
 
 # Grants and rotation ---------------------------------------------------------------------------
@@ -202,32 +196,35 @@ async def test_a_rejected_refresh_falls_back_to_the_password_grant(
 
 
 async def test_without_password_a_rejected_refresh_asks_to_reconnect(
-    http: httpx.AsyncClient,
+    http: httpx.AsyncClient, vbc: TokenServer
 ) -> None:
-    fake = _fake_of(http)
-    fake.refresh.add("refresh-SECRET-0")
+    vbc.refresh.add("refresh-SECRET-0")
     stale = TokenSet("access-SECRET-0", "refresh-SECRET-0", expires_at=0.0)
-    rig = make_rig(http, fake, use_password=False, tokens=stale)
-    fake.forget_refresh()
+    rig = make_rig(http, vbc, use_password=False, tokens=stale)
+    vbc.forget_refresh()
     with pytest.raises(VbcAuthError, match="refresh_token grant") as caught:
         await rig.client.get_company_recording(1)
-    assert fake.grant_types() == ["refresh_token"]  # never the password grant
+    assert vbc.grant_types() == ["refresh_token"]  # never the password grant
     _assert_no_secret(rig, f"{caught.value} {caught.value!r}")
 
 
-async def test_without_password_or_tokens_nothing_is_sent(http: httpx.AsyncClient) -> None:
-    rig = make_rig(http, _fake_of(http), use_password=False)
+async def test_without_password_or_tokens_nothing_is_sent(
+    http: httpx.AsyncClient, vbc: TokenServer
+) -> None:
+    rig = make_rig(http, vbc, use_password=False)
     with pytest.raises(VbcAuthError, match="connect VBC again"):
         await rig.client.get_company_recording(1)
     assert rig.vbc.grants == []
     assert rig.vbc.api_calls == []
 
 
-async def test_missing_login_is_an_auth_error_without_a_request(http: httpx.AsyncClient) -> None:
+async def test_missing_login_is_an_auth_error_without_a_request(
+    http: httpx.AsyncClient, vbc: TokenServer
+) -> None:
     endpoint = TokenEndpoint(http, f"{API}/token", VbcCredentials("id", "s"), FakeClock())
     with pytest.raises(VbcAuthError, match="not configured"):
         await endpoint.password()
-    assert _fake_of(http).grants == []
+    assert vbc.grants == []
 
 
 async def test_authorization_code_grant(rig: Rig) -> None:
@@ -307,11 +304,12 @@ async def test_token_endpoint_failures(
     _assert_no_secret(rig, f"{caught.value} {caught.value!r} {caught.value.__cause__!r}")
 
 
-async def test_an_unreachable_token_endpoint_is_unavailable() -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
+async def test_an_unreachable_token_endpoint_is_unavailable(vbc_router: VbcRouter) -> None:
+    def refuse(request: httpx.Request, _path: PathParams) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http:
+    vbc_router.add("POST", TOKEN, refuse)
+    async with httpx.AsyncClient(transport=vbc_router.transport()) as http:
         endpoint = TokenEndpoint(http, f"{API}/token", CREDS, FakeClock())
         with pytest.raises(VbcUnavailableError, match=r"not answering \(ConnectError\)") as caught:
             await endpoint.password()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +25,7 @@ from bot.vbc.errors import (
 from bot.vbc.filter import Direction, RecordingFilter
 from bot.vbc.models import ExportJob, Recording, RecordingKind
 from bot.vbc.retry import RetryPolicy
+from tests.fakes.vbc_router import Handler, PathParams, VbcRouter
 
 API = "https://api.vonage.com"
 CR = "/t/vbc.prod/call_recording/api/accounts/self"
@@ -39,33 +39,6 @@ REFRESH = "refresh-SECRET-51b2"
 CREDS = VbcCredentials("client-id", "client-SECRET-x", "bot@example.com", "password-SECRET-y")
 SECRETS = (ACCESS, REFRESH, CREDS.client_secret, "password-SECRET-y")
 
-Result = httpx.Response | Awaitable[httpx.Response]
-Answer = Callable[[httpx.Request], Result]
-
-
-class Router:
-    """A MockTransport handler: registered (method, path) answers in order; else it fails."""
-
-    def __init__(self) -> None:
-        self.routes: dict[tuple[str, str], list[Answer]] = {}
-        self.requests: list[httpx.Request] = []
-
-    def on(self, method: str, path: str, *answers: Answer) -> None:
-        """Answer the given requests in turn; the last answer repeats."""
-        self.routes[(method, path)] = list(answers)
-
-    def count(self, method: str, path: str) -> int:
-        return sum(1 for r in self.requests if (r.method, r.url.path) == (method, path))
-
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answers = self.routes.get((request.method, request.url.path))
-        if not answers or request.url.host != "api.vonage.com":
-            raise AssertionError(f"unexpected request: {request.method} {request.url}")
-        answer = answers.pop(0) if len(answers) > 1 else answers[0]
-        result = answer(request)
-        return await result if inspect.isawaitable(result) else result
-
 
 def reply(
     status: int = 200,
@@ -73,8 +46,8 @@ def reply(
     *,
     headers: dict[str, str] | None = None,
     content: bytes | None = None,
-) -> Answer:
-    def answer(request: httpx.Request) -> httpx.Response:
+) -> Handler:
+    def answer(_request: httpx.Request, _path: PathParams) -> httpx.Response:
         if content is not None:
             return httpx.Response(status, content=content, headers=headers)
         return httpx.Response(status, json=json, headers=headers)
@@ -82,8 +55,8 @@ def reply(
     return answer
 
 
-def fail(exc_type: type[httpx.TransportError]) -> Answer:
-    def answer(request: httpx.Request) -> httpx.Response:
+def fail(exc_type: type[httpx.TransportError]) -> Handler:
+    def answer(request: httpx.Request, _path: PathParams) -> httpx.Response:
         raise exc_type("simulated", request=request)
 
     return answer
@@ -127,7 +100,7 @@ class Sleeps:
 
 @dataclass
 class Harness:
-    router: Router
+    router: VbcRouter
     sleeps: Sleeps
     http: httpx.AsyncClient
     vbc: VbcClient
@@ -135,7 +108,7 @@ class Harness:
 
 @pytest.fixture
 async def h() -> AsyncIterator[Harness]:
-    router, sleeps = Router(), Sleeps()
+    router, sleeps = VbcRouter(host="api.vonage.com"), Sleeps()
 
     def clock() -> float:
         return 1000.0
@@ -147,6 +120,7 @@ async def h() -> AsyncIterator[Harness]:
     vbc = VbcClient(http, retry=RetryPolicy(rng=random.Random(7)), sleep=sleeps)
     yield Harness(router, sleeps, http, vbc)
     await http.aclose()
+    router.assert_no_unexpected()
 
 
 FULL = RecordingFilter(
@@ -183,7 +157,7 @@ FULL_WIRE = {
 
 # Endpoints: exact paths, wire names, parsed models ------------------------------------------
 async def test_list_company_recordings_sends_every_filter_by_its_wire_name(h: Harness) -> None:
-    h.router.on("GET", COMPANY, reply(json=hal("recordings", [recording(1), recording(2)])))
+    h.router.add("GET", COMPANY, reply(json=hal("recordings", [recording(1), recording(2)])))
     page = await h.vbc.list_company_recordings(FULL)
     (sent,) = h.router.requests
     assert dict(sent.url.params) == FULL_WIRE
@@ -195,15 +169,15 @@ async def test_list_company_recordings_sends_every_filter_by_its_wire_name(h: Ha
 
 
 async def test_an_empty_filter_sends_no_parameters(h: Harness) -> None:
-    h.router.on("GET", COMPANY, reply(json=hal("recordings", [])))
+    h.router.add("GET", COMPANY, reply(json=hal("recordings", [])))
     page = await h.vbc.list_company_recordings(RecordingFilter())
     assert h.router.requests[0].url.query == b""
     assert page.items == []
 
 
 async def test_single_company_recording_get_and_delete(h: Harness) -> None:
-    h.router.on("GET", f"{COMPANY}/193228", reply(json=recording()))
-    h.router.on("DELETE", f"{COMPANY}/193228", reply(204, content=b""))
+    h.router.add("GET", f"{COMPANY}/193228", reply(json=recording()))
+    h.router.add("DELETE", f"{COMPANY}/193228", reply(204, content=b""))
     rec = await h.vbc.get_company_recording(193228)
     assert rec.start == datetime(2019, 1, 1, tzinfo=UTC)
     assert rec.kind is RecordingKind.COMPANY
@@ -212,7 +186,7 @@ async def test_single_company_recording_get_and_delete(h: Harness) -> None:
 
 
 async def test_company_export_posts_the_filters_as_json(h: Harness) -> None:
-    h.router.on("POST", f"{COMPANY}/export", reply(202, {"job_ids": ["j-1", "j-2"]}))
+    h.router.add("POST", f"{COMPANY}/export", reply(202, {"job_ids": ["j-1", "j-2"]}))
     assert await h.vbc.export_company_recordings(FULL) == ["j-1", "j-2"]
     (sent,) = h.router.requests
     assert sent.headers["Content-Type"] == "application/json"
@@ -225,10 +199,10 @@ async def test_company_export_posts_the_filters_as_json(h: Harness) -> None:
 
 
 async def test_on_demand_endpoints_use_the_user_path(h: Harness) -> None:
-    h.router.on("GET", ODC, reply(json=hal("recordings", [recording(5)])))
-    h.router.on("GET", f"{ODC}/5", reply(json=recording(5)))
-    h.router.on("DELETE", f"{ODC}/5", reply(204, content=b""))
-    h.router.on("POST", f"{ODC}/export", reply(202, {"job_ids": ["j-9"]}))
+    h.router.add("GET", ODC, reply(json=hal("recordings", [recording(5)])))
+    h.router.add("GET", f"{ODC}/5", reply(json=recording(5)))
+    h.router.add("DELETE", f"{ODC}/5", reply(204, content=b""))
+    h.router.add("POST", f"{ODC}/export", reply(202, {"job_ids": ["j-9"]}))
     page = await h.vbc.list_user_recordings(745249, RecordingFilter(extension="101"))
     assert dict(h.router.requests[0].url.params) == {"extension": "101"}
     assert page.items[0].kind is RecordingKind.ON_DEMAND
@@ -242,8 +216,8 @@ async def test_on_demand_endpoints_use_the_user_path(h: Harness) -> None:
 
 async def test_export_jobs_list_and_get(h: Harness) -> None:
     job = {"id": "j-1", "status": "in_progress", "files_completed": 1, "files_total": 3}
-    h.router.on("GET", JOBS, reply(json={"_embedded": {"jobs": [job]}}))
-    h.router.on("GET", f"{JOBS}/j-1", reply(json=job))
+    h.router.add("GET", JOBS, reply(json={"_embedded": {"jobs": [job]}}))
+    h.router.add("GET", f"{JOBS}/j-1", reply(json=job))
     page = await h.vbc.list_export_jobs(status="in_progress")
     assert dict(h.router.requests[0].url.params) == {"status": "in_progress"}
     assert [(j.id, j.is_finished) for j in page.items] == [("j-1", False)]
@@ -258,12 +232,12 @@ def user(uid: int, email: str) -> dict[str, Any]:
 
 
 async def test_provisioning_users(h: Harness) -> None:
-    h.router.on(
+    h.router.add(
         "GET",
         f"{PROV}/users",
         reply(json={"_embedded": {"data": [user(1, "Other@Example.com"), user(2, "a@b.c")]}}),
     )
-    h.router.on("GET", f"{PROV}/users/2", reply(json={"_embedded": {"data": user(2, "a@b.c")}}))
+    h.router.add("GET", f"{PROV}/users/2", reply(json={"_embedded": {"data": user(2, "a@b.c")}}))
     page = await h.vbc.list_users(email="a@b.c", login_name="ab", page=2, page_size=50)
     assert dict(h.router.requests[0].url.params) == {
         "email": "a@b.c",
@@ -279,7 +253,7 @@ async def test_provisioning_users(h: Harness) -> None:
 
 
 async def test_find_user_by_email_ignores_near_matches(h: Harness) -> None:
-    h.router.on("GET", f"{PROV}/users", reply(json={"_embedded": {"data": [user(1, "ab@c.d")]}}))
+    h.router.add("GET", f"{PROV}/users", reply(json={"_embedded": {"data": [user(1, "ab@c.d")]}}))
     assert await h.vbc.find_user_by_email("b@c.d") is None
 
 
@@ -290,14 +264,14 @@ async def test_get_user_needs_a_numeric_id_and_sends_nothing_otherwise(h: Harnes
 
 
 async def test_get_user_with_nothing_embedded_is_not_found(h: Harness) -> None:
-    h.router.on("GET", f"{PROV}/users/3", reply(json={"_embedded": {}}))
+    h.router.add("GET", f"{PROV}/users/3", reply(json={"_embedded": {}}))
     with pytest.raises(VbcNotFoundError, match="no user 3"):
         await h.vbc.get_user(3)
 
 
 async def test_provisioning_extensions(h: Harness) -> None:
     ext = {"extension_number": "101", "user": {"id": 1}, "external_id": "3001001"}
-    h.router.on("GET", f"{PROV}/extensions", reply(json={"_embedded": {"data": [ext]}}))
+    h.router.add("GET", f"{PROV}/extensions", reply(json={"_embedded": {"data": [ext]}}))
     page = await h.vbc.list_extensions(page=1, page_size=10, phone_number="17325550100")
     assert dict(h.router.requests[0].url.params) == {
         "page": "1",
@@ -312,7 +286,7 @@ async def test_provisioning_extensions(h: Harness) -> None:
 async def test_iterator_follows_next_links_exactly_as_returned(h: Harness) -> None:
     second = f"{API}{COMPANY}?page=2&page_size=2&cursor=a%2Bb&start%3Agte=x"
     third = f"{COMPANY}?page=3&page_size=2&cursor=c"  # a relative link is followed too
-    h.router.on(
+    h.router.add(
         "GET",
         COMPANY,
         reply(json=hal("recordings", [recording(1), recording(2)], next_href=second)),
@@ -326,14 +300,14 @@ async def test_iterator_follows_next_links_exactly_as_returned(h: Harness) -> No
 
 
 async def test_iterator_stops_on_an_empty_page_even_with_a_next_link(h: Harness) -> None:
-    h.router.on("GET", ODC, reply(json=hal("recordings", [], next_href=f"{API}{ODC}?page=2")))
+    h.router.add("GET", ODC, reply(json=hal("recordings", [], next_href=f"{API}{ODC}?page=2")))
     assert [r async for r in h.vbc.iter_user_recordings(745249, RecordingFilter())] == []
     assert len(h.router.requests) == 1
 
 
 async def test_iter_users_follows_provisioning_links(h: Harness) -> None:
     nxt = {"next": {"href": f"{API}{PROV}/users?page=2&page_size=1"}}
-    h.router.on(
+    h.router.add(
         "GET",
         f"{PROV}/users",
         reply(json={"_embedded": {"data": [user(1, "a@x")]}, "_links": nxt}),
@@ -352,7 +326,7 @@ async def test_iter_users_follows_provisioning_links(h: Harness) -> None:
     ],
 )
 async def test_links_to_another_origin_are_refused(h: Harness, link: str) -> None:
-    h.router.on("GET", COMPANY, reply(json=hal("recordings", [recording(1)], next_href=link)))
+    h.router.add("GET", COMPANY, reply(json=hal("recordings", [recording(1)], next_href=link)))
     seen: list[int] = []
     with pytest.raises(VbcBadResponseError, match="another host"):
         await collect(h.vbc.iter_company_recordings(RecordingFilter()), seen)
@@ -362,8 +336,8 @@ async def test_links_to_another_origin_are_refused(h: Harness, link: str) -> Non
 
 async def test_a_scheme_relative_link_never_leaves_the_api_host(h: Harness) -> None:
     link = "//evil.example/steal?page=2"
-    h.router.on("GET", COMPANY, reply(json=hal("recordings", [recording(1)], next_href=link)))
-    h.router.on("GET", "/steal", reply(json=hal("recordings", [])))
+    h.router.add("GET", COMPANY, reply(json=hal("recordings", [recording(1)], next_href=link)))
+    h.router.add("GET", "/steal", reply(json=hal("recordings", [])))
     with pytest.raises(VbcBadResponseError, match="another host"):
         await h.vbc.follow_page(link, "recordings", Recording.model_validate)
     assert all(r.url.host == "api.vonage.com" for r in h.router.requests)
@@ -383,10 +357,10 @@ class ChunkStream(httpx.AsyncByteStream):
             raise self.then
 
 
-def audio_reply(chunks: list[bytes], *, then: Exception | None = None) -> Answer:
+def audio_reply(chunks: list[bytes], *, then: Exception | None = None) -> Handler:
     size = str(sum(map(len, chunks)))
     headers = {"Content-Type": "audio/mpeg", "Content-Length": size}
-    return lambda _request: httpx.Response(
+    return lambda _request, _path: httpx.Response(
         200, headers=headers, stream=ChunkStream(chunks, then=then)
     )
 
@@ -407,7 +381,7 @@ def audio_recording(url: str | None = f"{API}{AUDIO}") -> Recording:
 
 
 async def test_open_audio_streams_from_the_download_url(h: Harness) -> None:
-    h.router.on("GET", AUDIO, audio_reply([b"ID3", b"abc", b"defghi"]))
+    h.router.add("GET", AUDIO, audio_reply([b"ID3", b"abc", b"defghi"]))
     async with h.vbc.open_audio(audio_recording()) as download:
         assert (download.length, download.content_type) == (12, "audio/mpeg")
         body = b"".join([chunk async for chunk in download.chunks(4)])
@@ -426,19 +400,19 @@ async def test_audio_on_another_host_is_refused_without_a_request(h: Harness) ->
 
 
 async def test_a_download_that_breaks_off_is_unavailable(h: Harness) -> None:
-    h.router.on("GET", AUDIO, audio_reply([b"ID3"], then=httpx.ReadError("reset")))
+    h.router.add("GET", AUDIO, audio_reply([b"ID3"], then=httpx.ReadError("reset")))
     with pytest.raises(VbcUnavailableError, match="broke off"):
         await drain(h.vbc, audio_recording())
 
 
 async def test_a_download_that_stalls_is_unavailable(h: Harness) -> None:
-    h.router.on("GET", AUDIO, audio_reply([b"ID3"], then=httpx.ReadTimeout("slow")))
+    h.router.add("GET", AUDIO, audio_reply([b"ID3"], then=httpx.ReadTimeout("slow")))
     with pytest.raises(VbcUnavailableError, match="timed out"):
         await drain(h.vbc, audio_recording())
 
 
 async def test_missing_audio_is_not_found(h: Harness) -> None:
-    h.router.on("GET", AUDIO, reply(404, {"error": "not_found"}))
+    h.router.add("GET", AUDIO, reply(404, {"error": "not_found"}))
     with pytest.raises(VbcNotFoundError, match="that file"):
         async with h.vbc.open_audio(audio_recording()):
             pass
@@ -446,7 +420,7 @@ async def test_missing_audio_is_not_found(h: Harness) -> None:
 
 async def test_open_export_streams_a_finished_job_only(h: Harness) -> None:
     path = "/t/vbc.prod/call_recording/api/bulkDownload/retrieve"
-    h.router.on("GET", path, lambda _r: httpx.Response(200, content=b"PK\x03\x04zip"))
+    h.router.add("GET", path, lambda _r, _p: httpx.Response(200, content=b"PK\x03\x04zip"))
     done = ExportJob.from_api(
         {"id": "j", "status": "complete", "download_url": f"{API}{path}?jobId=j"}
     )
@@ -460,7 +434,7 @@ async def test_open_export_streams_a_finished_job_only(h: Harness) -> None:
 
 # Retries ---------------------------------------------------------------------------------------
 async def test_429_waits_as_long_as_retry_after_says(h: Harness) -> None:
-    h.router.on(
+    h.router.add(
         "GET",
         COMPANY,
         reply(429, {"error": "slow down"}, headers={"Retry-After": "3"}),
@@ -476,13 +450,13 @@ async def test_retry_after_as_an_http_date(h: Harness) -> None:
         "Retry-After": "Tue, 01 Jan 2019 00:00:05 GMT",
         "Date": "Tue, 01 Jan 2019 00:00:00 GMT",
     }
-    h.router.on("GET", COMPANY, reply(503, headers=headers), reply(json=hal("recordings", [])))
+    h.router.add("GET", COMPANY, reply(503, headers=headers), reply(json=hal("recordings", [])))
     await h.vbc.list_company_recordings(RecordingFilter())
     assert h.sleeps.delays == [5.0]
 
 
 async def test_5xx_backs_off_exponentially_then_succeeds(h: Harness) -> None:
-    h.router.on(
+    h.router.add(
         "GET",
         f"{COMPANY}/1",
         reply(503),
@@ -498,7 +472,7 @@ async def test_5xx_backs_off_exponentially_then_succeeds(h: Harness) -> None:
 
 
 async def test_attempts_are_bounded(h: Harness) -> None:
-    h.router.on("GET", COMPANY, reply(500, {"error": "boom"}))
+    h.router.add("GET", COMPANY, reply(500, {"error": "boom"}))
     with pytest.raises(VbcUnavailableError, match="HTTP 500") as caught:
         await h.vbc.list_company_recordings(RecordingFilter())
     assert caught.value.status == 500
@@ -507,7 +481,7 @@ async def test_attempts_are_bounded(h: Harness) -> None:
 
 
 async def test_rate_limit_that_persists_reports_retry_after(h: Harness) -> None:
-    h.router.on("GET", COMPANY, reply(429, headers={"Retry-After": "2"}))
+    h.router.add("GET", COMPANY, reply(429, headers={"Retry-After": "2"}))
     with pytest.raises(VbcRateLimitedError) as caught:
         await h.vbc.list_company_recordings(RecordingFilter())
     assert caught.value.retry_after == 2.0
@@ -515,7 +489,7 @@ async def test_rate_limit_that_persists_reports_retry_after(h: Harness) -> None:
 
 
 async def test_a_retry_after_too_long_to_wait_is_reported_not_slept(h: Harness) -> None:
-    h.router.on("GET", COMPANY, reply(429, headers={"Retry-After": "120"}))
+    h.router.add("GET", COMPANY, reply(429, headers={"Retry-After": "120"}))
     with pytest.raises(VbcRateLimitedError) as caught:
         await h.vbc.list_company_recordings(RecordingFilter())
     assert caught.value.retry_after == 120.0
@@ -524,7 +498,7 @@ async def test_a_retry_after_too_long_to_wait_is_reported_not_slept(h: Harness) 
 
 
 async def test_timeouts_are_retried_then_unavailable(h: Harness) -> None:
-    h.router.on("GET", COMPANY, fail(httpx.ReadTimeout))
+    h.router.add("GET", COMPANY, fail(httpx.ReadTimeout))
     with pytest.raises(VbcUnavailableError, match="did not answer in time") as caught:
         await h.vbc.list_company_recordings(RecordingFilter())
     assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
@@ -532,19 +506,19 @@ async def test_timeouts_are_retried_then_unavailable(h: Harness) -> None:
 
 
 async def test_a_timeout_then_success(h: Harness) -> None:
-    h.router.on("GET", f"{COMPANY}/1", fail(httpx.ConnectTimeout), reply(json=recording(1)))
+    h.router.add("GET", f"{COMPANY}/1", fail(httpx.ConnectTimeout), reply(json=recording(1)))
     assert (await h.vbc.get_company_recording(1)).id == 1
     assert len(h.sleeps.delays) == 1
 
 
 async def test_connection_failures_are_unavailable(h: Harness) -> None:
-    h.router.on("GET", COMPANY, fail(httpx.ConnectError))
+    h.router.add("GET", COMPANY, fail(httpx.ConnectError))
     with pytest.raises(VbcUnavailableError, match=r"Could not reach VBC \(ConnectError\)"):
         await h.vbc.list_company_recordings(RecordingFilter())
 
 
 async def test_delete_is_idempotent_and_retried(h: Harness) -> None:
-    h.router.on("DELETE", f"{COMPANY}/1", reply(503), reply(204, content=b""))
+    h.router.add("DELETE", f"{COMPANY}/1", reply(503), reply(204, content=b""))
     await h.vbc.delete_company_recording(1)
     assert h.router.count("DELETE", f"{COMPANY}/1") == 2
 
@@ -554,9 +528,9 @@ async def test_delete_is_idempotent_and_retried(h: Harness) -> None:
     [reply(503), reply(429, headers={"Retry-After": "1"}), fail(httpx.ReadTimeout)],
     ids=["503", "429", "timeout"],
 )
-async def test_the_export_post_is_never_retried(h: Harness, answer: Answer) -> None:
-    h.router.on("POST", f"{COMPANY}/export", answer)
-    h.router.on("POST", f"{ODC}/export", answer)
+async def test_the_export_post_is_never_retried(h: Harness, answer: Handler) -> None:
+    h.router.add("POST", f"{COMPANY}/export", answer)
+    h.router.add("POST", f"{ODC}/export", answer)
     with pytest.raises((VbcUnavailableError, VbcRateLimitedError)):
         await h.vbc.export_company_recordings(RecordingFilter())
     with pytest.raises((VbcUnavailableError, VbcRateLimitedError)):
@@ -578,7 +552,7 @@ async def test_the_export_post_is_never_retried(h: Harness, answer: Answer) -> N
 async def test_client_errors_map_to_the_family_without_retry(
     h: Harness, status: int, error: type[VbcError], words: str
 ) -> None:
-    h.router.on("GET", f"{COMPANY}/9", reply(status, {"error": "x"}))
+    h.router.add("GET", f"{COMPANY}/9", reply(status, {"error": "x"}))
     with pytest.raises(error) as caught:
         await h.vbc.get_company_recording(9)
     assert words in str(caught.value)
@@ -607,8 +581,10 @@ async def test_client_errors_map_to_the_family_without_retry(
     ],
     ids=["truncated", "text", "empty", "binary", "html", "array", "no-id", "bad-time", "bad-page"],
 )
-async def test_unreadable_answers_are_bad_responses(h: Harness, answer: Answer, words: str) -> None:
-    h.router.on("GET", COMPANY, answer)
+async def test_unreadable_answers_are_bad_responses(
+    h: Harness, answer: Handler, words: str
+) -> None:
+    h.router.add("GET", COMPANY, answer)
     with pytest.raises(VbcBadResponseError) as caught:
         await h.vbc.list_company_recordings(RecordingFilter())
     message = str(caught.value)
@@ -619,7 +595,7 @@ async def test_unreadable_answers_are_bad_responses(h: Harness, answer: Answer, 
 
 
 async def test_export_without_job_ids_is_a_bad_response(h: Harness) -> None:
-    h.router.on("POST", f"{COMPANY}/export", reply(202, {"job_ids": []}))
+    h.router.add("POST", f"{COMPANY}/export", reply(202, {"job_ids": []}))
     with pytest.raises(VbcBadResponseError, match="no job id"):
         await h.vbc.export_company_recordings(RecordingFilter())
 
@@ -628,9 +604,9 @@ async def test_no_secret_in_logs_errors_or_reprs(
     h: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    h.router.on("GET", COMPANY, reply(503), fail(httpx.ReadTimeout), reply(500))
-    h.router.on("GET", f"{COMPANY}/1", reply(403))
-    h.router.on(
+    h.router.add("GET", COMPANY, reply(503), fail(httpx.ReadTimeout), reply(500))
+    h.router.add("GET", f"{COMPANY}/1", reply(403))
+    h.router.add(
         "POST", f"{COMPANY}/export", reply(content=b"<html>", headers={"Content-Type": "text/html"})
     )
     caught: list[VbcError] = []

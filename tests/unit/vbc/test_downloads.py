@@ -9,6 +9,7 @@ import httpx
 
 from bot.vbc.client import VbcClient
 from bot.vbc.models import Recording, RecordingKind
+from tests.fakes.vbc_router import PathParams, VbcRouter
 
 API = "https://api.vonage.com"
 AUDIO = "/t/vbc.prod/call_recording/api/audio/recording/193228"
@@ -23,7 +24,7 @@ class GzippingServer:
         self.stubborn = stubborn
         self.accept_encoding: list[str] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx.Request, _path: PathParams) -> httpx.Response:
         accepted = request.headers.get("Accept-Encoding", "")
         self.accept_encoding.append(accepted)
         headers: dict[str, Any] = {"Content-Type": "audio/mpeg"}
@@ -39,8 +40,9 @@ def audio_recording() -> Recording:
 
 
 async def download(server: GzippingServer) -> tuple[int | None, bytes]:
-    transport = httpx.MockTransport(server)
-    async with httpx.AsyncClient(base_url=API, transport=transport) as http:
+    router = VbcRouter(host="api.vonage.com")
+    router.add("GET", AUDIO, server)
+    async with httpx.AsyncClient(base_url=API, transport=router.transport()) as http:
         vbc = VbcClient(http)
         async with vbc.open_audio(audio_recording()) as opened:
             body = b"".join([chunk async for chunk in opened.chunks()])

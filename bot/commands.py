@@ -114,7 +114,7 @@ _GET_KINDS = {
     "company": RecordingKind.COMPANY,
 }
 _MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>", re.I)
-_EMAIL = re.compile(r"[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+")
+_NOT_IN_EMAIL = frozenset("<>|")
 
 
 def parse_command(text: str) -> Command:
@@ -181,9 +181,25 @@ def _person(raw: str, word: str) -> str:
 def _vbc_ref(raw: str) -> str:
     mailto = _MAILTO.fullmatch(raw)  # Slack escapes typed emails as <mailto:a@b|a@b>
     ref = mailto[1] if mailto else raw
-    if re.fullmatch(r"[0-9]{1,18}", ref) or _EMAIL.fullmatch(ref):
+    if re.fullmatch(r"[0-9]{1,18}", ref) or is_email(ref):
         return ref
     raise CommandError(f"`{raw}` is neither a VBC user id nor an email address", USAGE["link"])
+
+
+def is_email(text: str) -> bool:
+    r"""``local@dom.ain``: one ``@``, something before it, and a dot inside the domain part.
+
+    No whitespace and no ``< > |`` anywhere. Linear in ``len(text)``, and it accepts exactly
+    what the regex ``[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+`` fullmatched; that regex backtracked
+    over a domain of many dots (40,000 characters took seconds and held up every other ack).
+    """
+    local, at, domain = text.partition("@")
+    return (
+        bool(local and at)
+        and "." in domain[1:-1]
+        and "@" not in domain
+        and not any(ch.isspace() or ch in _NOT_IN_EMAIL for ch in text)
+    )
 
 
 def _channel(args: list[str]) -> Channel:

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import blocks
 from bot.deps import Deps
 from bot.filters import SearchRequest, extract_numbers
+from bot.grammar.limits import MAX_TEXT
 from bot.recordings import Asker
 from handlers.commands import open_search_modal
 from handlers.replies import reply
@@ -47,10 +48,11 @@ async def search_message_numbers(
     text = (body.get("message") or {}).get("text") or ""
     numbers = extract_numbers(text, region=deps.settings.phone_region)
     if not numbers:
+        where = f"the first {MAX_TEXT:,} characters of " if len(text) > MAX_TEXT else ""
         await reply(
             respond,
             blocks.render_error(
-                "I found no phone number in that message. Numbers look like "
+                f"I found no phone number in {where}that message. Numbers look like "
                 "`+1 732 555 0100` or `(732) 555-0100`."
             ),
         )

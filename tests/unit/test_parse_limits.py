@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import Link, is_email, parse_command
+from bot import modal
+from bot.audit_query import AuditQueryError, parse_audit_query
+from bot.commands import CommandError, Link, Search, is_email, parse_command
+from bot.filters import FilterError, extract_numbers, parse_filter
+from bot.grammar.limits import MAX_ECHO, MAX_TEXT, echo
+from bot.grammar.phones import scanned_part
 
 # The regex bot/commands.py used until it was replaced; fine on short text, quadratic on long.
 OLD_EMAIL = re.compile(r"[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+")
@@ -87,3 +95,183 @@ def test_link_takes_a_long_dotted_address_and_refuses_the_attack() -> None:
     assert parse_command(f"link <@U0JANE|jane> {address}") == Link("U0JANE", address)
     with pytest.raises(ValueError, match="neither a VBC user id nor an email"):
         parse_command("link <@U0JANE|jane> a@" + "." * 3900 + "@")
+
+
+# -- the 4,000-character cap ----------------------------------------------------------------
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2024, 6, 12, 15, 30, 12, tzinfo=UTC)
+
+
+def refusal(text: str) -> CommandError:
+    with pytest.raises(CommandError) as caught:
+        parse_command(text)
+    return caught.value
+
+
+def test_a_command_over_the_cap_is_refused_with_its_length() -> None:
+    error = refusal("inbound " * 640)  # 5,119 characters once stripped
+    assert str(error) == (
+        "That command is 5,119 characters long; /recordings reads at most 4,000. "
+        "Shorten the filters and try again."
+    )
+    assert error.usage == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "link <@U0JANE|jane> a@" + "." * 3990 + "@",  # the e-mail attack, refused unread
+        "audit" + " user:x" * 700,
+        "export " + "x" * 4000,
+        "get " + "9" * 4000,
+        "<@" * 2001,
+        "“" * 4001,
+    ],
+)
+def test_every_sub_command_is_capped_before_it_is_read(text: str) -> None:
+    assert refusal(text).message.startswith(f"That command is {len(text):,} characters long;")
+
+
+def test_a_command_of_exactly_the_cap_is_read() -> None:
+    name = "a" * (MAX_TEXT - len('name:""'))
+    text = f'name:"{name}"'
+    assert len(text) == MAX_TEXT
+    command = parse_command(f"  {text}\n")  # surrounding whitespace does not count
+    assert command == Search(text)
+    assert parse_filter(command.text, now=NOW, tz=NY).filter.cnam == name
+    address = "jane@" + "x" * (MAX_TEXT - len("link <@U0JANE|jane> jane@.com")) + ".com"
+    assert parse_command(f"link <@U0JANE|jane> {address}") == Link("U0JANE", address)
+    with pytest.raises(CommandError, match="4,001 characters"):
+        parse_command(f"link <@U0JANE|jane> {address}x")
+
+
+def field(raw: str) -> dict[str, Any]:
+    return {"value": {"type": "plain_text_input", "value": raw}}
+
+
+def test_a_form_field_over_the_cap_is_refused_before_any_field_is_read() -> None:
+    values = {
+        modal.BLOCK_NAME: field("n" * 4001),
+        modal.BLOCK_CALL_ID: field("c" * 5000),
+        modal.BLOCK_EXTENSION: field("not digits"),  # not read: no error for it
+    }
+    with pytest.raises(modal.ModalErrors) as caught:
+        modal.parse_search_modal(values, tz=NY)
+    assert caught.value.errors == {
+        modal.BLOCK_NAME: "This field is 4,001 characters long; the form reads at most 4,000. "
+        "Shorten it and try again.",
+        modal.BLOCK_CALL_ID: "This field is 5,000 characters long; the form reads at most 4,000. "
+        "Shorten it and try again.",
+    }
+
+
+def test_a_form_field_of_exactly_the_cap_is_read() -> None:
+    request = modal.parse_search_modal({modal.BLOCK_NAME: field("n" * MAX_TEXT)}, tz=NY)
+    assert request.filter.cnam == "n" * MAX_TEXT
+
+
+def test_a_long_message_is_scanned_only_up_to_the_cap() -> None:
+    filler = "x" * (MAX_TEXT - 40)
+    early, late = "call (732) 555-0100", "or +44 20 7946 0958"
+    assert extract_numbers(f"{filler} {early} " + "y" * 30_000) == ("17325550100",)
+    assert extract_numbers(f"{filler} {'y' * 60} {late}") == ()
+    assert extract_numbers(f"{filler} {early}"[: MAX_TEXT + 10]) == ("17325550100",)
+
+
+@pytest.mark.parametrize(
+    ("text", "scanned"),
+    [
+        ("a" * 10, "a" * 10),
+        ("a" * 4000 + "b", "a" * 4000),
+        ("a" * 3990 + " +1 732 555 0100", "a" * 3990),  # halved: left out whole
+        ("a" * 3987 + " 732-555-0100, later", "a" * 3987 + " 732-555-0100"),  # whole: kept
+        ("a" * 3987 + " 732-555-0100 later", "a" * 3987),  # the cut is a space: it may go on
+        ("7" * 4001, ""),
+    ],
+)
+def test_the_scan_never_keeps_half_a_number(text: str, scanned: str) -> None:
+    assert scanned_part(text) == scanned
+
+
+# -- clipped echoes -------------------------------------------------------------------------
+
+
+def longest_run(text: str) -> int:
+    """The longest run of one character: how much of a filler token an error shows."""
+    return max(len(m[0]) for m in re.finditer(r"(.)\1*", text, re.S))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "get " + "x" * 3000,
+        "get " + "x" * 3000 + ":1",
+        "get 1 " + "type:" * 600,
+        "link <@U0JANE|jane> " + "j" * 3000,
+        "unlink " + "@" * 3000,
+        "channel " + "allow " * 600,
+    ],
+)
+def test_command_errors_clip_the_token_they_quote(text: str) -> None:
+    shown = str(refusal(text))
+    assert "…" in shown
+    assert longest_run(shown) < MAX_ECHO
+    assert len(shown) < 250
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "q" * 3000,  # an unknown word
+        "from:" + "(" * 3000,  # not a phone number, echoed in the suggestion too
+        "name:" + "a" * 3000 + " name:b",  # a clash names the earlier token
+        "name:" + "a" * 3000 + " smith",  # a suggestion built from the token
+        "since:" + "2" * 3000,
+        "tp:" + "x" * 3000,  # a near-miss key: the suggestion repeats the value
+        "user:" + "<@U1|" * 800,
+    ],
+)
+def test_filter_errors_clip_the_token_and_suggestion(text: str) -> None:
+    with pytest.raises(FilterError) as caught:
+        parse_filter(text, now=NOW, tz=NY)
+    shown = str(caught.value)
+    assert "…" in shown
+    assert longest_run(shown) < MAX_ECHO
+    assert len(shown) < 400
+
+
+def test_filter_error_keeps_a_short_token_whole() -> None:
+    with pytest.raises(FilterError) as caught:
+        parse_filter("ext:12a", now=NOW, tz=NY)
+    assert str(caught.value) == (
+        "I can't read `ext:12a`: an extension is digits only. Try `ext:999`."
+    )
+
+
+@pytest.mark.parametrize("token", ["user:" + "u" * 3000, "since:" + "s" * 3000, "z" * 3000])
+def test_audit_errors_clip_the_token(token: str) -> None:
+    with pytest.raises(AuditQueryError) as caught:
+        parse_audit_query(token, tz=NY)
+    shown = str(caught.value)
+    assert "…" in shown
+    assert longest_run(shown) < MAX_ECHO
+    assert len(shown) < 400
+
+
+def test_modal_number_error_clips_the_piece() -> None:
+    values = {modal.BLOCK_EITHER: field("n" * 3000)}
+    with pytest.raises(modal.ModalErrors) as caught:
+        modal.parse_search_modal(values, tz=NY)
+    shown = caught.value.errors[modal.BLOCK_EITHER]
+    assert "…" in shown
+    assert len(shown) < MAX_ECHO + 100
+
+
+@pytest.mark.parametrize(
+    ("token", "shown"),
+    [("", ""), ("abc", "abc"), ("x" * MAX_ECHO, "x" * MAX_ECHO)],
+)
+def test_echo_leaves_short_tokens_alone(token: str, shown: str) -> None:
+    assert echo(token) == shown
+    assert echo("y" * (MAX_ECHO + 1)) == "y" * (MAX_ECHO - 1) + "…"

@@ -1,6 +1,6 @@
 """Linear-time parsing: the e-mail check that replaced a backtracking regex, the 4,000-character
-cap on command text, and clipped echoes of bad tokens. No timings here: bench/parse_worst_case.py
-measures parse time against input length."""
+cap on command text, clipped echoes of bad tokens, and fallback_text's date regex. No timings
+here: bench/parse_worst_case.py measures parse time against input length."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from bot.commands import CommandError, Link, Search, is_email, parse_command
 from bot.filters import FilterError, extract_numbers, parse_filter
 from bot.grammar.limits import MAX_ECHO, MAX_TEXT, echo
 from bot.grammar.phones import scanned_part
+from bot.mrkdwn import clip, fallback_text, sanitize_mrkdwn
 
 # The regex bot/commands.py used until it was replaced; fine on short text, quadratic on long.
 OLD_EMAIL = re.compile(r"[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+")
@@ -275,3 +276,42 @@ def test_modal_number_error_clips_the_piece() -> None:
 def test_echo_leaves_short_tokens_alone(token: str, shown: str) -> None:
     assert echo(token) == shown
     assert echo("y" * (MAX_ECHO + 1)) == "y" * (MAX_ECHO - 1) + "…"
+
+
+# -- the date-token regex in fallback_text ---------------------------------------------------
+
+OLD_DATE_TOKEN = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
+DATE_PARTS = [
+    "<!date^",
+    "1715000000",
+    "^{date_short}",
+    "|",
+    "2024-05-06 12:00 UTC",
+    ">",
+    "<",
+    "&",
+    "x ",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Exported <!date^1715000000^{date_short} {time}|2024-05-06 12:53 UTC> by <@U1|bob>",
+        "<!date^1^{date}|a> and <!date^2^{date}|b>",
+        "<!date^1^{date}>",  # no fallback: left for sanitize's verdict
+        "<!date^1^{date}|a|b>",  # the fallback starts at the first bar
+        "<!date^1|<@U1>>",
+        "a < b & <!date^",
+    ],
+)
+def test_fallback_text_reads_dates_as_before(text: str) -> None:
+    old = OLD_DATE_TOKEN.sub(r"\1", sanitize_mrkdwn(text))
+    assert fallback_text(text) == clip(old.strip() or "Recordings", 2000)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(DATE_PARTS), max_size=12).map("".join))
+def test_fallback_text_agrees_with_the_old_regex(text: str) -> None:
+    old = OLD_DATE_TOKEN.sub(r"\1", sanitize_mrkdwn(text))
+    assert fallback_text(text) == clip(old.strip() or "Recordings", 2000)

@@ -1,11 +1,14 @@
 """Linear-time parsing: the e-mail check that replaced a backtracking regex, the 4,000-character
-cap on command text, clipped echoes of bad tokens, and fallback_text's date regex. No timings
-here: bench/parse_worst_case.py measures parse time against input length."""
+cap on command text, clipped echoes of bad tokens, fallback_text's date regex, the splitter that
+searches instead of stepping, and suggestions that skip difflib for long words. No timings here:
+bench/parse_worst_case.py measures parse time against input length."""
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +23,9 @@ from bot.commands import CommandError, Link, Search, is_email, parse_command
 from bot.filters import FilterError, extract_numbers, parse_filter
 from bot.grammar.limits import MAX_ECHO, MAX_TEXT, echo
 from bot.grammar.phones import scanned_part
+from bot.grammar.suggestions import closest
+from bot.grammar.tokens import OPEN_QUOTES, QUOTES, split
+from bot.grammar.vocabulary import KEYS, KINDS, WORDS
 from bot.mrkdwn import clip, fallback_text, sanitize_mrkdwn
 
 # The regex bot/commands.py used until it was replaced; fine on short text, quadratic on long.
@@ -315,3 +321,98 @@ def test_fallback_text_reads_dates_as_before(text: str) -> None:
 def test_fallback_text_agrees_with_the_old_regex(text: str) -> None:
     old = OLD_DATE_TOKEN.sub(r"\1", sanitize_mrkdwn(text))
     assert fallback_text(text) == clip(old.strip() or "Recordings", 2000)
+
+
+# -- split: regex jumps instead of a Python step per character --------------------------------
+
+
+def old_split(text: str) -> list[str]:
+    """bot/grammar/tokens.split before it searched instead of stepping: the reference."""
+    pieces: list[str] = []
+    buf: list[str] = []
+    closer = ""
+    last_gt = text.rfind(">")
+    for i, ch in enumerate(text):
+        if closer:
+            buf.append(ch)
+            if ch in closer:
+                closer = ""
+        elif ch.isspace():
+            if buf:
+                pieces.append("".join(buf))
+                buf = []
+        else:
+            if ch in OPEN_QUOTES:
+                closer = QUOTES[ch]
+            elif ch == "<" and text[i + 1 : i + 2] in ("@", "#", "!") and i < last_gt:
+                closer = ">"
+            buf.append(ch)
+    if buf:
+        pieces.append("".join(buf))
+    return pieces
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "inbound  yesterday\tfrom:+1 732 555 0100\n",
+        'name:"john smith" today',
+        'name:"john smith today',  # unclosed: to the end, trailing space and all
+        "name:„john smith“ x „a b” y",
+        "name:”a b” c",
+        "user:<@U1|bob smith> <#C1|gen eral> <!here x> <a b> <@U2",
+        "<@ > <@",
+        " \u00a0a\u2028b\u3000 ",
+    ],
+)
+def test_split_reads_as_before(text: str) -> None:
+    assert split(text) == old_split(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet='ab "“”„<>@#!:\t\n\u00a0', max_size=24))
+def test_split_agrees_with_the_old_split(text: str) -> None:
+    assert split(text) == old_split(text)
+
+
+# -- closest: a long word skips difflib, with the same answer ---------------------------------
+
+
+def old_closest(word: str, choices: Collection[str], prefix: str) -> str:
+    """bot/grammar/suggestions.closest before it skipped long words: the reference."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not match:
+        return f"{prefix}:{next(iter(choices))}" if prefix else ""
+    return f"{prefix}:{match[0]}" if prefix else match[0]
+
+
+CHOICES = [KEYS, WORDS, KINDS, (*WORDS, *(f"{k}:" for k in KEYS))]
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "frm",
+        "todya",
+        "on-demnd",
+        "this weeks",
+        "yesterday" + "x" * 12,  # 21 characters: difflib's ratio is exactly the 0.6 cutoff
+        "x" * 5000,
+        "",
+    ],
+)
+@pytest.mark.parametrize("choices", CHOICES)
+def test_closest_suggests_as_before(word: str, choices: Collection[str]) -> None:
+    for prefix in ("", "type"):
+        assert closest(word, choices, prefix) == old_closest(word, choices, prefix)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="thisweklaynwdcompr-: ", min_size=1, max_size=40),
+    st.sampled_from(CHOICES),
+)
+def test_closest_agrees_with_difflib(word: str, choices: Collection[str]) -> None:
+    assert closest(word, choices, "") == old_closest(word, choices, "")

@@ -118,7 +118,7 @@ _GET_KINDS = {
     "company": RecordingKind.COMPANY,
 }
 _MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>", re.I)
-_NOT_IN_EMAIL = frozenset("<>|")
+_NOT_IN_EMAIL = re.compile(r"[\s<>|]")  # one character class: a single forward scan
 
 
 def parse_command(text: str) -> Command:
@@ -216,7 +216,7 @@ def is_email(text: str) -> bool:
         bool(local and at)
         and "." in domain[1:-1]
         and "@" not in domain
-        and not any(ch.isspace() or ch in _NOT_IN_EMAIL for ch in text)
+        and _NOT_IN_EMAIL.search(text) is None
     )
 
 

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
 from bot.grammar import SearchRequest, extract_numbers
+from bot.grammar.limits import MAX_TEXT
 from bot.search.service import RecordingsService
 from handlers.modals import open_search_modal
 from handlers.payloads import asker_of, message_text, trigger_id
@@ -43,12 +44,14 @@ async def search_message_numbers(
     phone_region: str,
 ) -> None:
     await ack()
-    numbers = extract_numbers(message_text(body), region=phone_region)
+    text = message_text(body)
+    numbers = extract_numbers(text, region=phone_region)
     if not numbers:
+        where = f"the first {MAX_TEXT:,} characters of " if len(text) > MAX_TEXT else ""
         await reply(
             respond,
             blocks.render_error(
-                "I found no phone number in that message. Numbers look like "
+                f"I found no phone number in {where}that message. Numbers look like "
                 "`+1 732 555 0100` or `(732) 555-0100`."
             ),
         )

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.blocks import CALLBACK_SEARCH_MODAL
 from bot.blocks.limits import MAX_PRIVATE_METADATA
 from bot.grammar import MAX_PAGE_SIZE, FilterError, SearchRequest, normalize_number
+from bot.grammar.limits import echo, too_long
 from bot.vbc.filter import ORDER_OLDEST, Direction, RecordingFilter
 from bot.vbc.models import RecordingKind
 
@@ -227,6 +228,19 @@ class _Form:
                     return action
         return {}
 
+    def overlong(self) -> dict[str, str]:
+        """Fields over 4,000 characters (``MAX_TEXT``), each with why; none is read then."""
+        errors: dict[str, str] = {}
+        for block_id in self.values:
+            value = self.raw(block_id).get("value")
+            if isinstance(value, str) and (
+                refusal := too_long(
+                    value, what="This field", reader="the form", fix="Shorten it and try again."
+                )
+            ):
+                errors[block_id] = refusal
+        return errors
+
     def text(self, block_id: str) -> str:
         return " ".join(str(self.raw(block_id).get("value") or "").split())
 
@@ -284,8 +298,14 @@ class _Form:
 def parse_search_modal(
     values: Mapping[str, Any], *, tz: ZoneInfo, region: str = "US"
 ) -> SearchRequest:
-    """The submitted form -> SearchRequest; raises ModalErrors naming each bad field."""
+    """The submitted form -> SearchRequest; raises ModalErrors naming each bad field.
+
+    A field over 4,000 characters is refused before any field is read (Slack's own
+    ``max_length`` on each input normally stops that long before).
+    """
     form = _Form(values)
+    if overlong := form.overlong():
+        raise ModalErrors(overlong)
     numbers: list[str] = []
     either = [
         p for p in re.split(r"[,;\n]+", str(form.raw(BLOCK_EITHER).get("value") or "")) if p.strip()
@@ -297,7 +317,7 @@ def parse_search_modal(
             digits = normalize_number(piece, region=region)
         except FilterError as exc:
             form.errors[BLOCK_EITHER] = (
-                f"I can't read {piece.strip()!r} as a phone number, e.g. {exc.suggestion}."
+                f"I can't read {echo(piece.strip())!r} as a phone number, e.g. {exc.suggestion}."
             )
             break
         if digits not in numbers:

@@ -20,6 +20,9 @@ _KEEP = re.compile(
     r"|(?:https?|mailto):[^<>|\s]+(?:\|[^<>]*)?)>"
 )
 _BARE_AMP = re.compile(r"&(?!(?:amp|lt|gt);)")
+# Neither class holds "<": a scan stops at the next token, so unclosed ones cannot make it
+# quadratic (sanitized text has none anyway; this keeps it linear on any text).
+_DATE_TOKEN = re.compile(r"<!date\^[^<>|]*\|([^<>]*)>")
 _DIRECTIONS = {
     "INBOUND": ":arrow_down: Inbound",
     "OUTBOUND": ":arrow_up: Outbound",
@@ -115,5 +118,5 @@ def plural(count: int, word: str) -> str:
 
 def fallback_text(text: str) -> str:
     """A message's top-level ``text`` (notifications, screen readers): dates read as UTC."""
-    plain = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", sanitize_mrkdwn(text))
+    plain = _DATE_TOKEN.sub(r"\1", sanitize_mrkdwn(text))
     return clip(plain.strip() or "Recordings", 2000)

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.grammar import mention_user_id
+from bot.grammar.limits import echo
 from bot.store import AuditQuery
 
 ACTIONS = (
@@ -42,7 +43,9 @@ def parse_audit_query(text: str, *, tz: ZoneInfo) -> AuditQuery:
             else:
                 values["until"] = datetime.combine(day + timedelta(days=1), time.min, tz)
         else:
-            raise AuditQueryError(f"I can't read `{token}` in an audit query. Try {AUDIT_HELP}.")
+            raise AuditQueryError(
+                f"I can't read `{echo(token)}` in an audit query. Try {AUDIT_HELP}."
+            )
     return AuditQuery(**values)  # type: ignore[arg-type]
 
 
@@ -52,5 +55,6 @@ def _date(token: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise AuditQueryError(
-            f"`{token}` has no date I can read; write it like `{token.split(':')[0]}:2024-05-01`."
+            f"`{echo(token)}` has no date I can read; "
+            f"write it like `{echo(token.split(':')[0])}:2024-05-01`."
         ) from None

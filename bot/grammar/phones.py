@@ -6,6 +6,7 @@ import re
 
 import phonenumbers
 
+from bot.grammar.limits import MAX_TEXT
 from bot.grammar.request import FilterError
 from bot.grammar.tokens import plain_text
 
@@ -13,6 +14,7 @@ NUMBERISH = re.compile(r"(?=[^0-9]*[0-9])[+(]{0,2}[0-9().\-\u2010-\u2015]+")
 SHORT_NUMBER = re.compile(r"[0-9]{2,6}")
 _PHONE_CHARS = re.compile(r"[0-9+()./\s\-\u2010-\u2015]{1,40}")
 _MAX_NUMBER_PIECES = 6
+_NUMBER_MARKS = frozenset("+()-./\u2010\u2011\u2012\u2013\u2014\u2015")
 
 
 def read_number(
@@ -72,13 +74,33 @@ def normalize_number(raw: str, *, region: str = "US") -> str:
 
 
 def extract_numbers(text: str, *, region: str = "US") -> tuple[str, ...]:
-    """Phone numbers in a Slack message's text, as E.164 digits, first mention first."""
+    """Phone numbers in a Slack message's text, as E.164 digits, first mention first.
+
+    Only the first 4,000 characters (``MAX_TEXT``) are scanned: a message shortcut may point at
+    a message of up to 40,000, and the scan holds the event loop. Nothing is refused, a number
+    further down is simply not found; one the cut would halve is left out whole.
+    """
     found: list[str] = []
-    for match in phonenumbers.PhoneNumberMatcher(plain_text(text), region):
+    for match in phonenumbers.PhoneNumberMatcher(plain_text(scanned_part(text)), region):
         digits = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)[1:]
         if match.number.extension is None and digits not in found:
             found.append(digits)
     return tuple(found)
+
+
+def scanned_part(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` cut to ``limit`` characters, less a number-like tail the cut may have halved."""
+    if len(text) <= limit:
+        return text
+    end = limit
+    if _number_like(text[end]):
+        while end and _number_like(text[end - 1]):
+            end -= 1
+    return text[:end]
+
+
+def _number_like(ch: str) -> bool:
+    return ch.isdigit() or ch.isspace() or ch in _NUMBER_MARKS
 
 
 def phone_digits(raw: str, region: str) -> str | None:

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.grammar.durations import COMPARISON, DURATION, RANGE, format_range, read_duration
+from bot.grammar.limits import echo
 from bot.grammar.phones import NUMBERISH, SHORT_NUMBER, normalize_number, read_number
 from bot.grammar.request import FilterError, SearchRequest
 from bot.grammar.suggestions import closest, example, mention_error, unknown
@@ -91,7 +92,7 @@ class _Reader:
     def set(self, token: str, target: str, value: object) -> None:
         if target in self.origin:
             earlier = self.origin[target]
-            raise FilterError(token, f"it clashes with `{earlier}`", earlier)
+            raise FilterError(token, f"it clashes with `{echo(earlier)}`", earlier)
         self.origin[target] = token
         changes: dict[str, Any] = {target: value}
         if target in ("kind", "company", "user"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.grammar.limits import echo
 from bot.grammar.tokens import code
 from bot.grammar.tokens import escape_mrkdwn as escape
 from bot.vbc.filter import RecordingFilter
@@ -13,7 +14,10 @@ UNKNOWN = "unknown word"
 
 
 class FilterError(ValueError):
-    """A token the grammar cannot read; ``str()`` is a mrkdwn sentence ready for Slack."""
+    """A token the grammar cannot read; ``str()`` is a mrkdwn sentence ready for Slack.
+
+    ``str()`` clips the token and the suggestion (either may hold a long piece of the text).
+    """
 
     def __init__(self, token: str, message: str, suggestion: str) -> None:
         super().__init__(token, message, suggestion)
@@ -22,7 +26,7 @@ class FilterError(ValueError):
         self.suggestion = suggestion
 
     def __str__(self) -> str:
-        token, suggestion = code(self.token), code(self.suggestion)
+        token, suggestion = code(echo(self.token)), code(echo(self.suggestion))
         if self.message == UNKNOWN:
             return f"I can't read {token} - did you mean {suggestion}?"
         return f"I can't read {token}: {escape(self.message)}. Try {suggestion}."

@@ -13,7 +13,11 @@ from bot.grammar.vocabulary import EXAMPLES, KEYS, WORDS
 
 
 def closest(word: str, choices: Collection[str], prefix: str) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    options = list(choices)
+    # The 0.6 cutoff needs 2 * len(choice) / (len(choice) + len(word)) >= 0.6, so a word over
+    # 2.33x the longest choice never matches: skip difflib, which would index every character.
+    fits = len(word) <= 3 * max(map(len, options), default=0)
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6) if fits else []
     if not match:
         return f"{prefix}:{next(iter(choices))}" if prefix else ""
     return f"{prefix}:{match[0]}" if prefix else match[0]

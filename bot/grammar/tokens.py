@@ -9,31 +9,40 @@ QUOTES = {'"': '"', "“": "”", "”": "”", "„": "“”"}
 OPEN_QUOTES = "".join(QUOTES)
 _MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>")
 _SLACK_ENTITY = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+# Single character classes: each search scans forward once, so split stays linear.
+_SPECIAL = re.compile(f"[\\s<{OPEN_QUOTES}]")  # whitespace or what may open a quote/mention
+_NON_SPACE = re.compile(r"\S")
+_CLOSER = {closer: re.compile(f"[{closer}]") for closer in {*QUOTES.values(), ">"}}
 
 
 def split(text: str) -> list[str]:
-    """Whitespace-separated pieces; quotes and Slack mentions may contain spaces."""
+    """Whitespace-separated pieces; quotes and Slack mentions may contain spaces.
+
+    An unclosed quote runs to the end of the text. Plain runs, quoted parts and mentions are
+    crossed by regex searches of one character class, not a Python step per character.
+    """
     pieces: list[str] = []
-    buf: list[str] = []
-    closer = ""
     last_gt = text.rfind(">")  # an unclosed "<@" must not swallow the rest of the text
-    for i, ch in enumerate(text):
-        if closer:
-            buf.append(ch)
-            if ch in closer:
-                closer = ""
-        elif ch.isspace():
-            if buf:
-                pieces.append("".join(buf))
-                buf = []
-        else:
-            if ch in OPEN_QUOTES:
-                closer = QUOTES[ch]
-            elif ch == "<" and text[i + 1 : i + 2] in ("@", "#", "!") and i < last_gt:
-                closer = ">"
-            buf.append(ch)
-    if buf:
-        pieces.append("".join(buf))
+    start = pos = 0  # the piece being read began at ``start``; look on from ``pos``
+    while (found := _SPECIAL.search(text, pos)) is not None:
+        i = found.start()
+        ch = text[i]
+        if ch.isspace():
+            if i > start:
+                pieces.append(text[start:i])
+            after = _NON_SPACE.search(text, i)
+            start = pos = after.start() if after else len(text)
+            continue
+        closer = QUOTES.get(ch, "")
+        if ch == "<" and text[i + 1 : i + 2] in ("@", "#", "!") and i < last_gt:
+            closer = ">"
+        if not closer:
+            pos = i + 1
+            continue
+        end = _CLOSER[closer].search(text, i + 1)
+        pos = end.end() if end else len(text)
+    if len(text) > start:
+        pieces.append(text[start:])
     return pieces
 
 

@@ -160,6 +160,20 @@ async def test_unreadable_command_names_the_token_and_calls_no_vbc(stack: Stack)
     assert list(stack.sim.state.requests) == []
 
 
+async def test_overlong_command_and_message_are_answered_plainly(stack: Stack) -> None:
+    stack.sim.state.requests.clear()
+    shown = await search(stack, MEMBER, "link <@U0JANE|jane> a@" + "." * 40_000 + "@")
+    assert "That command is 40,023 characters long; /recordings reads at most 4,000." in shown
+    before = len(stack.slack.responses)
+    await stack.driver.message_shortcut(
+        MEMBER, blocks.CALLBACK_MESSAGE_SHORTCUT, "x" * 5000 + " (732) 555-0100", CHANNEL
+    )
+    await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None, timeout=10)
+    said = render_text(stack.slack.responses[-1].args["blocks"])
+    assert "no phone number in the first 4,000 characters of that message" in said
+    assert list(stack.sim.state.requests) == []
+
+
 async def test_empty_results_say_what_was_searched(stack: Stack) -> None:
     shown = await search(stack, MEMBER, "from:+1 212 555 0000 last 7d")
     assert "212" in shown

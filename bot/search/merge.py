@@ -40,8 +40,11 @@ class CursorState:
         return json.dumps({**data, "tot": self.totals, "shown": self.shown, "pin": self.pinned})
 
     def shown_before(self, page: int) -> frozenset[str]:
-        """Keys on the page before ``page``: a tie in start time may bring them back."""
-        return frozenset(self.shown[page - 2]) if 2 <= page <= len(self.shown) + 1 else frozenset()
+        """Keys on every page before ``page``: a tie in start time may bring them back, and a
+        tie group wider than a page can bring one back several pages later."""
+        if not 2 <= page <= len(self.shown) + 1:
+            return frozenset()  # page 1, or a page no click can reach from here
+        return frozenset(key for keys in self.shown[: page - 1] for key in keys)
 
     def remember(self, page: int, keys: list[str]) -> None:
         while len(self.shown) < page:
@@ -154,7 +157,9 @@ async def search_page(
         if key not in shown and key not in exclude:
             shown.add(key)
             picked.append(recording)
+    seen = shown | exclude
     for s in sources:
+        _skip_seen(s, seen)
         if s.total is None:
             await s.fill()
     totals = [s.total or 0 for s in sources]
@@ -172,6 +177,16 @@ async def search_page(
         has_next=has_next,
         next_offsets=[s.offset for s in sources],
     )
+
+
+def _skip_seen(source: _Source, seen: set[str] | frozenset[str]) -> None:
+    """Step over copies of recordings already shown, so "Next" does not lead to an empty page.
+
+    Only what is already read is looked at: an extra VBC request per query per page to look
+    further ahead would cost more than the rare empty last page it could prevent.
+    """
+    while (head := source.head()) is not None and recording_key(head) in seen:
+        source.pop()
 
 
 def _newest_first(plan: Plan) -> bool:

@@ -278,7 +278,8 @@ class AudioDelivery:
     async def _direct(self, asker: Asker) -> bool:
         if not asker.channel_id or asker.channel_id.startswith("D"):
             return False
-        return (await self._store.get_channel(asker.team_id, asker.channel_id)).direct_delivery
+        setting = await self._store.get_channel(asker.team_id, asker.channel_id)
+        return setting.delivers_directly
 
     def _lock(self, key: str) -> asyncio.Lock:
         """Two clicks on one recording: the second waits, then re-shares the first's file."""

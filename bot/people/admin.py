@@ -12,10 +12,15 @@ from bot.people.connect import VbcConnect
 from bot.people.directory import Directory, LinkError
 from bot.search.service import RecordingsService
 from bot.store import Store
+from bot.store.tables import ChannelSetting
 from bot.vbc.errors import VbcError
 
 Message = dict[str, Any]
 AUDIT_PAGE_SIZE = 15
+DIRECT_NEEDS_SHARING = (
+    "Direct delivery posts Play and export results into this channel, so sharing must be "
+    "allowed here first: run `/recordings channel allow`, then `/recordings channel direct`."
+)
 LINKED_HOW = {
     "email": "automatically, by Slack email address",
     "admin": "by a recordings admin",
@@ -124,28 +129,49 @@ class AdminService:
                     asker.team_id, asker.user_id, "channel", outcome="refused", detail=action
                 )
                 return blocks.render_error("Only recordings admins can change channel settings.")
-            if action in ("allow", "deny"):
-                setting.allow_share = action == "allow"
-            else:
-                setting.direct_delivery = action == "direct"
-            setting.updated_by = asker.user_id
-            await self._store.save_channel(setting)
+            refusal = apply_channel_action(setting, action)
             await self._store.audit(
                 asker.team_id,
                 asker.user_id,
                 "channel",
-                outcome="allowed",
+                outcome="refused" if refusal else "allowed",
                 target=asker.channel_id,
                 detail=action,
             )
+            if refusal:
+                return blocks.render_error(refusal)
+            setting.updated_by = asker.user_id
+            await self._store.save_channel(setting)
         share = "allowed" if setting.allow_share else "not allowed"
-        direct = "on" if setting.direct_delivery else "off"
+        direct = "on" if setting.delivers_directly else "off"
+        where = (
+            "they post into this channel"
+            if setting.delivers_directly
+            else "they go to each person's DM with me"
+        )
         return blocks.render_notice(
             f"In <#{asker.channel_id}>: sharing recordings is *{share}*; direct delivery of "
-            f"Play and export results is *{direct}*."
+            f"Play and export results is *{direct}*: {where}."
         )
 
     async def other(self, asker: Asker, command: commands.Command) -> Message:
         if isinstance(command, commands.Channel):
             return await self.channel(asker, command)
         return blocks.render_error(f"`{type(command).__name__.lower()}` is not available here.")
+
+
+def apply_channel_action(setting: ChannelSetting, action: str) -> str | None:
+    """Change ``setting`` so that direct delivery implies sharing; the refusal, if any."""
+    direct = setting.delivers_directly  # a stored row that broke the rule was never direct
+    if action == "allow":
+        setting.allow_share = True
+    elif action == "deny":
+        setting.allow_share = direct = False
+    elif action == "direct":
+        if not setting.allow_share:
+            return DIRECT_NEEDS_SHARING
+        direct = True
+    else:
+        direct = False
+    setting.direct_delivery = direct
+    return None

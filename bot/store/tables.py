@@ -67,9 +67,14 @@ class ChannelSetting(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     channel_id: str = Field(primary_key=True, max_length=32)
     allow_share: bool = False
-    direct_delivery: bool = False
+    direct_delivery: bool = False  # read it through ``delivers_directly``
     updated_by: str | None = Field(default=None, max_length=32)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def delivers_directly(self) -> bool:
+        """Direct delivery only where sharing is allowed; a row from before that rule is not."""
+        return self.allow_share and self.direct_delivery
 
 
 class UploadedFile(SQLModel, table=True):

@@ -483,7 +483,7 @@ async def test_vbc_refusing_the_download_is_reported(stack: Stack) -> None:
 
 
 async def test_direct_delivery_uploads_into_a_thread_in_the_channel(stack: Stack) -> None:
-    await set_channel(stack, CHANNEL, direct_delivery=True)
+    await set_channel(stack, CHANNEL, allow_share=True, direct_delivery=True)
     rec = add_recording(stack, MB)
     _, outcome = await play(stack, rec)
     assert "is in this channel, in a thread" in outcome
@@ -496,7 +496,7 @@ async def test_direct_delivery_uploads_into_a_thread_in_the_channel(stack: Stack
 
 
 async def test_direct_delivery_failure_removes_the_thread_parent(stack: Stack) -> None:
-    await set_channel(stack, CHANNEL, direct_delivery=True)
+    await set_channel(stack, CHANNEL, allow_share=True, direct_delivery=True)
     rec = add_recording(stack, MB)
     stack.slack.fail_next("files.completeUploadExternal", "internal_error")
     _, outcome = await play(stack, rec)
@@ -508,7 +508,7 @@ async def test_direct_delivery_where_the_bot_is_not_a_member_falls_back_to_the_d
     stack: Stack,
 ) -> None:
     stack.slack.add_channel("C0002", "sales", is_member=False)
-    await set_channel(stack, "C0002", direct_delivery=True)
+    await set_channel(stack, "C0002", allow_share=True, direct_delivery=True)
     rec = add_recording(stack, MB)
     results = await results_with(stack, MEMBER, rec, channel="C0002")
     outcome = await click(stack, MEMBER, blocks.ACTION_PLAY, f"c:{rec.id}", results)

@@ -108,9 +108,11 @@ class AudioDelivery:
         notify: Notify | None,
         retry: str | None,
         back: str,
+        *,
+        here: bool,
     ) -> Outcome:
-        """Play: into the DM, or straight into a direct-delivery channel."""
-        if await self._direct(asker):
+        """Play: into the DM, or, when the button said "here", into a direct-delivery channel."""
+        if here and await self._direct(asker):
             try:
                 return await self._run(asker, recording, "direct", notify, retry, back)
             except _NotInChannelError:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from bot.vbc.models import Recording, RecordingKind
 
 ACTION_DETAILS = "recording_details"
-ACTION_PLAY = "recording_play"
+ACTION_PLAY = "recording_play"  # into the person's DM
+ACTION_PLAY_HERE = "recording_play_here"  # into the channel, where it delivers directly
 ACTION_SHARE = "recording_share"
 ACTION_ROW_MENU = "recording_menu"  # compact rows: an overflow of Play / Details
 ACTION_PAGE_PREV = "results_prev"
@@ -66,7 +67,7 @@ def menu_value(action_id: str, rec: Recording) -> str:
 def parse_menu_value(value: str) -> tuple[str, RecordingRef]:
     """``recording_play|c:1`` -> (ACTION_PLAY, ref); raises ValueError for anything else."""
     action_id, _, ref = value.partition("|")
-    if action_id not in (ACTION_PLAY, ACTION_DETAILS, ACTION_SHARE):
+    if action_id not in (ACTION_PLAY, ACTION_PLAY_HERE, ACTION_DETAILS, ACTION_SHARE):
         raise ValueError(f"not a recording action: {value[:40]!r}")
     return action_id, parse_recording_ref(ref)
 

@@ -145,7 +145,7 @@ class AdminService:
         share = "allowed" if setting.allow_share else "not allowed"
         direct = "on" if setting.delivers_directly else "off"
         where = (
-            "they post into this channel"
+            "they post into this channel, from buttons that say so (*▶ Play here*)"
             if setting.delivers_directly
             else "they go to each person's DM with me"
         )

@@ -164,6 +164,25 @@ def test_twenty_five_maximal_rows_fit_one_message(show_kind: bool, can_share: bo
     assert "Showing" not in all_text(msg)
 
 
+@pytest.mark.parametrize("rows", [1, 25])
+def test_play_says_here_when_it_posts_into_the_channel(rows: int) -> None:
+    recordings = [rec(i) for i in range(rows)]
+    here = results(page(recordings), play_here=True)
+    there = results(page(recordings))
+    assert message_problems(here) == []
+    assert "▶ Play here" in dump(here)
+    assert blocks.ACTION_PLAY_HERE in dump(here)
+    assert "Play here" not in dump(there)
+    assert blocks.ACTION_PLAY_HERE not in dump(there)
+    details = blocks.render_details(rec(1), can_share=True, play_here=True)
+    assert {b["text"]["text"]: b["action_id"] for b in elements(details, "button")}[
+        "▶ Play here"
+    ] == blocks.ACTION_PLAY_HERE
+    assert blocks.parse_menu_value(blocks.menu_value(blocks.ACTION_PLAY_HERE, rec(1)))[0] == (
+        blocks.ACTION_PLAY_HERE
+    )
+
+
 def test_hundred_maximal_rows_are_cut_with_a_note() -> None:
     msg = results(page([nasty(i) for i in range(100)]))
     assert message_problems(msg) == []

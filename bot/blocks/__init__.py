@@ -12,7 +12,14 @@ whoami, audit, jobs and App Home (``bot.blocks.admin``).
 
 from __future__ import annotations
 
-from bot.blocks.admin import render_audit, render_help, render_home, render_jobs, render_whoami
+from bot.blocks.admin import (
+    render_audit,
+    render_help,
+    render_home,
+    render_jobs,
+    render_link_taken,
+    render_whoami,
+)
 from bot.blocks.ids import (
     ACTION_AUDIT_NEXT,
     ACTION_AUDIT_PREV,
@@ -21,6 +28,7 @@ from bot.blocks.ids import (
     ACTION_EXPORT_ALL,
     ACTION_EXPORT_CONFIRM,
     ACTION_JOBS_REFRESH,
+    ACTION_LINK_MOVE,
     ACTION_OPEN_MODAL,
     ACTION_PAGE_NEXT,
     ACTION_PAGE_PREV,
@@ -33,7 +41,9 @@ from bot.blocks.ids import (
     CALLBACK_SEARCH_MODAL,
     CALLBACK_SHORTCUT_SEARCH,
     RecordingRef,
+    link_move_value,
     menu_value,
+    parse_link_move_value,
     parse_menu_value,
     parse_page_value,
     parse_recording_ref,
@@ -61,6 +71,7 @@ __all__ = [
     "ACTION_EXPORT_ALL",
     "ACTION_EXPORT_CONFIRM",
     "ACTION_JOBS_REFRESH",
+    "ACTION_LINK_MOVE",
     "ACTION_OPEN_MODAL",
     "ACTION_PAGE_NEXT",
     "ACTION_PAGE_PREV",
@@ -81,7 +92,9 @@ __all__ = [
     "format_duration",
     "format_number",
     "format_size",
+    "link_move_value",
     "menu_value",
+    "parse_link_move_value",
     "parse_menu_value",
     "parse_page_value",
     "parse_recording_ref",
@@ -94,6 +107,7 @@ __all__ = [
     "render_help",
     "render_home",
     "render_jobs",
+    "render_link_taken",
     "render_not_linked",
     "render_notice",
     "render_progress",

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.links import LinkRows
 from bot.store.tables import (
     AppSecret,
     AuditEvent,
@@ -36,7 +37,7 @@ class AuditQuery:
     until: datetime | None = None
 
 
-class Store:
+class Store(LinkRows):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 

@@ -183,6 +183,27 @@ def test_play_says_here_when_it_posts_into_the_channel(rows: int) -> None:
     )
 
 
+def test_link_move_value_carries_ids_only_and_reads_back() -> None:
+    value = blocks.link_move_value("U0NEW", "745249", frozenset({"U0OLD", "W0TWO"}))
+    assert value == "U0NEW|745249|U0OLD,W0TWO"
+    assert blocks.parse_link_move_value(value) == ("U0NEW", "745249", frozenset({"U0OLD", "W0TWO"}))
+    for odd in (
+        "",
+        "U0NEW|745249",
+        "U0NEW|x|U0OLD",
+        "u0new|1|U0OLD",
+        "U0NEW|1|",
+        "U0NEW|²|U0OLD",
+        "U0NEW|1|U0OLD|x",
+        "<@U0NEW>|1|U0OLD",
+    ):
+        with pytest.raises(ValueError, match="not a link move value"):
+            blocks.parse_link_move_value(odd)
+    msg = blocks.render_link_taken("VBC user 1 is already linked to <@U0OLD>.", value=value)
+    assert message_problems(msg) == []
+    assert [b["text"]["text"] for b in elements(msg, "button")] == ["Move the link"]
+
+
 def test_hundred_maximal_rows_are_cut_with_a_note() -> None:
     msg = results(page([nasty(i) for i in range(100)]))
     assert message_problems(msg) == []

@@ -1,4 +1,7 @@
-"""admin controls: direct delivery only where sharing is allowed
+"""admin controls: unlink sticks; direct delivery only where sharing is allowed
+
+``unlinked_people`` holds the people an admin unlinked, whom linking by email leaves alone
+until an admin links them again.
 
 A channel setting written before the rule "direct delivery implies sharing allowed" may say
 direct delivery is on where sharing is not; such a row is read as not direct
@@ -14,6 +17,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision: str = "0006_admin_controls"
 down_revision: str | None = "0002"
@@ -28,6 +32,14 @@ _channels = sa.table(
 
 
 def upgrade() -> None:
+    op.create_table(
+        "unlinked_people",
+        sa.Column("team_id", AutoString(length=32), nullable=False),
+        sa.Column("slack_user_id", AutoString(length=32), nullable=False),
+        sa.Column("unlinked_by", AutoString(length=32), nullable=False),
+        sa.Column("unlinked_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("team_id", "slack_user_id"),
+    )
     op.execute(
         _channels.update()
         .where(_channels.c.allow_share == sa.false(), _channels.c.direct_delivery == sa.true())
@@ -36,4 +48,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    pass  # the cleared flags were never in effect; there is nothing to restore
+    op.drop_table("unlinked_people")
+    # The cleared direct-delivery flags were never in effect: there is nothing to restore.

@@ -26,6 +26,7 @@ def register(app: AsyncApp, *, recordings: RecordingsService, admin: AdminServic
     for action_id in (blocks.ACTION_AUDIT_PREV, blocks.ACTION_AUDIT_NEXT):
         app.action(action_id)(functools.partial(turn_audit_page, admin=admin))
     app.action(blocks.ACTION_RETRY)(functools.partial(retry, recordings=recordings))
+    app.action(blocks.ACTION_LINK_MOVE)(functools.partial(move_link, admin=admin))
     app.action(blocks.ACTION_CONNECT_VBC)(acknowledge_link_button)
 
 
@@ -69,6 +70,14 @@ async def turn_audit_page(
     number = int(page) if page.isdigit() else 1
     message = await admin.audit(asker_of(body), text, page=max(1, number))
     await reply(respond, message, replace=True)
+
+
+async def move_link(
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, admin: AdminService
+) -> None:
+    """ "Move the link": an admin confirms taking a VBC user from whoever holds it."""
+    await ack()
+    await reply(respond, await admin.move_link(asker_of(body), action_value(body)), replace=True)
 
 
 async def retry(

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
 from bot.audio.service import AudioService, Outcome
-from bot.audio.text import parse_retry_value
+from bot.audio.text import PLAY_HERE, parse_retry_value
 from bot.people.asker import Asker
 from bot.search.service import RecordingsService
 from bot.web.links import ACTION_OPEN_LINK
@@ -29,7 +29,12 @@ _RESULTS_BLOCK = re.compile(r"^(?:recact|rec):(.+:\d+):\d+$")
 
 def register(app: AsyncApp, *, audio: AudioService, recordings: RecordingsService) -> None:
     deliver = functools.partial(deliver_recording, audio=audio, recordings=recordings)
-    for action_id in (blocks.ACTION_PLAY, blocks.ACTION_SHARE, blocks.ACTION_ROW_MENU):
+    for action_id in (
+        blocks.ACTION_PLAY,
+        blocks.ACTION_PLAY_HERE,
+        blocks.ACTION_SHARE,
+        blocks.ACTION_ROW_MENU,
+    ):
         app.action(action_id)(deliver)
     # Registered before handlers.actions' generic Retry: only play/share retries come here.
     app.action(blocks.ACTION_RETRY, matchers=[is_audio_retry])(
@@ -39,7 +44,7 @@ def register(app: AsyncApp, *, audio: AudioService, recordings: RecordingsServic
 
 
 async def is_audio_retry(body: dict[str, Any]) -> bool:
-    return parse_retry_value(action_value(body))[0] in ("play", "share")
+    return parse_retry_value(action_value(body))[0] in ("play", PLAY_HERE, "share")
 
 
 async def deliver_recording(
@@ -67,7 +72,8 @@ async def deliver_recording(
         details = await recordings.details(asker, value)
         await _say(body, respond, client, asker, details, replace=False)
         return
-    kind = "share" if action_id == blocks.ACTION_SHARE else "play"
+    kinds = {blocks.ACTION_SHARE: "share", blocks.ACTION_PLAY_HERE: PLAY_HERE}
+    kind = kinds.get(str(action_id), "play")
     await _run(audio, kind, value, results_page_of(action.get("block_id")), body, respond, client)
 
 
@@ -100,8 +106,11 @@ async def _run(
 ) -> None:
     asker = asker_of(body)
     notify = functools.partial(reply, respond, replace=True) if has_response_url(body) else None
-    run = audio.share if kind == "share" else audio.play
-    outcome: Outcome = await run(asker, ref_value, notify=notify, back=back)
+    if kind == "share":
+        outcome: Outcome = await audio.share(asker, ref_value, notify=notify, back=back)
+    else:
+        here = kind == PLAY_HERE
+        outcome = await audio.play(asker, ref_value, notify=notify, back=back, here=here)
     if notify is not None or outcome.delivery is None:
         await _say(body, respond, client, asker, outcome.message)
 

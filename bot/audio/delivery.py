@@ -108,9 +108,11 @@ class AudioDelivery:
         notify: Notify | None,
         retry: str | None,
         back: str,
+        *,
+        here: bool,
     ) -> Outcome:
-        """Play: into the DM, or straight into a direct-delivery channel."""
-        if await self._direct(asker):
+        """Play: into the DM, or, when the button said "here", into a direct-delivery channel."""
+        if here and await self._direct(asker):
             try:
                 return await self._run(asker, recording, "direct", notify, retry, back)
             except _NotInChannelError:
@@ -278,7 +280,8 @@ class AudioDelivery:
     async def _direct(self, asker: Asker) -> bool:
         if not asker.channel_id or asker.channel_id.startswith("D"):
             return False
-        return (await self._store.get_channel(asker.team_id, asker.channel_id)).direct_delivery
+        setting = await self._store.get_channel(asker.team_id, asker.channel_id)
+        return setting.delivers_directly
 
     def _lock(self, key: str) -> asyncio.Lock:
         """Two clicks on one recording: the second waits, then re-shares the first's file."""

@@ -11,7 +11,7 @@ import httpx
 
 from bot import blocks
 from bot.audio.delivery import LINK_KIND, AudioDelivery, Outcome
-from bot.audio.text import SHARE_NOT_ALLOWED, Notify, retry_value, with_back
+from bot.audio.text import PLAY_HERE, SHARE_NOT_ALLOWED, Notify, retry_value, with_back
 from bot.people.asker import Asker
 from bot.people.policy import AccessRefusedError
 from bot.search.service import RecordingsService
@@ -52,14 +52,21 @@ class AudioService:
         )
 
     async def play(
-        self, asker: Asker, ref_value: str, *, notify: Notify | None = None, back: str = ""
+        self,
+        asker: Asker,
+        ref_value: str,
+        *,
+        notify: Notify | None = None,
+        back: str = "",
+        here: bool = False,
     ) -> Outcome:
-        """Play: into the DM, or straight into a direct-delivery channel."""
-        retry = retry_value("play", ref_value, back)
+        """Play: into the DM; with ``here`` (the button said "▶ Play here") into a channel
+        that delivers directly, as checked now."""
+        retry = retry_value(PLAY_HERE if here else "play", ref_value, back)
         loaded = await self._load(asker, ref_value, "audio", retry, back)
         if isinstance(loaded, Outcome):
             return loaded
-        return await self._delivery.deliver(asker, loaded, notify, retry, back)
+        return await self._delivery.deliver(asker, loaded, notify, retry, back, here=here)
 
     async def share(
         self, asker: Asker, ref_value: str, *, notify: Notify | None = None, back: str = ""
@@ -84,16 +91,18 @@ class AudioService:
         except (AccessRefusedError, VbcError) as exc:
             return blocks.render_error(str(exc)), None
         can_share = await self._recordings.can_share(asker)
-        return blocks.render_details(recording, can_share=can_share), recording
+        here = await self._recordings.plays_here(asker)
+        return blocks.render_details(recording, can_share=can_share, play_here=here), recording
 
     async def play_loaded(
         self, asker: Asker, recording: Recording, *, notify: Notify | None = None
     ) -> Outcome:
-        """Play a recording ``asker`` was just allowed to load (``/recordings get``)."""
+        """Play a recording ``asker`` was just allowed to load (``/recordings get``): typed in a
+        direct-delivery channel, into that channel, as its details' "▶ Play here" says."""
         target = f"{recording.kind.value}:{recording.id}"
         await self._audit(asker, "audio", "allowed", target, "with get")
-        retry = retry_value("play", blocks.recording_ref(recording))
-        return await self._delivery.deliver(asker, recording, notify, retry, "")
+        retry = retry_value(PLAY_HERE, blocks.recording_ref(recording))
+        return await self._delivery.deliver(asker, recording, notify, retry, "", here=True)
 
     async def open_link(self, grant: LinkGrant) -> Response:
         """The ``audio`` link kind: re-check the person's access now, then stream from VBC."""

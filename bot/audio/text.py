@@ -150,6 +150,9 @@ class Progress:
             await self._notify(blocks.render_progress(text, fraction))
 
 
+PLAY_HERE = "play_here"  # the retry kind of a "▶ Play here": it may post into the channel
+
+
 def retry_value(kind: str, ref_value: str, back: str = "") -> str:
     """``play:c:1 <cursor>:<page>``: all a Retry button needs to do it again."""
     return f"{kind}:{ref_value} {back}".strip()

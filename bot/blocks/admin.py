@@ -14,6 +14,7 @@ from bot.blocks.ids import (
     ACTION_AUDIT_PREV,
     ACTION_CONNECT_VBC,
     ACTION_JOBS_REFRESH,
+    ACTION_LINK_MOVE,
     ACTION_OPEN_MODAL,
 )
 from bot.blocks.limits import MAX_BUTTON_VALUE, MESSAGE_TEXT_BUDGET, text_length
@@ -65,6 +66,15 @@ def render_help(*, grammar_help: str, scope: str, is_admin: bool) -> Message:
         blocks.append(section(_ADMIN_HELP, "help_admin"))
     blocks.append(actions("help_actions", [button("Open search form", ACTION_OPEN_MODAL, "help")]))
     return build_message("How to search your call recordings", blocks)
+
+
+def render_link_taken(text: str, *, value: str) -> Message:
+    """A link refused because others hold the VBC user, with the admin's "Move the link"."""
+    if len(value) > MAX_BUTTON_VALUE:
+        raise ValueError("value longer than a button value may be")
+    body = f":warning: {clip(sanitize_mrkdwn(text), 2800)}"
+    move = button("Move the link", ACTION_LINK_MOVE, value, style="danger")
+    return build_message(body, [section(body, "link_taken"), actions("link_taken_do", [move])])
 
 
 def render_whoami(

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from bot.vbc.models import Recording, RecordingKind
 
 ACTION_DETAILS = "recording_details"
-ACTION_PLAY = "recording_play"
+ACTION_PLAY = "recording_play"  # into the person's DM
+ACTION_PLAY_HERE = "recording_play_here"  # into the channel, where it delivers directly
 ACTION_SHARE = "recording_share"
 ACTION_ROW_MENU = "recording_menu"  # compact rows: an overflow of Play / Details
 ACTION_PAGE_PREV = "results_prev"
@@ -23,6 +24,7 @@ ACTION_AUDIT_PREV = "audit_prev"
 ACTION_AUDIT_NEXT = "audit_next"
 ACTION_JOBS_REFRESH = "jobs_refresh"
 ACTION_EXPORT_CONFIRM = "export_confirm"
+ACTION_LINK_MOVE = "link_move"  # an admin confirms moving a VBC user's link to another person
 CALLBACK_SEARCH_MODAL = "search_modal"
 CALLBACK_SHORTCUT_SEARCH = "search_recordings"
 CALLBACK_MESSAGE_SHORTCUT = "find_recordings_for_number"
@@ -66,9 +68,42 @@ def menu_value(action_id: str, rec: Recording) -> str:
 def parse_menu_value(value: str) -> tuple[str, RecordingRef]:
     """``recording_play|c:1`` -> (ACTION_PLAY, ref); raises ValueError for anything else."""
     action_id, _, ref = value.partition("|")
-    if action_id not in (ACTION_PLAY, ACTION_DETAILS, ACTION_SHARE):
+    if action_id not in (ACTION_PLAY, ACTION_PLAY_HERE, ACTION_DETAILS, ACTION_SHARE):
         raise ValueError(f"not a recording action: {value[:40]!r}")
     return action_id, parse_recording_ref(ref)
+
+
+def link_move_value(slack_user: str, vbc_user_id: str, holders: frozenset[str]) -> str:
+    """``U0NEW|745249|U0OLD``: who to link, to which VBC user, moved from whom (ids only)."""
+    return f"{slack_user}|{vbc_user_id}|{','.join(sorted(holders))}"
+
+
+def parse_link_move_value(value: str) -> tuple[str, str, frozenset[str]]:
+    """Inverse of ``link_move_value``; raises ValueError for anything else."""
+    parts = value.split("|")
+    if len(parts) == 3:
+        target, vbc_user_id, held = parts
+        holders = held.split(",")
+        if (
+            _is_slack_user(target)
+            and vbc_user_id.isascii()
+            and vbc_user_id.isdigit()
+            and len(vbc_user_id) <= 32
+            and len(holders) <= 20
+            and all(_is_slack_user(h) for h in holders)
+        ):
+            return target, vbc_user_id, frozenset(holders)
+    raise ValueError(f"not a link move value: {value[:40]!r}")
+
+
+def _is_slack_user(text: str) -> bool:
+    return (
+        3 <= len(text) <= 32
+        and text[0] in "UW"
+        and text.isascii()
+        and text.isalnum()
+        and text.isupper()
+    )
 
 
 def parse_page_value(value: str) -> tuple[str, int]:

@@ -3,6 +3,10 @@
 A result row is a section plus a Play / Details / Share actions block while two blocks a row fit
 in 50; longer pages switch to one section a row whose overflow menu (ACTION_ROW_MENU) offers Play
 and Details, and Share stays on the Details message, where its confirm dialog can live.
+
+Play says where it posts: "▶ Play here" (ACTION_PLAY_HERE) where the channel delivers directly,
+else "▶ Play" (ACTION_PLAY, the DM). Only the former may post into a channel, so a button drawn
+before an admin turned direct delivery on cannot surprise anyone.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from bot.blocks.ids import (
     ACTION_PAGE_NEXT,
     ACTION_PAGE_PREV,
     ACTION_PLAY,
+    ACTION_PLAY_HERE,
     ACTION_ROW_MENU,
     ACTION_SHARE,
     menu_value,
@@ -72,10 +77,18 @@ def _row_text(rec: Recording, show_kind: bool) -> str:
     return f"{head}\n{who}"
 
 
-def _row_full(rec: Recording, i: int, ids: str, show_kind: bool, can_share: bool) -> list[Block]:
+def _play(here: bool) -> tuple[str, str]:
+    """The Play control's label and action: it says so when it will post into the channel."""
+    return ("▶ Play here", ACTION_PLAY_HERE) if here else ("▶ Play", ACTION_PLAY)
+
+
+def _row_full(
+    rec: Recording, i: int, ids: str, show_kind: bool, can_share: bool, play_here: bool
+) -> list[Block]:
     ref = recording_ref(rec)
+    label, action_id = _play(play_here)
     buttons = [
-        button("▶ Play", ACTION_PLAY, ref, style="primary"),
+        button(label, action_id, ref, style="primary"),
         button("Details", ACTION_DETAILS, ref),
     ]
     if can_share:
@@ -86,10 +99,13 @@ def _row_full(rec: Recording, i: int, ids: str, show_kind: bool, can_share: bool
     ]
 
 
-def row_compact(rec: Recording, block_id: str, show_kind: bool) -> Block:
+def row_compact(
+    rec: Recording, block_id: str, show_kind: bool, *, play_here: bool = False
+) -> Block:
     """One block per row, for long pages: Play and Details in an overflow menu."""
+    label, action_id = _play(play_here)
     options = [
-        {"text": plain("▶ Play"), "value": menu_value(ACTION_PLAY, rec)},
+        {"text": plain(label), "value": menu_value(action_id, rec)},
         {"text": plain("Details"), "value": menu_value(ACTION_DETAILS, rec)},
     ]
     menu = {"type": "overflow", "action_id": ACTION_ROW_MENU, "options": options}
@@ -125,8 +141,12 @@ def render_results(
     scope: str,
     show_kind: bool,
     can_share: bool,
+    play_here: bool = False,
 ) -> Message:
-    """One page of recordings: a header, a row per recording, then paging and export."""
+    """One page of recordings: a header, a row per recording, then paging and export.
+
+    ``play_here``: the asker's channel delivers directly, so Play posts into it.
+    """
     if len(cursor_key) > _MAX_KEY:
         raise ValueError("cursor_key is too long for a button value")
     ids = f"{cursor_key}:{page.page}"
@@ -152,8 +172,13 @@ def render_results(
         ),
         actions(bid("nav", ids), nav),
     ]
-    full = [_row_full(r, i, ids, show_kind, can_share) for i, r in enumerate(page.recordings)]
-    compact = [row_compact(r, bid("rec", ids, i), show_kind) for i, r in enumerate(page.recordings)]
+    full = [
+        _row_full(r, i, ids, show_kind, can_share, play_here) for i, r in enumerate(page.recordings)
+    ]
+    compact = [
+        row_compact(r, bid("rec", ids, i), show_kind, play_here=play_here)
+        for i, r in enumerate(page.recordings)
+    ]
     rows, shown = _fit_rows(head, foot, full, compact)
     if not page.recordings:
         rows = [context("No recordings on this page.", bid("none", ids))]
@@ -180,7 +205,7 @@ def render_empty(*, summary: str, scope: str, suggestion: str) -> Message:
     return build_message(f"No recordings found for {summary}", blocks)
 
 
-def render_details(rec: Recording, *, can_share: bool) -> Message:
+def render_details(rec: Recording, *, can_share: bool, play_here: bool = False) -> Message:
     """Everything we know about one recording except its download URL (it needs our token)."""
     ref = recording_ref(rec)
     long_fmt = "{date_long_pretty} {time_secs}"
@@ -209,7 +234,8 @@ def render_details(rec: Recording, *, can_share: bool) -> Message:
         "File": file_line,
     }
     rules = ", ".join(str(r) for r in rec.rule_ids) or "none"
-    buttons = [button("▶ Play", ACTION_PLAY, ref, style="primary")]
+    label, action_id = _play(play_here)
+    buttons = [button(label, action_id, ref, style="primary")]
     if can_share:
         buttons.append(button("Share to channel", ACTION_SHARE, ref, confirm=_SHARE_CONFIRM))
     blocks: list[Block] = [

@@ -35,7 +35,7 @@ async def delivery_channel(store: Store, client: AsyncWebClient, row: ExportRequ
     """The channel the export came from when it allows direct delivery, else the person's DM."""
     if row.channel_id:
         setting = await store.get_channel(row.team_id, row.channel_id)
-        if setting.direct_delivery:
+        if setting.delivers_directly:
             return row.channel_id
     return await dm_of(client, row.slack_user_id)
 

@@ -36,8 +36,8 @@ class ChannelAction(StrEnum):
     """Admin settings for the channel the command was typed in."""
 
     ALLOW = "allow"  # people may share recordings into this channel
-    DENY = "deny"  # they may not (the default)
-    DIRECT = "direct"  # Play and export results go straight to the channel
+    DENY = "deny"  # they may not (the default); turns direct delivery off too
+    DIRECT = "direct"  # Play and export results go straight to the channel (needs allow)
     INDIRECT = "indirect"  # they go to the asker's DM (the default)
     STATUS = "status"
 

@@ -1,9 +1,10 @@
 """Directory: who a Slack person is in VBC (links by email, by an admin, or by Connect VBC).
 
-Linking is automatic on first use: the Slack email is looked up in the Provisioning API. An
-admin's ``unlink`` removes the link and stores nothing else, so a person whose Slack email
-matches a VBC user is linked again by email on their next use; ``unlink`` is for correcting a
-wrong link, not for locking someone out (leaving ``BOT_ADMINS`` and VBC permissions do that).
+Linking is automatic on first use: the Slack email is looked up in the Provisioning API, and
+a VBC user already linked to someone else is left to an admin. Admins link explicitly: ``link``
+refuses a VBC user another person holds unless the admin confirmed moving it from exactly them
+(``LinkTakenError``), and an admin's ``unlink`` sticks: the person is not linked by email again
+until an admin links them. Whoever loses a link loses their Connect VBC tokens with it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.clock import Clock
 from bot.grammar import SearchRequest
 from bot.people.policy import Identity, Person, Plan, plan_search
 from bot.store import Store
+from bot.store.links import AdminLink
 from bot.store.tables import Link
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError
@@ -46,6 +48,26 @@ ProfileFetcher = Callable[[str, str], Awaitable[SlackProfile]]
 
 class LinkError(Exception):
     """A link or unlink that cannot be done; ``str()`` tells the person why."""
+
+
+class LinkTakenError(LinkError):
+    """The VBC user is linked to other Slack people; an admin may confirm moving it."""
+
+    def __init__(self, slack_user: str, user: User, holders: tuple[Link, ...]) -> None:
+        names = ", ".join(f"<@{h.slack_user_id}>" for h in holders)
+        super().__init__(f"VBC user {user.id} is already linked to {names}.")
+        self.slack_user = slack_user
+        self.user = user
+        self.holders = holders
+
+
+@dataclass(frozen=True)
+class LinkChange:
+    """An admin's link: the new link, the person's own earlier one, others' links it took."""
+
+    link: Link
+    previous: Link | None
+    moved_from: tuple[Link, ...]
 
 
 def identity_from(link: Link) -> Identity:
@@ -101,11 +123,14 @@ class Directory:
     # -- who is who --------------------------------------------------------------------------
 
     async def person(self, team_id: str, user_id: str) -> Person:
+        identity = await self.identity_of(team_id, user_id)
+        unlinked = identity is None and await self._store.unlinked(team_id, user_id) is not None
         return Person(
             team_id=team_id,
             slack_user_id=user_id,
             is_admin=user_id in self._admins,
-            identity=await self.identity_of(team_id, user_id),
+            identity=identity,
+            unlinked=unlinked,
         )
 
     async def identity_of(self, team_id: str, user_id: str) -> Identity | None:
@@ -131,6 +156,8 @@ class Directory:
         return link
 
     async def _link_by_email(self, team_id: str, user_id: str) -> Link | None:
+        if await self._store.unlinked(team_id, user_id) is not None:
+            return None  # an admin unlinked them: only an admin links them again
         try:
             profile = await self.profile(team_id, user_id)
         except LookupError:
@@ -140,7 +167,16 @@ class Directory:
         user = await self._vbc.find_user_by_email(profile.email)
         if user is None:
             return None
-        link = await self._save(team_id, user_id, user, how="email", by=None)
+        holders = await self._store.links_for_vbc_user(team_id, str(user.id))
+        if any(h.slack_user_id != user_id for h in holders):
+            log.info(
+                "VBC user %s is linked to someone else; %s is left to an admin", user.id, user_id
+            )
+            return None
+        # Inserted only while they have no link and no admin unlinked them (the lookup is slow).
+        link = await self._store.add_link(self._new_link(team_id, user_id, user, how="email"))
+        if link is None:
+            return await self._store.get_link(team_id, user_id)
         await self._store.audit(
             team_id,
             user_id,
@@ -179,44 +215,79 @@ class Directory:
         link.email = user.email
         link.login_name = user.login_name
         link.refreshed_at = self._clock()
-        return await self._store.save_link(link)
+        # Not a save: an unlink or a new link made while VBC answered must win.
+        return await self._store.refresh_link(link)
 
     # -- admin commands ----------------------------------------------------------------------
 
-    async def link(self, team_id: str, *, admin: str, slack_user: str, vbc_ref: str) -> Link:
-        """Link ``slack_user`` to a VBC user given by numeric id or email (admins only)."""
+    async def link(
+        self,
+        team_id: str,
+        *,
+        admin: str,
+        slack_user: str,
+        vbc_ref: str,
+        move_from: frozenset[str] = frozenset(),
+    ) -> LinkChange:
+        """Link ``slack_user`` to a VBC user given by numeric id or email (admins only).
+
+        Raises ``LinkTakenError`` when others hold that VBC user, unless ``move_from`` (what the
+        admin confirmed) names each of them; they are then unlinked, and stay so.
+        """
         await self._require_admin(team_id, admin, "link", slack_user)
         try:
             await self.profile(team_id, slack_user)
         except LookupError:
             raise LinkError(f"Slack has no user {slack_user} in this workspace.") from None
         user = await self._resolve(vbc_ref.strip())
-        previous = await self._store.get_link(team_id, slack_user)
-        # Connect VBC tokens belong to one VBC user; keep them only if that user stays the same.
-        keep_tokens = previous is not None and previous.vbc_user_id == str(user.id)
-        tokens = previous.token_ciphertext if previous is not None and keep_tokens else None
-        link = await self._save(team_id, slack_user, user, how="admin", by=admin, tokens=tokens)
+        link = self._new_link(team_id, slack_user, user, how="admin", by=admin)
+        done: AdminLink = await self._store.link_by_admin(link, may_move_from=move_from)
+        if done.saved is None:
+            holders = ",".join(h.slack_user_id for h in done.held_by)
+            await self._store.audit(
+                team_id,
+                admin,
+                "link",
+                outcome="refused",
+                target=slack_user,
+                detail=f"VBC user {user.id} is linked to {holders}",
+            )
+            raise LinkTakenError(slack_user, user, done.held_by)
+        detail = f"by admin: VBC user {user.id}"
+        if done.moved_from:
+            detail += f", moved from {','.join(h.slack_user_id for h in done.moved_from)}"
+        if done.previous is not None and done.previous.vbc_user_id != link.vbc_user_id:
+            detail += f", replaced VBC user {done.previous.vbc_user_id}"
         await self._store.audit(
-            team_id,
-            admin,
-            "link",
-            outcome="allowed",
-            target=slack_user,
-            detail=f"by admin: VBC user {user.id}",
+            team_id, admin, "link", outcome="allowed", target=slack_user, detail=detail
         )
-        return link
+        for held in done.moved_from:
+            await self._store.audit(
+                team_id,
+                admin,
+                "unlink",
+                outcome="allowed",
+                target=held.slack_user_id,
+                detail=f"VBC user {user.id} moved to {slack_user}",
+            )
+        return LinkChange(done.saved, done.previous, done.moved_from)
 
-    async def unlink(self, team_id: str, *, admin: str, slack_user: str) -> bool:
-        """Remove the link (and any Connect VBC tokens); False when there was none."""
+    async def unlink(self, team_id: str, *, admin: str, slack_user: str) -> Link | None:
+        """Remove the link and any Connect VBC tokens, and keep the person unlinked until an
+        admin links them again; the removed link (None when there was none)."""
         await self._require_admin(team_id, admin, "unlink", slack_user)
-        removed = await self._store.delete_link(team_id, slack_user)
+        removed = await self._store.unlink(team_id, slack_user, by=admin)
+        detail = "was not linked"
+        if removed is not None:
+            tokens = ", Connect VBC tokens dropped" if removed.token_ciphertext else ""
+            detail = f"removed VBC user {removed.vbc_user_id} ({removed.linked_how}{tokens})"
         await self._store.audit(
             team_id,
             admin,
             "unlink",
             outcome="allowed",
             target=slack_user,
-            detail="removed" if removed else "was not linked",
+            detail=f"{detail}; kept unlinked",
         )
         return removed
 
@@ -224,8 +295,15 @@ class Directory:
         self, team_id: str, slack_user: str, user: User, tokens_ciphertext: str
     ) -> Link:
         """Record a completed Connect VBC: the person's own (encrypted) tokens for ``user``."""
-        link = await self._save(
-            team_id, slack_user, user, how="oauth", by=slack_user, tokens=tokens_ciphertext
+        if await self._store.unlinked(team_id, slack_user) is not None:
+            raise LinkError(
+                "A recordings admin unlinked you from VBC. Ask one to link you again, "
+                "then connect VBC."
+            )
+        link = await self._store.save_link(
+            self._new_link(
+                team_id, slack_user, user, how="oauth", by=slack_user, tokens=tokens_ciphertext
+            )
         )
         await self._store.audit(
             team_id,
@@ -238,11 +316,8 @@ class Directory:
         return link
 
     async def save_tokens(self, team_id: str, slack_user: str, tokens_ciphertext: str) -> None:
-        """Store rotated Connect VBC tokens, unless the link was removed meanwhile."""
-        link = await self._store.get_link(team_id, slack_user)
-        if link is not None and link.token_ciphertext is not None:
-            link.token_ciphertext = tokens_ciphertext
-            await self._store.save_link(link)
+        """Store rotated Connect VBC tokens, unless the link (or its tokens) went meanwhile."""
+        await self._store.set_link_tokens(team_id, slack_user, tokens_ciphertext)
 
     async def _require_admin(self, team_id: str, actor: str, action: str, target: str) -> None:
         if actor in self._admins:
@@ -267,32 +342,30 @@ class Directory:
             return user
         raise LinkError(f"`{ref}` is neither a VBC user id (a number) nor an email address.")
 
-    async def _save(
+    def _new_link(
         self,
         team_id: str,
         slack_user: str,
         user: User,
         *,
         how: str,
-        by: str | None,
+        by: str | None = None,
         tokens: str | None = None,
     ) -> Link:
         now = self._clock()
-        return await self._store.save_link(
-            Link(
-                team_id=team_id,
-                slack_user_id=slack_user,
-                vbc_user_id=str(user.id),
-                login_name=user.login_name,
-                email=user.email,
-                display_name=user.display_name,
-                extensions=",".join(user.extension_numbers),
-                linked_how=how,
-                linked_by=by,
-                linked_at=now,
-                refreshed_at=now,
-                token_ciphertext=tokens,
-            )
+        return Link(
+            team_id=team_id,
+            slack_user_id=slack_user,
+            vbc_user_id=str(user.id),
+            login_name=user.login_name,
+            email=user.email,
+            display_name=user.display_name,
+            extensions=",".join(user.extension_numbers),
+            linked_how=how,
+            linked_by=by,
+            linked_at=now,
+            refreshed_at=now,
+            token_ciphertext=tokens,
         )
 
 

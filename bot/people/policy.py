@@ -31,11 +31,14 @@ class Person:
     slack_user_id: str
     is_admin: bool = False
     identity: Identity | None = None
+    unlinked: bool = False  # an admin unlinked them: not linked by email until one links them
 
     @property
     def scope_label(self) -> str:
         if self.is_admin:
             return "admin: your own recordings, `scope:company` and `user:@person`"
+        if self.identity is None and self.unlinked:
+            return "unlinked from VBC by a recordings admin"
         if self.identity is None:
             return "not linked to a VBC user yet"
         exts = self.identity.extensions
@@ -87,6 +90,12 @@ NOT_LINKED = (
     "`/recordings link @you <your VBC user id or email>`."
 )
 
+UNLINKED = (
+    "I don't know who you are in VBC: a recordings admin unlinked you, so I no longer link you "
+    "by your Slack email address. Ask a recordings admin to run "
+    "`/recordings link @you <your VBC user id or email>`."
+)
+
 
 def plan_search(person: Person, request: SearchRequest, *, target: Identity | None = None) -> Plan:
     """The queries ``person`` may run for ``request``; ``target`` is the resolved ``user:``."""
@@ -111,7 +120,7 @@ def plan_search(person: Person, request: SearchRequest, *, target: Identity | No
             )
         return _own(target, request, f"<@{request.user}>'s recordings")
     if person.identity is None:
-        raise AccessRefusedError(NOT_LINKED)
+        raise AccessRefusedError(UNLINKED if person.unlinked else NOT_LINKED)
     return _own(person.identity, request, "your recordings")
 
 

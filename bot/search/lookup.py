@@ -57,7 +57,9 @@ class RecordingLookup:
             return blocks.render_error("That button is not one of mine; search again.")
         except (AccessRefusedError, VbcError) as exc:
             return blocks.render_error(str(exc))
-        return blocks.render_details(recording, can_share=await self.can_share(asker))
+        return blocks.render_details(
+            recording, can_share=await self.can_share(asker), play_here=await self.plays_here(asker)
+        )
 
     async def find(self, asker: Asker, recording_id: str, kind: RecordingKind | None) -> Recording:
         """``/recordings get <id>``: the person's own on-demand first, then company."""
@@ -92,6 +94,13 @@ class RecordingLookup:
         if not asker.channel_id:
             return False
         return (await self._store.get_channel(asker.team_id, asker.channel_id)).allow_share
+
+    async def plays_here(self, asker: Asker) -> bool:
+        """Offer "▶ Play here": the asker's channel takes Play results directly."""
+        if not asker.channel_id:
+            return False
+        setting = await self._store.get_channel(asker.team_id, asker.channel_id)
+        return setting.delivers_directly
 
     async def _audit(
         self, asker: Asker, action: str, outcome: str, target: str | None, detail: str = ""

@@ -225,6 +225,7 @@ class RecordingsService(RecordingLookup):
             scope=plan.scope,
             show_kind=_mixed(plan, result),
             can_share=await self.can_share(asker),
+            play_here=await self.plays_here(asker),
         )
 
     async def _plan(self, person: Person, request: SearchRequest) -> Plan:

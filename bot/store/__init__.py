@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.store.links import LinkRows
 from bot.store.tables import (
     AppSecret,
     AuditEvent,
@@ -40,7 +41,7 @@ class AuditQuery:
     until: datetime | None = None
 
 
-class Store:
+class Store(LinkRows):
     def __init__(self, engine: AsyncEngine, *, clock: Clock) -> None:
         self.engine = engine
         self._clock = clock

@@ -30,6 +30,17 @@ class Link(SQLModel, table=True):
     token_ciphertext: str | None = Field(default=None)  # per-person VBC tokens, Fernet
 
 
+class Unlinked(SQLModel, table=True):
+    """A person an admin unlinked: not linked again by email until an admin links them."""
+
+    __tablename__ = "unlinked_people"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    slack_user_id: str = Field(primary_key=True, max_length=32)
+    unlinked_by: str = Field(max_length=32)  # the admin's Slack user id
+    unlinked_at: datetime = Field(default_factory=utcnow)
+
+
 class AuditEvent(SQLModel, table=True):
     """Who did what to which recording or job, when, and whether it was allowed."""
 
@@ -67,9 +78,14 @@ class ChannelSetting(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     channel_id: str = Field(primary_key=True, max_length=32)
     allow_share: bool = False
-    direct_delivery: bool = False
+    direct_delivery: bool = False  # read it through ``delivers_directly``
     updated_by: str | None = Field(default=None, max_length=32)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def delivers_directly(self) -> bool:
+        """Direct delivery only where sharing is allowed; a row from before that rule is not."""
+        return self.allow_share and self.direct_delivery
 
 
 class UploadedFile(SQLModel, table=True):

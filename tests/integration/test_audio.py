@@ -93,9 +93,11 @@ async def forged_click(stack: Stack, user: str, action_id: str, value: str) -> s
     return text_of(reply)
 
 
-async def play(stack: Stack, rec: SimRecording, user: str = MEMBER) -> tuple[Message, str]:
+async def play(
+    stack: Stack, rec: SimRecording, user: str = MEMBER, action_id: str = blocks.ACTION_PLAY
+) -> tuple[Message, str]:
     results = await results_with(stack, user, rec)
-    outcome = await click(stack, user, blocks.ACTION_PLAY, f"c:{rec.id}", results)
+    outcome = await click(stack, user, action_id, f"c:{rec.id}", results)
     return results, outcome
 
 
@@ -485,9 +487,9 @@ async def test_vbc_refusing_the_download_is_reported(stack: Stack) -> None:
 
 
 async def test_direct_delivery_uploads_into_a_thread_in_the_channel(stack: Stack) -> None:
-    await set_channel(stack, CHANNEL, direct_delivery=True)
+    await set_channel(stack, CHANNEL, allow_share=True, direct_delivery=True)
     rec = add_recording(stack, MB)
-    _, outcome = await play(stack, rec)
+    _, outcome = await play(stack, rec, action_id=blocks.ACTION_PLAY_HERE)
     assert "is in this channel, in a thread" in outcome
     [upload] = completed(stack)
     [parent] = [m for m in stack.slack.messages_for(CHANNEL) if m.kind == "message"]
@@ -498,10 +500,10 @@ async def test_direct_delivery_uploads_into_a_thread_in_the_channel(stack: Stack
 
 
 async def test_direct_delivery_failure_removes_the_thread_parent(stack: Stack) -> None:
-    await set_channel(stack, CHANNEL, direct_delivery=True)
+    await set_channel(stack, CHANNEL, allow_share=True, direct_delivery=True)
     rec = add_recording(stack, MB)
     stack.slack.fail_next("files.completeUploadExternal", "internal_error")
-    _, outcome = await play(stack, rec)
+    _, outcome = await play(stack, rec, action_id=blocks.ACTION_PLAY_HERE)
     assert outcome.startswith(":warning:")
     assert stack.slack.messages_for(CHANNEL) == []
 
@@ -510,10 +512,10 @@ async def test_direct_delivery_where_the_bot_is_not_a_member_falls_back_to_the_d
     stack: Stack,
 ) -> None:
     stack.slack.add_channel("C0002", "sales", is_member=False)
-    await set_channel(stack, "C0002", direct_delivery=True)
+    await set_channel(stack, "C0002", allow_share=True, direct_delivery=True)
     rec = add_recording(stack, MB)
     results = await results_with(stack, MEMBER, rec, channel="C0002")
-    outcome = await click(stack, MEMBER, blocks.ACTION_PLAY, f"c:{rec.id}", results)
+    outcome = await click(stack, MEMBER, blocks.ACTION_PLAY_HERE, f"c:{rec.id}", results)
     assert "is in your DM with me" in outcome
     assert "not a member of" in outcome
     assert completed(stack)[0].channels == [stack.slack.dm_channel(MEMBER)]

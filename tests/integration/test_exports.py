@@ -298,7 +298,7 @@ async def test_an_expired_job_says_so_with_a_retry(stack: Stack) -> None:
 
 async def test_direct_delivery_channel_gets_the_notice(stack: Stack) -> None:
     await stack.bot.runtime.services.store.save_channel(
-        ChannelSetting(team_id=TEAM, channel_id=CHANNEL, direct_delivery=True)
+        ChannelSetting(team_id=TEAM, channel_id=CHANNEL, allow_share=True, direct_delivery=True)
     )
     await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
     [done] = await settled(stack, MEMBER)
@@ -312,7 +312,9 @@ async def test_direct_delivery_channel_gets_the_notice(stack: Stack) -> None:
 
 async def test_a_channel_that_stopped_direct_delivery_gets_no_links(stack: Stack) -> None:
     store = stack.bot.runtime.services.store
-    await store.save_channel(ChannelSetting(team_id=TEAM, channel_id=CHANNEL, direct_delivery=True))
+    await store.save_channel(
+        ChannelSetting(team_id=TEAM, channel_id=CHANNEL, allow_share=True, direct_delivery=True)
+    )
     await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 7d")
     [(request, _)] = await requests_of(stack, MEMBER)
     assert request.message_channel == CHANNEL, "started while the channel took deliveries"

@@ -18,6 +18,7 @@ TABLES = {
     "export_jobs",
     "seen_events",
     "app_secrets",
+    "unlinked_people",
 }
 
 

@@ -164,6 +164,46 @@ def test_twenty_five_maximal_rows_fit_one_message(show_kind: bool, can_share: bo
     assert "Showing" not in all_text(msg)
 
 
+@pytest.mark.parametrize("rows", [1, 25])
+def test_play_says_here_when_it_posts_into_the_channel(rows: int) -> None:
+    recordings = [rec(i) for i in range(rows)]
+    here = results(page(recordings), play_here=True)
+    there = results(page(recordings))
+    assert message_problems(here) == []
+    assert "▶ Play here" in dump(here)
+    assert blocks.ACTION_PLAY_HERE in dump(here)
+    assert "Play here" not in dump(there)
+    assert blocks.ACTION_PLAY_HERE not in dump(there)
+    details = blocks.render_details(rec(1), can_share=True, play_here=True)
+    assert {b["text"]["text"]: b["action_id"] for b in elements(details, "button")}[
+        "▶ Play here"
+    ] == blocks.ACTION_PLAY_HERE
+    assert blocks.parse_menu_value(blocks.menu_value(blocks.ACTION_PLAY_HERE, rec(1)))[0] == (
+        blocks.ACTION_PLAY_HERE
+    )
+
+
+def test_link_move_value_carries_ids_only_and_reads_back() -> None:
+    value = blocks.link_move_value("U0NEW", "745249", frozenset({"U0OLD", "W0TWO"}))
+    assert value == "U0NEW|745249|U0OLD,W0TWO"
+    assert blocks.parse_link_move_value(value) == ("U0NEW", "745249", frozenset({"U0OLD", "W0TWO"}))
+    for odd in (
+        "",
+        "U0NEW|745249",
+        "U0NEW|x|U0OLD",
+        "u0new|1|U0OLD",
+        "U0NEW|1|",
+        "U0NEW|²|U0OLD",
+        "U0NEW|1|U0OLD|x",
+        "<@U0NEW>|1|U0OLD",
+    ):
+        with pytest.raises(ValueError, match="not a link move value"):
+            blocks.parse_link_move_value(odd)
+    msg = blocks.render_link_taken("VBC user 1 is already linked to <@U0OLD>.", value=value)
+    assert message_problems(msg) == []
+    assert [b["text"]["text"] for b in elements(msg, "button")] == ["Move the link"]
+
+
 def test_hundred_maximal_rows_are_cut_with_a_note() -> None:
     msg = results(page([nasty(i) for i in range(100)]))
     assert message_problems(msg) == []

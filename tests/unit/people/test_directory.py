@@ -241,14 +241,15 @@ async def test_vbc_down_on_first_use_is_reported(directory: Directory, vbc: Prov
 
 
 async def test_admin_links_by_id_and_by_email(directory: Directory, store: Store) -> None:
-    link = await directory.link(TEAM, admin=ADMIN, slack_user="USTRANGER", vbc_ref="102")
+    link = (await directory.link(TEAM, admin=ADMIN, slack_user="USTRANGER", vbc_ref="102")).link
     assert (link.vbc_user_id, link.linked_how, link.linked_by) == ("102", "admin", ADMIN)
     assert (await directory.identity_of(TEAM, "USTRANGER")) == Identity(
         "102", ("203",), "Ada User102"
     )
-    link = await directory.link(
+    change = await directory.link(
         TEAM, admin=ADMIN, slack_user="UNOMAIL", vbc_ref=" ADA@example.com "
     )
+    link = change.link
     assert link.vbc_user_id == "101"
     assert await audit_rows(store) == [
         (ADMIN, "link", "allowed", "USTRANGER", "by admin: VBC user 102"),
@@ -285,14 +286,14 @@ async def test_non_admin_may_not_link_or_unlink(
 
 async def test_unlink(directory: Directory, store: Store) -> None:
     await directory.link(TEAM, admin=ADMIN, slack_user="UNOMAIL", vbc_ref="102")
-    assert await directory.unlink(TEAM, admin=ADMIN, slack_user="UNOMAIL") is True
+    assert await directory.unlink(TEAM, admin=ADMIN, slack_user="UNOMAIL") is not None
     assert await store.get_link(TEAM, "UNOMAIL") is None
     assert await directory.identity_of(TEAM, "UNOMAIL") is None
-    assert await directory.unlink(TEAM, admin=ADMIN, slack_user="UNOMAIL") is False
+    assert await directory.unlink(TEAM, admin=ADMIN, slack_user="UNOMAIL") is None
     rows = await audit_rows(store)
     assert rows[-2:] == [
-        (ADMIN, "unlink", "allowed", "UNOMAIL", "removed"),
-        (ADMIN, "unlink", "allowed", "UNOMAIL", "was not linked"),
+        (ADMIN, "unlink", "allowed", "UNOMAIL", "removed VBC user 102 (admin); kept unlinked"),
+        (ADMIN, "unlink", "allowed", "UNOMAIL", "was not linked; kept unlinked"),
     ]
 
 
@@ -307,9 +308,11 @@ async def test_admin_relink_to_another_user_drops_connect_tokens(
     link.token_ciphertext = "ciphertext-2"
     await store.save_link(link)
     same = await directory.link(TEAM, admin=ADMIN, slack_user="UADA", vbc_ref="101")
-    assert same.token_ciphertext == "ciphertext-2"
+    assert same.link.token_ciphertext == "ciphertext-2"
     other = await directory.link(TEAM, admin=ADMIN, slack_user="UADA", vbc_ref="102")
-    assert other.token_ciphertext is None
+    assert other.link.token_ciphertext is None
+    assert other.previous is not None
+    assert other.previous.token_ciphertext == "ciphertext-2", "what it replaced, as it was"
 
 
 async def test_admin_flag_comes_from_bot_admins(directory: Directory) -> None:

@@ -26,6 +26,7 @@ from bot.exports import build_exports
 from bot.people.connect import VbcConnect
 from bot.people.crypto import Secrets, load_secret_key
 from bot.people.directory import Directory, SlackProfile
+from bot.people.own_login import OwnLogins
 from bot.search.service import RecordingsService
 from bot.settings import Settings
 from bot.slack_clients import SlackClients, make_client
@@ -137,17 +138,24 @@ async def build_runtime(
     directory = Directory(
         store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack)
     )
-    recordings = RecordingsService(
-        vbc=vbc, store=store, directory=directory, clock=clock, region=settings.phone_region
-    )
+    logins = OwnLogins(secrets=secrets, endpoint=endpoint, store=store, vbc=vbc)
     connect = VbcConnect(
         vbc_api_url=settings.vbc_api_url,
         client_id=settings.vbc_client_id,
         redirect_uri=f"{settings.base_url}{connect_routes.CALLBACK_PATH}",
+        start_uri=f"{settings.base_url}{connect_routes.START_PATH}",
         secrets=secrets,
-        endpoint=endpoint,
+        logins=logins,
         vbc=vbc,
         directory=directory,
+        store=store,
+    )
+    recordings = RecordingsService(
+        vbc=vbc,
+        store=store,
+        directory=directory,
+        clock=clock,
+        region=settings.phone_region,
     )
     # Slack's upload URLs get their own pool and long timeouts (bot/audio/uploads.py).
     uploads_http = httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT})

@@ -17,7 +17,7 @@ AUDIT_PAGE_SIZE = 15
 LINKED_HOW = {
     "email": "automatically, by Slack email address",
     "admin": "by a recordings admin",
-    "oauth": "by you, with your own VBC login (Connect VBC)",
+    "oauth": "by you, when you connected your own VBC login (Connect VBC)",
 }
 
 
@@ -46,9 +46,7 @@ class AdminService:
             linked_how=LINKED_HOW.get(link.linked_how, link.linked_how),
             scope=person.scope_label,
             connect_url=(
-                deps.connect.authorize_url(asker.team_id, asker.user_id)
-                if deps.connect and link.linked_how != "oauth"
-                else None
+                deps.connect.start_link(asker.team_id, asker.user_id) if deps.connect else None
             ),
         )
 

@@ -233,19 +233,12 @@ class Directory:
         await self._store.audit(
             team_id,
             slack_user,
-            "link",
+            "connect",
             outcome="allowed",
             target=slack_user,
             detail=f"by Connect VBC: VBC user {user.id}",
         )
         return link
-
-    async def save_tokens(self, team_id: str, slack_user: str, tokens_ciphertext: str) -> None:
-        """Store rotated Connect VBC tokens, unless the link was removed meanwhile."""
-        link = await self._store.get_link(team_id, slack_user)
-        if link is not None and link.token_ciphertext is not None:
-            link.token_ciphertext = tokens_ciphertext
-            await self._store.save_link(link)
 
     async def _require_admin(self, team_id: str, actor: str, action: str, target: str) -> None:
         if actor in self._admins:

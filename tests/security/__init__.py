@@ -1,0 +1,1 @@
+"""Security tests: each proves a trust boundary holds."""

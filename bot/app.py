@@ -156,6 +156,7 @@ async def build_runtime(
         directory=directory,
         clock=clock,
         region=settings.phone_region,
+        access_for=logins.access_for,
     )
     # Slack's upload URLs get their own pool and long timeouts (bot/audio/uploads.py).
     uploads_http = httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT})
@@ -163,7 +164,6 @@ async def build_runtime(
     links = Links(secrets=secrets, store=store, clock=clock, base_url=settings.base_url)
     audio = AudioService(
         recordings=recordings,
-        vbc=vbc,
         store=store,
         slack=slack,
         http=uploads_http,
@@ -180,6 +180,7 @@ async def build_runtime(
         clock=clock,
         links=links,
         http=uploads_http,
+        access_for=logins.access_for,
     )
     deps = Deps(
         settings=settings,

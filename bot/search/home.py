@@ -8,6 +8,7 @@ from typing import Any
 from bot import blocks
 from bot.deps import Deps
 from bot.grammar import SearchRequest
+from bot.people.asker import Asker
 from bot.people.policy import AccessRefusedError, plan_search
 from bot.search.merge import search_page
 from bot.vbc.errors import VbcError
@@ -26,8 +27,9 @@ async def render_home_for(deps: Deps, *, team_id: str, user_id: str) -> dict[str
         )
         try:
             plan = plan_search(person, SearchRequest())
+            access = await deps.recordings.access(Asker(team_id, user_id))
             page = await search_page(
-                deps.vbc, plan, offsets=[0] * len(plan.queries), page_size=RECENT, page=1
+                access, plan, offsets=[0] * len(plan.queries), page_size=RECENT, page=1
             )
             recent = page.recordings
         except (AccessRefusedError, VbcError) as exc:

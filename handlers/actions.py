@@ -27,6 +27,7 @@ def register(app: AsyncApp, *, deps: Deps) -> None:
         app.action(action_id)(functools.partial(turn_audit_page, deps=deps))
     app.action(blocks.ACTION_RETRY)(functools.partial(retry, deps=deps))
     app.action(blocks.ACTION_CONNECT_VBC)(acknowledge_link_button)
+    app.action(blocks.ACTION_DISCONNECT_VBC)(functools.partial(disconnect_vbc, deps=deps))
 
 
 def clicker(body: dict[str, Any]) -> Asker:
@@ -86,6 +87,14 @@ async def turn_audit_page(
     number = int(page) if page.isdigit() else 1
     message = await AdminService(deps).audit(clicker(body), text, page=max(1, number))
     await reply(respond, message, replace=True)
+
+
+async def disconnect_vbc(
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, deps: Deps
+) -> None:
+    """whoami's Disconnect: forget the clicker's own VBC tokens (only ever the clicker's)."""
+    await ack()
+    await reply(respond, await AdminService(deps).disconnect(clicker(body)), replace=True)
 
 
 async def retry(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, deps: Deps) -> None:

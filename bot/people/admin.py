@@ -48,6 +48,17 @@ class AdminService:
             connect_url=(
                 deps.connect.start_link(asker.team_id, asker.user_id) if deps.connect else None
             ),
+            connected=bool(link.token_ciphertext),
+        )
+
+    async def disconnect(self, asker: Asker) -> Message:
+        """The person's own Disconnect: their VBC tokens are forgotten (audited)."""
+        connect = self._deps.connect
+        if connect is None or not await connect.disconnect(asker.team_id, asker.user_id):
+            return blocks.render_notice("Your own VBC login was not connected; nothing to do.")
+        return blocks.render_notice(
+            ":white_check_mark: I have forgotten your VBC login. Your recordings are read by the "
+            "bot's own VBC user again; connect again from `/recordings whoami` at any time."
         )
 
     async def link(self, asker: Asker, target: str, vbc_ref: str) -> Message:

@@ -212,14 +212,14 @@ class Directory:
     async def unlink(self, team_id: str, *, admin: str, slack_user: str) -> bool:
         """Remove the link (and any Connect VBC tokens); False when there was none."""
         await self._require_admin(team_id, admin, "unlink", slack_user)
+        previous = await self._store.get_link(team_id, slack_user)
         removed = await self._store.delete_link(team_id, slack_user)
+        detail = "removed" if removed else "was not linked"
+        if removed and previous is not None and previous.token_ciphertext:
+            # The tokens lived on the link row: they are gone with it (VBC has no revocation).
+            detail += ", with their own VBC login (Connect VBC)"
         await self._store.audit(
-            team_id,
-            admin,
-            "unlink",
-            outcome="allowed",
-            target=slack_user,
-            detail="removed" if removed else "was not linked",
+            team_id, admin, "unlink", outcome="allowed", target=slack_user, detail=detail
         )
         return removed
 

@@ -6,9 +6,10 @@ refuses them, the tokens stored by another process that rotated first are tried;
 the tokens are forgotten and the person is told to connect again. The request that failed is
 never retried with the integration user's login.
 
-VBC documents no token revocation endpoint (neither OpenAPI file, nor its OAuth server beside
-``/token`` and ``/authorize``), so disconnecting forgets the tokens: the access token lapses
-at VBC within 24 h, and the refresh token is never presented again.
+VBC documents no token revocation endpoint (the official OpenAPI files name none, and the
+simulator, built from them, serves only ``/token`` and ``/authorize``), so disconnecting
+forgets the tokens: the access token lapses at VBC within 24 h, and the refresh token is
+never presented again.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from bot.people.admin import AdminService
 from bot.people.connect import VbcConnect
 from bot.people.crypto import Secrets
 from bot.people.directory import Directory, SlackProfile
+from bot.people.own_login import OwnLogins
 from bot.search.home import AppHome
 from bot.search.service import RecordingsService
 from bot.settings import Settings
@@ -159,17 +160,25 @@ async def build_runtime(
     directory = Directory(
         store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack), clock=clock
     )
-    recordings = RecordingsService(
-        vbc=vbc, store=store, directory=directory, clock=clock, region=settings.phone_region
-    )
+    logins = OwnLogins(secrets=secrets, endpoint=endpoint, store=store, vbc=vbc)
     connect = VbcConnect(
         vbc_api_url=settings.vbc_api_url,
         client_id=settings.vbc_client_id,
         redirect_uri=f"{settings.base_url}{connect_routes.CALLBACK_PATH}",
+        start_uri=f"{settings.base_url}{connect_routes.START_PATH}",
         secrets=secrets,
-        endpoint=endpoint,
+        logins=logins,
         vbc=vbc,
         directory=directory,
+        store=store,
+    )
+    recordings = RecordingsService(
+        vbc=vbc,
+        store=store,
+        directory=directory,
+        clock=clock,
+        region=settings.phone_region,
+        access_for=logins.access_for,
     )
     # Slack's upload URLs get their own pool and long timeouts (bot/audio/uploads.py).
     uploads_http = httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT})
@@ -177,7 +186,6 @@ async def build_runtime(
     links = Links(secrets=secrets, store=store, clock=clock, base_url=settings.base_url)
     audio = AudioService(
         recordings=recordings,
-        vbc=vbc,
         store=store,
         slack=slack,
         http=uploads_http,
@@ -194,6 +202,7 @@ async def build_runtime(
         clock=clock,
         links=links,
         http=uploads_http,
+        access_for=logins.access_for,
     )
     admin = AdminService(
         directory=directory,
@@ -202,7 +211,7 @@ async def build_runtime(
         recordings=recordings,
         admins=settings.bot_admins,
     )
-    home = AppHome(directory=directory, vbc=vbc, exports=exports)
+    home = AppHome(directory=directory, recordings=recordings, exports=exports)
     register_all(
         app,
         store=store,

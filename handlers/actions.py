@@ -28,6 +28,7 @@ def register(app: AsyncApp, *, recordings: RecordingsService, admin: AdminServic
     app.action(blocks.ACTION_RETRY)(functools.partial(retry, recordings=recordings))
     app.action(blocks.ACTION_LINK_MOVE)(functools.partial(move_link, admin=admin))
     app.action(blocks.ACTION_CONNECT_VBC)(acknowledge_link_button)
+    app.action(blocks.ACTION_DISCONNECT_VBC)(functools.partial(disconnect_vbc, admin=admin))
 
 
 async def acknowledge_link_button(ack: AsyncAck) -> None:
@@ -78,6 +79,14 @@ async def move_link(
     """ "Move the link": an admin confirms taking a VBC user from whoever holds it."""
     await ack()
     await reply(respond, await admin.move_link(asker_of(body), action_value(body)), replace=True)
+
+
+async def disconnect_vbc(
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, admin: AdminService
+) -> None:
+    """whoami's Disconnect: forget the clicker's own VBC tokens (only ever the clicker's)."""
+    await ack()
+    await reply(respond, await admin.disconnect(asker_of(body)), replace=True)
 
 
 async def retry(

@@ -35,10 +35,10 @@ from bot.audio.text import (
 )
 from bot.audio.uploads import SourceError, UploadError, shared_in, upload_stream
 from bot.people.asker import Asker
+from bot.people.vbc_access import VbcAccess
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.store.tables import UploadedFile
-from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
 from bot.vbc.models import Recording
 from bot.web.links import Links, render_link_offer
@@ -83,7 +83,7 @@ class AudioDelivery:
     def __init__(
         self,
         *,
-        vbc: VbcClient,
+        access: Callable[[Asker], Awaitable[VbcAccess]],
         store: Store,
         slack: SlackClients,
         http: httpx.AsyncClient,
@@ -91,7 +91,7 @@ class AudioDelivery:
         upload_cap: int,
         tz_of: Callable[[Asker], Awaitable[ZoneInfo]],
     ) -> None:
-        self._vbc = vbc
+        self._access = access
         self._store = store
         self._slack = slack
         self._http = http
@@ -199,7 +199,8 @@ class AudioDelivery:
             posted = await client.chat_postMessage(channel=conversation, text=text.parent())
             parent = str(posted["ts"])
         try:
-            async with self._vbc.open_audio(rec) as download:
+            vbc = (await self._access(asker)).for_recording(rec)
+            async with vbc.open_audio(rec) as download:
                 # The response's length is what will arrive; the listing's is a fallback.
                 length = download.length or rec.file_size_in_bytes or 0
                 self._check_size(length)

@@ -17,7 +17,6 @@ from bot.people.policy import AccessRefusedError
 from bot.search.service import RecordingsService
 from bot.slack_clients import SlackClients
 from bot.store import Store
-from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
 from bot.vbc.models import Recording, RecordingKind
 from bot.web.http import Response
@@ -31,7 +30,6 @@ class AudioService:
         self,
         *,
         recordings: RecordingsService,
-        vbc: VbcClient,
         store: Store,
         slack: SlackClients,
         http: httpx.AsyncClient,
@@ -39,10 +37,9 @@ class AudioService:
         upload_cap: int,
     ) -> None:
         self._recordings = recordings
-        self._vbc = vbc
         self._store = store
         self._delivery = AudioDelivery(
-            vbc=vbc,
+            access=recordings.access,
             store=store,
             slack=slack,
             http=http,
@@ -110,9 +107,11 @@ class AudioService:
             ref = blocks.parse_recording_ref(grant.subject)
         except ValueError:
             raise AccessRefusedError("This link does not name a recording.") from None
-        recording = await self._recordings.load(Asker(grant.team_id, grant.user_id), ref, "audio")
+        asker = Asker(grant.team_id, grant.user_id)
+        recording = await self._recordings.load(asker, ref, "audio")
+        vbc = (await self._recordings.access(asker)).for_recording(recording)
         return await streamed_download(
-            self._vbc.open_audio(recording), filename=grant.filename, content_type="audio/mpeg"
+            vbc.open_audio(recording), filename=grant.filename, content_type="audio/mpeg"
         )
 
     async def _load(

@@ -13,6 +13,7 @@ from bot.blocks.ids import (
     ACTION_AUDIT_NEXT,
     ACTION_AUDIT_PREV,
     ACTION_CONNECT_VBC,
+    ACTION_DISCONNECT_VBC,
     ACTION_JOBS_REFRESH,
     ACTION_LINK_MOVE,
     ACTION_OPEN_MODAL,
@@ -77,6 +78,14 @@ def render_link_taken(text: str, *, value: str) -> Message:
     return build_message(body, [section(body, "link_taken"), actions("link_taken_do", [move])])
 
 
+_DISCONNECT: Block = {
+    "title": plain("Disconnect your VBC login?"),
+    "text": plain("I will forget your VBC tokens; you can connect again at any time."),
+    "confirm": plain("Disconnect"),
+    "deny": plain("Cancel"),
+}
+
+
 def render_whoami(
     *,
     slack_user: str,
@@ -86,7 +95,10 @@ def render_whoami(
     linked_how: str | None,
     scope: str,
     connect_url: str | None = None,
+    connected: bool = False,
 ) -> Message:
+    """``connected``: the person's own VBC login is in use (a Disconnect button); otherwise
+    ``connect_url`` offers Connect VBC."""
     who = f"<@{slack_user}>" if _SLACK_ID.fullmatch(slack_user) else esc(slack_user, 40)
     fields = {
         "Slack user": who,
@@ -102,7 +114,18 @@ def render_whoami(
         },
         context(f"*Scope:* {clip(sanitize_mrkdwn(scope), 1000)}", "whoami_scope"),
     ]
-    if connect_url and len(connect_url) <= 3000:
+    if connected:
+        blocks.append(
+            context(
+                "Your own on-demand recordings are read with your own VBC login (Connect VBC).",
+                "whoami_connected",
+            )
+        )
+        disconnect = button(
+            "Disconnect my VBC login", ACTION_DISCONNECT_VBC, "disconnect", confirm=_DISCONNECT
+        )
+        blocks.append(actions("whoami_disconnect", [disconnect]))
+    elif connect_url and len(connect_url) <= 3000:
         blocks.append(
             {
                 "type": "actions",

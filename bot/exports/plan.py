@@ -13,6 +13,7 @@ from bot.grammar import SearchRequest, describe_filter, format_filter
 from bot.people.asker import Asker
 from bot.people.directory import Directory
 from bot.people.policy import Plan, VbcQuery
+from bot.people.vbc_access import VbcAccess
 from bot.store.tables import ExportJobRow
 from bot.vbc.client import VbcClient
 from bot.vbc.filter import RecordingFilter
@@ -48,25 +49,34 @@ async def prepare_export(
     return Prepared(request, plan, text, tz, describe_filter(request, tz=tz))
 
 
-async def count_matching(vbc: VbcClient, prepared: Prepared) -> tuple[int, bool]:
+async def count_matching(access: VbcAccess, prepared: Prepared) -> tuple[int, bool]:
     """How many recordings match: ``total_items`` of page 1 (size 1) per query; exact?"""
-    pages = await asyncio.gather(*(_first(vbc, q) for q in prepared.plan.queries))
+    pages = await asyncio.gather(*(_first(access.for_query(q), q) for q in prepared.plan.queries))
     return sum(p.total_items for p in pages), prepared.plan.disjoint
 
 
-async def start_jobs(vbc: VbcClient, prepared: Prepared, request_id: str) -> list[ExportJobRow]:
-    """One VBC export per query, in order; raises VbcError (the POST is never retried)."""
+async def start_jobs(access: VbcAccess, prepared: Prepared, request_id: str) -> list[ExportJobRow]:
+    """One VBC export per query, in order; raises VbcError (the POST is never retried).
+
+    A person's own on-demand recordings are exported with their own login when they connected
+    VBC; that job is then theirs, read under their user (by the integration user, like any
+    other user's recordings).
+    """
     jobs: list[ExportJobRow] = []
     for query in prepared.plan.queries:
+        vbc = access.for_query(query)
+        jobs_user = JOBS_USER
         if query.kind is RecordingKind.ON_DEMAND and query.user_id:
             ids = await vbc.export_user_recordings(query.user_id, query.filter)
+            if access.is_own(query.kind, query.user_id):
+                jobs_user = query.user_id
         else:
             ids = await vbc.export_company_recordings(query.filter)
         jobs += [
             ExportJobRow(
                 vbc_job_id=job_id,
                 request_id=request_id,
-                vbc_user_id=JOBS_USER,
+                vbc_user_id=jobs_user,
                 kind=query.kind.value,
             )
             for job_id in ids

@@ -24,6 +24,7 @@ from bot.grammar import FilterError, SearchRequest, format_filter, parse_filter
 from bot.people.asker import Asker, zone
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError
+from bot.people.vbc_access import AccessFor, integration_only
 from bot.search.merge import CursorState
 from bot.search.service import SavedSearch, read_saved_search
 from bot.slack_clients import SlackClients
@@ -51,15 +52,18 @@ class ExportService:
         clock: Clock,
         region: str = "US",
         on_created: Callable[[], None] | None = None,
+        access_for: AccessFor | None = None,
     ) -> None:
-        self._vbc = vbc
+        self._access_for = access_for or integration_only(vbc)
         self._store = store
         self._rows = ExportRows(store)
         self._directory = directory
         self._slack = slack
         self._clock = clock
         self._region = region
-        self._starter = ExportStarter(vbc=vbc, store=store, slack=slack, clock=clock)
+        self._starter = ExportStarter(
+            access_for=self._access_for, store=store, slack=slack, clock=clock
+        )
         self.on_created = on_created  # wakes this process's watcher
         # Mints a fresh short-lived link per listing (``ExportLinks.listed_url``, set up later:
         # the link kind re-plans through this service).
@@ -191,7 +195,8 @@ class ExportService:
         """Plan and count for the clicker, or the message that says why not."""
         try:
             prepared = await self.prepare(asker, request, tz)
-            total, exact = await count_matching(self._vbc, prepared)
+            access = await self._access_for(asker.team_id, asker.user_id)
+            total, exact = await count_matching(access, prepared)
         except AccessRefusedError as refusal:
             await self._audit(asker, "refused", format_filter(request, tz=tz), str(refusal))
             return blocks.render_error(str(refusal))

@@ -11,6 +11,7 @@ from bot.exports.service import ExportService
 from bot.exports.state import WatchTuning
 from bot.exports.watcher import ExportWatcher
 from bot.people.directory import Directory
+from bot.people.vbc_access import AccessFor
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
 from bot.store import Store
@@ -29,8 +30,12 @@ def build_exports(
     links: Links,
     http: httpx.AsyncClient,
     tuning: WatchTuning | None = None,
+    access_for: AccessFor | None = None,
 ) -> tuple[ExportService, ExportWatcher]:
-    """Called once by the composition root; the watcher's ``run`` goes into ``background``."""
+    """Called once by the composition root; the watcher's ``run`` goes into ``background``.
+
+    ``access_for`` gives each person's requests their own VBC login when they connected it.
+    """
     service = ExportService(
         vbc=vbc,
         store=store,
@@ -38,6 +43,7 @@ def build_exports(
         slack=slack,
         clock=clock,
         region=settings.phone_region,
+        access_for=access_for,
     )
     export_links = ExportLinks(links=links, store=store, vbc=vbc, exports=service, clock=clock)
     notifier = ExportNotifier(

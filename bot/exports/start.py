@@ -23,11 +23,11 @@ from bot.exports import slack as export_slack
 from bot.exports.plan import Prepared, start_jobs
 from bot.exports.state import RUNNING, STARTING, aware
 from bot.people.asker import Asker
+from bot.people.vbc_access import AccessFor
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.store.exports import ExportRows
 from bot.store.tables import ExportJobRow, ExportRequest
-from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,10 @@ class Started:
 
 
 class ExportStarter:
-    def __init__(self, *, vbc: VbcClient, store: Store, slack: SlackClients, clock: Clock) -> None:
-        self._vbc = vbc
+    def __init__(
+        self, *, access_for: AccessFor, store: Store, slack: SlackClients, clock: Clock
+    ) -> None:
+        self._access_for = access_for
         self._store = store
         self._rows = ExportRows(store)
         self._slack = slack
@@ -66,7 +68,8 @@ class ExportStarter:
         if not fresh:
             return Started(row, export_messages.already_started(row), jobs=[], new=False)
         try:
-            jobs = await start_jobs(self._vbc, prepared, row.id)
+            access = await self._access_for(asker.team_id, asker.user_id)
+            jobs = await start_jobs(access, prepared, row.id)
         except VbcError:
             await self._rows.forget_starting(row.id)
             raise

@@ -11,6 +11,7 @@ from bot.store import AuditQuery
 
 ACTIONS = (
     "search", "page", "details", "get", "audio", "share", "export", "link", "unlink", "channel",
+    "connect", "disconnect",
 )  # fmt: skip
 OUTCOMES = ("allowed", "refused", "failed")
 AUDIT_HELP = (

@@ -24,7 +24,7 @@ DIRECT_NEEDS_SHARING = (
 LINKED_HOW = {
     "email": "automatically, by Slack email address",
     "admin": "by a recordings admin",
-    "oauth": "by you, with your own VBC login (Connect VBC)",
+    "oauth": "by you, when you connected your own VBC login (Connect VBC)",
 }
 # How someone else's link was made, as a link that replaced it says.
 REPLACED_HOW = {
@@ -72,11 +72,17 @@ class AdminService:
             extensions=list(person.identity.extensions),
             linked_how=LINKED_HOW.get(link.linked_how, link.linked_how),
             scope=person.scope_label,
-            connect_url=(
-                self._connect.authorize_url(asker.team_id, asker.user_id)
-                if link.linked_how != "oauth"
-                else None
-            ),
+            connect_url=(self._connect.start_link(asker.team_id, asker.user_id)),
+            connected=bool(link.token_ciphertext),
+        )
+
+    async def disconnect(self, asker: Asker) -> Message:
+        """The person's own Disconnect: their VBC tokens are forgotten (audited)."""
+        if not await self._connect.disconnect(asker.team_id, asker.user_id):
+            return blocks.render_notice("Your own VBC login was not connected; nothing to do.")
+        return blocks.render_notice(
+            ":white_check_mark: I have forgotten your VBC login. Your recordings are read by the "
+            "bot's own VBC user again; connect again from `/recordings whoami` at any time."
         )
 
     async def link(

@@ -308,16 +308,12 @@ class Directory:
         await self._store.audit(
             team_id,
             slack_user,
-            "link",
+            "connect",
             outcome="allowed",
             target=slack_user,
             detail=f"by Connect VBC: VBC user {user.id}",
         )
         return link
-
-    async def save_tokens(self, team_id: str, slack_user: str, tokens_ciphertext: str) -> None:
-        """Store rotated Connect VBC tokens, unless the link (or its tokens) went meanwhile."""
-        await self._store.set_link_tokens(team_id, slack_user, tokens_ciphertext)
 
     async def _require_admin(self, team_id: str, actor: str, action: str, target: str) -> None:
         if actor in self._admins:

@@ -12,7 +12,7 @@ from bot.people.asker import Asker
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, plan_search
 from bot.search.merge import search_page
-from bot.vbc.client import VbcClient
+from bot.search.service import RecordingsService
 from bot.vbc.errors import VbcError
 from bot.vbc.models import Recording
 
@@ -21,9 +21,11 @@ RECENT = 5
 
 
 class AppHome:
-    def __init__(self, *, directory: Directory, vbc: VbcClient, exports: ExportService) -> None:
+    def __init__(
+        self, *, directory: Directory, recordings: RecordingsService, exports: ExportService
+    ) -> None:
         self._directory = directory
-        self._vbc = vbc
+        self._recordings = recordings  # whose VBC login reads the person's recent recordings
         self._exports = exports
 
     async def render(self, asker: Asker) -> dict[str, Any]:
@@ -37,8 +39,9 @@ class AppHome:
             )
             try:
                 plan = plan_search(person, SearchRequest())
+                access = await self._recordings.access(asker)
                 page = await search_page(
-                    self._vbc, plan, offsets=[0] * len(plan.queries), page_size=RECENT, page=1
+                    access, plan, offsets=[0] * len(plan.queries), page_size=RECENT, page=1
                 )
                 recent = page.recordings
             except (AccessRefusedError, VbcError) as exc:

@@ -6,6 +6,7 @@ from bot import blocks
 from bot.people.asker import Asker
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, may_see
+from bot.people.vbc_access import AccessFor, VbcAccess, integration_only
 from bot.store import Store
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError
@@ -18,10 +19,22 @@ class RecordingLookup:
     """Each call re-checks the person who asked (never a button's value alone) and leaves an
     audit event. ``RecordingsService`` adds the searches whose results lead here."""
 
-    def __init__(self, *, vbc: VbcClient, store: Store, directory: Directory) -> None:
+    def __init__(
+        self,
+        *,
+        vbc: VbcClient,
+        store: Store,
+        directory: Directory,
+        access_for: AccessFor | None = None,
+    ) -> None:
         self._vbc = vbc
         self._store = store
         self._directory = directory
+        self._access_for = access_for or integration_only(vbc)
+
+    async def access(self, asker: Asker) -> VbcAccess:
+        """The VBC logins ``asker``'s requests run on (their own, once they connected VBC)."""
+        return await self._access_for(asker.team_id, asker.user_id)
 
     async def load(self, asker: Asker, ref: blocks.RecordingRef, action: str) -> Recording:
         """Fetch one recording for ``asker`` or raise AccessRefusedError / VbcError; audited."""
@@ -36,7 +49,8 @@ class RecordingLookup:
             if ref.kind is RecordingKind.ON_DEMAND:
                 if ref.owner_user_id is None:
                     raise VbcNotFoundError("That on-demand recording has no owner.")
-                recording = await self._vbc.get_user_recording(ref.owner_user_id, ref.recording_id)
+                vbc = (await self.access(asker)).for_user(ref.kind, ref.owner_user_id)
+                recording = await vbc.get_user_recording(ref.owner_user_id, ref.recording_id)
             else:
                 recording = await self._vbc.get_company_recording(ref.recording_id)
         except VbcError as exc:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.people.policy import Plan, VbcQuery
+from bot.people.vbc_access import VbcAccess
 from bot.vbc.client import VbcClient
 from bot.vbc.filter import ORDER_OLDEST
 from bot.vbc.models import Page, Recording, RecordingKind
@@ -121,7 +122,7 @@ class _Source:
 
 
 async def search_page(
-    vbc: VbcClient,
+    access: VbcAccess,
     plan: Plan,
     *,
     offsets: Sequence[int],
@@ -133,10 +134,12 @@ async def search_page(
 
     ``exclude`` holds recordings already shown on the previous page: VBC may order recordings
     with equal start times differently in two queries, so one can come back after the cut.
+    Each query runs on the login ``access`` gives it (the person's own for their on-demand).
     """
     newest_first = _newest_first(plan)
     sources = [
-        _Source(vbc, q, offset, page_size) for q, offset in zip(plan.queries, offsets, strict=True)
+        _Source(access.for_query(q), q, offset, page_size)
+        for q, offset in zip(plan.queries, offsets, strict=True)
     ]
     await asyncio.gather(*(s.fill() for s in sources))
     picked: list[Recording] = []

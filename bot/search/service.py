@@ -22,6 +22,7 @@ from bot.grammar import FilterError, SearchRequest, describe_filter, format_filt
 from bot.people.asker import Asker, zone
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, Person, Plan
+from bot.people.vbc_access import AccessFor
 from bot.search.lookup import RecordingLookup
 from bot.search.merge import CursorState, ResultPage, recording_key, search_page
 from bot.store import Store
@@ -77,8 +78,9 @@ class RecordingsService(RecordingLookup):
         clock: Clock,
         region: str = "US",
         default_page_size: int = DEFAULT_PAGE_SIZE,
+        access_for: AccessFor | None = None,
     ) -> None:
-        super().__init__(vbc=vbc, store=store, directory=directory)
+        super().__init__(vbc=vbc, store=store, directory=directory, access_for=access_for)
         self._clock = clock
         self._region = region
         self._page_size = default_page_size
@@ -186,7 +188,7 @@ class RecordingsService(RecordingLookup):
         offsets = state.pages[page - 1]
         try:
             result = await search_page(
-                self._vbc,
+                await self.access(asker),
                 plan,
                 offsets=offsets,
                 page_size=state.page_size,

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
@@ -24,6 +24,7 @@ from bot.store.tables import (
     AppSecret,
     AuditEvent,
     ChannelSetting,
+    ConnectNonce,
     Link,
     SearchCursor,
     SeenEvent,
@@ -90,6 +91,50 @@ class Store(LinkRows):
                 select(Link).where(Link.team_id == team_id, Link.vbc_user_id == vbc_user_id)
             )
             return list(rows)
+
+    async def set_link_tokens(
+        self, team_id: str, slack_user_id: str, tokens: str | None, *, replacing: str | None
+    ) -> bool:
+        """Replace a link's stored Connect VBC tokens (``None`` forgets them); False when the
+        link has none, or, with ``replacing``, when they are no longer those (another process
+        rotated or forgot them first)."""
+        conditions = [
+            col(Link.team_id) == team_id,
+            col(Link.slack_user_id) == slack_user_id,
+            col(Link.token_ciphertext).is_not(None),
+        ]
+        if replacing is not None:
+            conditions.append(col(Link.token_ciphertext) == replacing)
+        async with self.session() as s:
+            result = await s.exec(update(Link).where(*conditions).values(token_ciphertext=tokens))
+            await s.commit()
+            return bool(result.rowcount)
+
+    # -- Connect VBC sign-ins ----------------------------------------------------------------
+
+    async def add_connect_nonce(self, nonce: ConnectNonce, *, now: datetime) -> None:
+        """Remember a started sign-in; those that expired unused are dropped meanwhile."""
+        async with self.session() as s:
+            await s.exec(delete(ConnectNonce).where(col(ConnectNonce.expires_at) <= now))
+            s.add(nonce)
+            await s.commit()
+
+    async def take_connect_nonce(
+        self, digest: str, team_id: str, slack_user_id: str, *, now: datetime
+    ) -> bool:
+        """Use a sign-in's nonce up: True for the one caller, in any process, that deletes it
+        unexpired and for this person."""
+        async with self.session() as s:
+            result = await s.exec(
+                delete(ConnectNonce).where(
+                    col(ConnectNonce.digest) == digest,
+                    col(ConnectNonce.team_id) == team_id,
+                    col(ConnectNonce.slack_user_id) == slack_user_id,
+                    col(ConnectNonce.expires_at) > now,
+                )
+            )
+            await s.commit()
+            return bool(result.rowcount)
 
     # -- audit -------------------------------------------------------------------------------
 

@@ -73,21 +73,6 @@ class LinkRows:
             await s.commit()
             return await s.get(Link, key, populate_existing=True)
 
-    async def set_link_tokens(self, team_id: str, slack_user_id: str, ciphertext: str) -> bool:
-        """Replace the person's Connect VBC tokens, only while they still have some."""
-        async with self.session() as s:
-            result = await s.exec(
-                update(Link)
-                .where(
-                    col(Link.team_id) == team_id,
-                    col(Link.slack_user_id) == slack_user_id,
-                    col(Link.token_ciphertext).is_not(None),
-                )
-                .values(token_ciphertext=ciphertext)
-            )
-            await s.commit()
-            return bool(result.rowcount)
-
     async def link_by_admin(self, link: Link, *, may_move_from: frozenset[str]) -> AdminLink:
         """Save an admin's link in one transaction, unless someone not in ``may_move_from``
         holds the VBC user. Those moved from lose their links (and Connect VBC tokens) and are

@@ -41,6 +41,20 @@ class Unlinked(SQLModel, table=True):
     unlinked_at: datetime = Field(default_factory=utcnow)
 
 
+class ConnectNonce(SQLModel, table=True):
+    """A started Connect VBC sign-in: the hash of the nonce in its browser's cookie and state.
+
+    Deleted when the callback uses it, so a state works once, in any process.
+    """
+
+    __tablename__ = "connect_nonces"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(max_length=32)
+    slack_user_id: str = Field(max_length=32)
+    expires_at: datetime = Field(index=True)
+
+
 class AuditEvent(SQLModel, table=True):
     """Who did what to which recording or job, when, and whether it was allowed."""
 

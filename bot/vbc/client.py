@@ -29,6 +29,7 @@ class VbcClient:
 
     The http client carries base URL, auth (``VbcAuth``), timeouts and User-Agent; this class
     adds paths and models, and ``VbcTransport`` the retries and the mapping to ``VbcError``.
+    ``auth``, when given, is used instead of the http client's (see ``with_auth``).
     """
 
     def __init__(
@@ -38,9 +39,19 @@ class VbcClient:
         account_id: str = "self",
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
+        auth: httpx.Auth | None = None,
     ) -> None:
-        self._vbc = VbcTransport(http, retry=retry, sleep=sleep)
+        self._http = http
+        self._retry = retry
+        self._sleep = sleep
+        self._vbc = VbcTransport(http, retry=retry, sleep=sleep, auth=auth)
         self._account = account_id
+
+    def with_auth(self, auth: httpx.Auth) -> VbcClient:
+        """The same API over the same connection pool, signed in with ``auth`` instead."""
+        return VbcClient(
+            self._http, account_id=self._account, retry=self._retry, sleep=self._sleep, auth=auth
+        )
 
     @property
     def account_id(self) -> str:

@@ -52,7 +52,9 @@ class Download:
 class VbcTransport:
     """Requests over the shared ``httpx.AsyncClient``, which carries base URL, auth and timeouts.
 
-    Idempotent requests are retried by ``retry``; whatever still fails leaves as a ``VbcError``.
+    ``auth`` replaces the client's own auth on every request (a person's own VBC login) while
+    the connection pool stays the shared one. Idempotent requests are retried by ``retry``;
+    whatever still fails leaves as a ``VbcError``.
     """
 
     def __init__(
@@ -61,10 +63,12 @@ class VbcTransport:
         *,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self._http = http
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._auth = auth
         self._origin = _origin(str(http.base_url))
 
     async def get(
@@ -130,7 +134,8 @@ class VbcTransport:
             response: httpx.Response | None = None
             failure: Exception | None = None
             try:
-                response = await self._http.send(request, stream=stream)
+                auth = self._auth or self._http.auth
+                response = await self._http.send(request, stream=stream, auth=auth)
             except httpx.TimeoutException as exc:
                 failure = exc
             except httpx.TransportError as exc:

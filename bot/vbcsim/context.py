@@ -12,6 +12,7 @@ from bot.vbcsim.state import SimState
 
 STATE_KEY = web.AppKey("sim_state", SimState)
 USER_KEY = web.RequestKey("sim_user", SimUser)
+LOG_KEY = web.RequestKey("sim_log_entry", dict)
 
 
 def state_of(request: web.Request) -> SimState:

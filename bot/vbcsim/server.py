@@ -11,8 +11,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.vbcsim import control, oauth, provisioning_api, recording_api
-from bot.vbcsim.context import STATE_KEY, USER_KEY, error_body, state_of
+from bot.vbcsim.context import LOG_KEY, STATE_KEY, USER_KEY, error_body, state_of
 from bot.vbcsim.state import SimState
+from bot.vbcsim.tokens import bearer_digest
 
 API_PREFIX = "/t/vbc.prod/"
 CONTROL_PREFIX = "/_sim/"
@@ -50,7 +51,10 @@ async def log_requests(request: web.Request, handler: Handler) -> web.StreamResp
         if request.content_type == "application/x-www-form-urlencoded"
         else None,
         "status": None,
+        "caller": None,  # the user the bearer token belongs to (set by require_bearer)
+        "bearer": None,  # bearer_digest() of the token presented, never the token itself
     }
+    request[LOG_KEY] = entry
     state.log_request(entry)
     try:
         response = await handler(request)
@@ -103,6 +107,9 @@ async def require_bearer(request: web.Request, handler: Handler) -> web.StreamRe
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     user_id = state.tokens.user_for_access(token) if token else None
     user = state.user(user_id) if user_id is not None else None
+    entry = request.get(LOG_KEY)
+    if entry is not None:
+        entry["caller"], entry["bearer"] = user_id, bearer_digest(token) if token else None
     if user is None:
         return web.json_response(
             {"error": "invalid_token", "error_description": "Missing, invalid or expired token"},

@@ -50,7 +50,9 @@ def make_settings(sim_url: str, slack_url: str, database_url: str) -> Settings:
     )
 
 
-async def start_stack(database_url: str, *, now: datetime | None = None) -> Stack:
+async def start_stack(
+    database_url: str, *, now: datetime | None = None, public_url: str = ""
+) -> Stack:
     sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=1.0)
     slack = FakeSlack(trigger_ttl=None)
     await slack.start()
@@ -59,7 +61,9 @@ async def start_stack(database_url: str, *, now: datetime | None = None) -> Stac
     slack.add_user(OTHER, "Priya Patel", tz="Europe/London", email=users[1].email)
     slack.add_user(ADMIN, "Ada Admin", tz="America/Chicago", email=sim.state.admin.email)
     slack.add_user(UNLINKED, "Nobody Known", tz="UTC", email="nobody@elsewhere.test")
-    settings = make_settings(sim.url, slack.url, database_url)
+    settings = dataclasses.replace(
+        make_settings(sim.url, slack.url, database_url), public_url=public_url
+    )
     runtime = await build_runtime(settings)
     bot = await LocalServer(runtime).start()
     driver = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)

@@ -159,7 +159,8 @@ async def test_naming_people_url_buttons_confirm_and_numbers(tmp_path: Path) -> 
     assert all(p.user_id.startswith("U0") and "_" not in p.user_id for p in stack.people)
     assert "user:@dana" in transcript.split("dana> ", 1)[0], "the banner shows how to name people"
     assert "Connect my own VBC login" in whoami
-    assert connect.strip().startswith("open this link in a browser: http://127.0.0.1:")
+    assert connect.strip().startswith("open this link in a browser: http://localhost:")
+    assert "/vbc/oauth/start?t=" in connect  # the bot's own start URL sets the sign-in cookie
     assert "not there any more" not in transcript
     assert "Dana Demo's recordings" in dana
     assert "Page 1 of" in dana

@@ -7,6 +7,7 @@ import httpx
 from bot import blocks
 from bot.store import AuditQuery
 from tests.integration.access import latest_reply, seen_count
+from tests.integration.browser import connect_vbc
 from tests.integration.conftest import ADMIN, MEMBER, TEAM, UNLINKED, Stack
 
 
@@ -87,22 +88,8 @@ async def test_unreadable_audit_filter_is_named(stack: Stack) -> None:
 
 
 async def test_connect_vbc_stores_the_persons_tokens_encrypted(stack: Stack) -> None:
-    await say(stack, MEMBER, "whoami")
-    blocks_json = stack.slack.responses[-1].args["blocks"]
-    [url] = [
-        e["url"]
-        for b in blocks_json
-        for e in b.get("elements", [])
-        if e.get("action_id") == blocks.ACTION_CONNECT_VBC
-    ]
-    async with httpx.AsyncClient() as http:
-        consent = await http.get(url)  # the simulator signs the person in and redirects back
-        assert consent.status_code == 302
-        # PUBLIC_URL is unknown before the test server picks its port: aim at the real one.
-        location = consent.headers["location"].replace(stack.settings.base_url, stack.bot.url)
-        callback = await http.get(location)
-    assert callback.status_code == 200, callback.text
-    assert "VBC connected" in callback.text
+    browser = await connect_vbc(stack, MEMBER)
+    await browser.aclose()
     link = await stack.bot.runtime.services.store.get_link(TEAM, MEMBER)
     assert link is not None
     assert link.linked_how == "oauth"

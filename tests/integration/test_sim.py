@@ -28,6 +28,7 @@ from bot.vbcsim import (
     demo_password_form,
     start_simulator,
 )
+from bot.vbcsim.tokens import bearer_digest
 from tests.fakes import wait_until
 from tests.paths import vbc_contract
 
@@ -594,6 +595,29 @@ async def test_request_log_shows_wire_names(
     assert export["status"] == 202
     assert (await client.delete("/_sim/requests")).status_code == 204
     assert (await client.get("/_sim/requests")).json()["requests"] == []
+
+
+async def test_request_log_names_whose_token_and_revoked_users_lose_theirs(
+    sim: RunningSimulator, client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    user = sim.state.users[0]
+    own = sim.state.issue_token(user.id)
+    mine = {"Authorization": f"Bearer {own.access_token}"}
+    on_demand = f"/t/vbc.prod/call_recording/api/accounts/self/users/{user.id}/call_recordings"
+    await client.delete("/_sim/requests")
+    assert (await client.get(on_demand, headers=mine)).status_code == 200
+    assert (await client.get(COMPANY, headers=auth)).status_code == 200
+    assert sim.state.tokens.revoke_user(user.id) == 2
+    assert (await client.get(on_demand, headers=mine)).status_code == 401
+    refresh = {"grant_type": "refresh_token", "refresh_token": own.refresh_token}
+    refused = await client.post("/token", data={**demo_password_form(), **refresh})
+    assert refused.status_code == 400
+    listed, company, revoked, grant = (await client.get("/_sim/requests")).json()["requests"]
+    assert (listed["caller"], listed["bearer"]) == (user.id, bearer_digest(own.access_token))
+    assert company["caller"] == sim.state.admin.id
+    assert (revoked["caller"], revoked["bearer"]) == (None, bearer_digest(own.access_token))
+    assert grant["caller"] is None  # the token endpoint takes no bearer
+    assert own.access_token not in str(listed)
 
 
 async def test_reset_restores_the_seeded_data(

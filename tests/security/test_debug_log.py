@@ -78,9 +78,11 @@ async def sign_in_search_and_play(base: str, slack: FakeSlack) -> list[str]:
                 for e in elements(slack.responses[-1].args["blocks"])
                 if e["action_id"] == blocks.ACTION_CONNECT_VBC
             ]
-            consent = await http.get(connect)  # the simulator signs the person in
+            start = await http.get(connect)  # the bot sets its cookie and sends us to VBC
+            assert start.status_code == 302
+            consent = await http.get(start.headers["location"])  # the simulator signs us in
             assert consent.status_code == 302
-            callback = await http.get(consent.headers["location"])
+            callback = await http.get(consent.headers["location"])  # the cookie goes along
             assert "VBC connected" in callback.text
             query = parse_qs(urlsplit(consent.headers["location"]).query)
 

@@ -11,12 +11,12 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from bot import blocks
 from bot.store import AuditQuery
 from tests.fakes import Message, assert_valid_message, render_text
+from tests.integration.browser import connect_vbc as connect_in_browser
 from tests.integration.conftest import (
     ADMIN,
     MEMBER,
@@ -98,18 +98,9 @@ async def audit(stack: Stack, action: str) -> list[tuple[str, str, str | None, s
 
 
 async def connect_vbc(stack: Stack, user: str) -> str:
-    """The person's own Connect VBC, through the simulator's consent; their stored ciphertext."""
-    reply = await ask(stack, user, "whoami")
-    [url] = [
-        e["url"]
-        for b in reply.blocks
-        for e in b.get("elements", [])
-        if e.get("action_id") == blocks.ACTION_CONNECT_VBC
-    ]
-    async with httpx.AsyncClient() as http:
-        consent = await http.get(url)
-        location = consent.headers["location"].replace(stack.settings.base_url, stack.bot.url)
-        assert (await http.get(location)).status_code == 200
+    """The person's own Connect VBC, in a browser of their own; their stored ciphertext."""
+    browser = await connect_in_browser(stack, user)
+    await browser.aclose()
     link = await stack.bot.runtime.services.store.get_link(TEAM, user)
     assert link is not None
     assert link.token_ciphertext

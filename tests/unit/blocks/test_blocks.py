@@ -481,6 +481,32 @@ def test_whoami() -> None:
     has_all(text, "<@U123>", "Jo &lt;Admin&gt; &amp; co (745249)", "999, 998", "email")
 
 
+def whoami_buttons(msg: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    elements = [e for b in msg["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    return {e["action_id"]: e for e in elements}
+
+
+def test_whoami_offers_connect_or_disconnect() -> None:
+    common: dict[str, Any] = {
+        "slack_user": "U123",
+        "identity_name": "Jo",
+        "vbc_user_id": "745249",
+        "extensions": ["999"],
+        "linked_how": "email",
+        "scope": "your own recordings",
+        "connect_url": "https://bot.example/vbc/oauth/start?t=abc",
+    }
+    offer = blocks.render_whoami(**common)
+    assert message_problems(offer) == []
+    assert set(whoami_buttons(offer)) == {blocks.ACTION_CONNECT_VBC}
+    connected = blocks.render_whoami(**common, connected=True)
+    assert message_problems(connected) == []
+    [disconnect] = whoami_buttons(connected).values()
+    assert disconnect["action_id"] == blocks.ACTION_DISCONNECT_VBC
+    assert disconnect["confirm"]["confirm"]["text"] == "Disconnect"
+    assert "your own VBC login" in all_text(connected)
+
+
 # -- audit, jobs, home -------------------------------------------------------------------------
 
 

@@ -1,7 +1,9 @@
-"""Connect VBC: sign-in URL, state checks, proof of whose tokens, encryption, rotation."""
+"""Connect VBC: sign-in start, state and nonce checks, proof of whose tokens, encryption,
+rotation, refusal."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,9 +15,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.clock import system_clock
-from bot.people.connect import VbcConnect
+from bot.people.connect import ConnectRefusedError, SignIn, VbcConnect
 from bot.people.crypto import LinkExpiredError, LinkInvalidError, Secrets
 from bot.people.directory import Directory, LinkError, SlackProfile
+from bot.people.own_login import OwnLogins, VbcLoginLostError
 from bot.store import AuditQuery, Store
 from bot.store.tables import Link
 from bot.vbc.auth import TokenEndpoint, VbcCredentials
@@ -35,6 +38,7 @@ from tests.fakes.vbc_router import (
 TEAM = "T1"
 API = "https://vbc.test"
 REDIRECT = "https://bot.test/vbc/callback"
+START = "https://bot.test/vbc/start"
 CODES = {"code-ada": 101, "code-bob": 102}
 
 
@@ -123,12 +127,25 @@ class VbcAccount:
 @dataclass
 class World:
     connect: VbcConnect
+    logins: OwnLogins
     store: Store
     vbc: VbcAccount
     secrets: Secrets
     wall: Clock
     mono: Clock
-    transport: httpx.MockTransport
+    client: VbcClient
+    endpoint: TokenEndpoint
+
+    def another_process(self) -> OwnLogins:
+        """Logins as a second bot process over the same database would hold them."""
+        return OwnLogins(
+            secrets=self.secrets,
+            endpoint=self.endpoint,
+            store=self.store,
+            vbc=self.client,
+            clock=self.wall,
+            token_clock=self.mono,
+        )
 
 
 @pytest.fixture
@@ -146,122 +163,180 @@ async def world(store: Store, vbc_router: VbcRouter) -> AsyncIterator[World]:
     directory = Directory(store, vbc, admins=frozenset(), fetch_profile=fetch, clock=system_clock)
     secrets = Secrets("test-key-not-a-real-secret")
     endpoint = TokenEndpoint(http, f"{API}/token", VbcCredentials("cid", "csecret"), mono)
+    logins = OwnLogins(
+        secrets=secrets, endpoint=endpoint, store=store, vbc=vbc, clock=wall, token_clock=mono
+    )
     connect = VbcConnect(
         vbc_api_url=API + "/",
         client_id="cid",
         redirect_uri=REDIRECT,
+        start_uri=START,
         secrets=secrets,
-        endpoint=endpoint,
+        logins=logins,
         vbc=vbc,
         directory=directory,
+        store=store,
         clock=wall,
-        token_clock=mono,
-        transport=transport,
     )
-    yield World(connect, store, fake, secrets, wall, mono, transport)
+    yield World(connect, logins, store, fake, secrets, wall, mono, vbc, endpoint)
     await http.aclose()
     await store.close()
 
 
-def state_of(url: str) -> str:
-    return parse_qs(urlsplit(url).query)["state"][0]
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
-async def test_authorize_url(world: World) -> None:
-    url = world.connect.authorize_url(TEAM, "UADA")
-    parts = urlsplit(url)
+async def sign_in(world: World, user: str = "UADA") -> SignIn:
+    """What a browser gets from the whoami button's start URL."""
+    return await world.connect.start(query_of(world.connect.start_link(TEAM, user))["t"])
+
+
+async def connected(world: World, user: str = "UADA", code: str = "code-ada") -> Link:
+    started = await sign_in(world, user)
+    state = query_of(started.authorize_url)["state"]
+    return await world.connect.complete(code=code, state=state, nonce=started.nonce)
+
+
+async def test_start_link_and_authorize_url(world: World) -> None:
+    start = world.connect.start_link(TEAM, "UADA")
+    assert start.startswith(f"{START}?t=")
+    ticket = world.secrets.verify_link(query_of(start)["t"], now=int(world.wall.now))
+    assert ticket == {"kind": "vbc-connect-start", "team": TEAM, "user": "UADA"}
+    started = await world.connect.start(query_of(start)["t"])
+    parts = urlsplit(started.authorize_url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{API}/authorize"
-    query = parse_qs(parts.query)
-    assert {k: v[0] for k, v in query.items() if k != "state"} == {
+    query = query_of(started.authorize_url)
+    assert {k: v for k, v in query.items() if k != "state"} == {
         "response_type": "code",
         "client_id": "cid",
         "redirect_uri": REDIRECT,
     }
-    payload = world.secrets.verify_link(query["state"][0], now=int(world.wall.now))
-    assert payload == {"kind": "vbc-connect", "team": TEAM, "user": "UADA"}
+    payload = world.secrets.verify_link(query["state"], now=int(world.wall.now))
+    assert (payload["kind"], payload["team"], payload["user"]) == ("vbc-connect", TEAM, "UADA")
+    assert started.nonce not in started.authorize_url  # the state holds its hash only
+    assert "nonce" not in repr(started)
+    again = await sign_in(world)
+    assert again.nonce != started.nonce
 
 
 async def test_complete_links_with_encrypted_tokens(world: World) -> None:
-    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
-    link = await world.connect.complete(code="code-ada", state=state)
+    link = await connected(world)
     assert (link.vbc_user_id, link.linked_how, link.linked_by) == ("101", "oauth", "UADA")
     assert link.extensions == "201"
     async with world.store.engine.connect() as conn:
         rows = (await conn.execute(text("SELECT * FROM links"))).all()
+        nonces = (await conn.execute(text("SELECT * FROM connect_nonces"))).all()
     dump = repr(rows)
     assert "AT-secret-1" not in dump
     assert "RT-secret-1" not in dump
     assert link.token_ciphertext is not None
     assert link.token_ciphertext in dump
     assert "AT-secret-1" in world.secrets.decrypt(link.token_ciphertext)
+    assert nonces == []  # used up
     events, _ = await world.store.audit_events(TEAM, AuditQuery(), offset=0, limit=10)
-    assert [e.detail for e in events] == [
-        "by Connect VBC: VBC user 101",
-        "by email: VBC user 101",
+    assert [(e.action, e.detail) for e in events] == [
+        ("connect", "by Connect VBC: VBC user 101"),
+        ("link", "by email: VBC user 101"),
     ]
 
 
 async def test_tampered_state_is_refused_before_the_code_is_spent(world: World) -> None:
-    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
+    started = await sign_in(world)
+    state = query_of(started.authorize_url)["state"]
     body, _, mac = state.partition(".")
-    other = state_of(world.connect.authorize_url(TEAM, "UBOB"))
+    other = query_of((await sign_in(world, "UBOB")).authorize_url)["state"]
     for bad in (f"{other.partition('.')[0]}.{mac}", f"{body}.x{mac[1:]}", "garbage"):
         with pytest.raises(LinkInvalidError):
-            await world.connect.complete(code="code-ada", state=bad)
+            await world.connect.complete(code="code-ada", state=bad, nonce=started.nonce)
     assert world.vbc.requests == []
 
 
 async def test_expired_state_is_refused(world: World) -> None:
-    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
+    started = await sign_in(world)
     world.wall.now += 601
     with pytest.raises(LinkExpiredError):
-        await world.connect.complete(code="code-ada", state=state)
+        await world.connect.complete(
+            code="code-ada", state=query_of(started.authorize_url)["state"], nonce=started.nonce
+        )
     assert world.vbc.requests == []
 
 
-async def test_other_signed_links_are_not_states(world: World) -> None:
+async def test_expired_ticket_is_refused(world: World) -> None:
+    ticket = query_of(world.connect.start_link(TEAM, "UADA"))["t"]
+    world.wall.now += 901
+    with pytest.raises(LinkExpiredError):
+        await world.connect.start(ticket)
+
+
+async def test_other_signed_links_are_not_states_or_tickets(world: World) -> None:
     audio = world.secrets.sign_link(
         {"kind": "audio", "team": TEAM, "user": "UADA"}, expires_at=int(world.wall.now) + 60
     )
-    with pytest.raises(LinkInvalidError, match="not a Connect VBC link"):
-        await world.connect.complete(code="code-ada", state=audio)
+    ticket = query_of(world.connect.start_link(TEAM, "UADA"))["t"]
+    started = await sign_in(world)
+    state = query_of(started.authorize_url)["state"]
+    for not_a_state in (audio, ticket):
+        with pytest.raises(LinkInvalidError, match="not a Connect VBC link"):
+            await world.connect.complete(code="code-ada", state=not_a_state, nonce=started.nonce)
+    for not_a_ticket in (audio, state):
+        with pytest.raises(LinkInvalidError, match="not a Connect VBC link"):
+            await world.connect.start(not_a_ticket)
+    assert world.vbc.requests == []
+
+
+async def test_state_needs_its_own_browsers_nonce_once(world: World) -> None:
+    started, other = await sign_in(world), await sign_in(world)
+    state = query_of(started.authorize_url)["state"]
+    for nonce in (None, "", other.nonce):
+        with pytest.raises(ConnectRefusedError, match="browser"):
+            await world.connect.complete(code="code-ada", state=state, nonce=nonce)
+    assert world.vbc.requests == []  # refused before the code is spent
+    await world.connect.complete(code="code-ada", state=state, nonce=started.nonce)
+    with pytest.raises(ConnectRefusedError, match="already used"):
+        await world.connect.complete(code="code-ada", state=state, nonce=started.nonce)
+    events, _ = await world.store.audit_events(
+        TEAM, AuditQuery(action="connect", outcome="refused"), offset=0, limit=10
+    )
+    assert len(events) == 4
 
 
 async def test_tokens_of_another_vbc_user_are_refused(world: World) -> None:
-    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
     with pytest.raises(LinkError, match="not VBC user 101"):
-        await world.connect.complete(code="code-bob", state=state)
+        await connected(world, code="code-bob")
     link = await world.store.get_link(TEAM, "UADA")
     assert link is not None
     assert (link.linked_how, link.token_ciphertext) == ("email", None)
 
 
 async def test_unidentifiable_person_is_told_how_to_link(world: World) -> None:
-    state = state_of(world.connect.authorize_url(TEAM, "UNOMAIL"))
     with pytest.raises(LinkError, match="/recordings link"):
-        await world.connect.complete(code="code-ada", state=state)
+        await connected(world, user="UNOMAIL")
     assert await world.store.get_link(TEAM, "UNOMAIL") is None
 
 
 async def test_used_code_is_a_vbc_auth_error(world: World) -> None:
-    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
     with pytest.raises(VbcAuthError):
-        await world.connect.complete(code="code-unknown", state=state)
+        await connected(world, code="code-unknown")
+
+
+async def list_own(logins: OwnLogins, user: str = "UADA") -> None:
+    access = await logins.access_for(TEAM, user)
+    assert access.own is not None
+    await access.own.list_user_recordings(101, RecordingFilter(page_size=1))
 
 
 async def test_auth_for_refreshes_and_saves_rotated_tokens(world: World) -> None:
-    state = state_of(world.connect.authorize_url(TEAM, "UADA"))
-    link = await world.connect.complete(code="code-ada", state=state)
+    link = await connected(world)
     # Another process with its own monotonic clock reads the stored expiry in wall time.
     world.mono.now = 10.0
-    auth = await world.connect.auth_for(link)
+    auth = world.connect.auth_for(link)
     assert auth is not None
     assert "secret" not in repr(auth)
     assert (await auth.current()).access_token == "AT-secret-1"
     world.wall.now += 86400
     world.mono.now += 86400
-    async with httpx.AsyncClient(base_url=API, auth=auth, transport=world.transport) as http:
-        await VbcClient(http).list_user_recordings(101, RecordingFilter(page_size=1))
+    await list_own(world.logins)
     assert world.vbc.issued == 2
     stored = await world.store.get_link(TEAM, "UADA")
     assert stored is not None
@@ -271,10 +346,51 @@ async def test_auth_for_refreshes_and_saves_rotated_tokens(world: World) -> None
     assert opened["expires_at"] == pytest.approx(world.wall.now + 86400)
 
 
+async def test_two_processes_refreshing_at_once_keep_the_connection(world: World) -> None:
+    await connected(world)
+    first, second = world.logins, world.another_process()
+    await asyncio.gather(list_own(first), list_own(second))  # both hold the tokens now
+    world.wall.now += 86400
+    world.mono.now += 86400
+    await list_own(first)  # rotates: the second process's refresh token is spent
+    await list_own(second)  # refused, then finds the pair the first stored
+    await list_own(first)
+    assert world.vbc.issued == 2
+    link = await world.store.get_link(TEAM, "UADA")
+    assert link is not None
+    assert link.token_ciphertext is not None
+
+
+async def test_refused_tokens_are_forgotten_and_the_person_told(world: World) -> None:
+    await connected(world)
+    world.vbc.access.clear()  # VBC withdrew the grant
+    world.vbc.refresh.clear()
+    with pytest.raises(VbcLoginLostError, match="Connect again"):
+        await list_own(world.logins)
+    link = await world.store.get_link(TEAM, "UADA")
+    assert link is not None
+    assert link.token_ciphertext is None
+    assert (await world.logins.access_for(TEAM, "UADA")).own is None
+    events, _ = await world.store.audit_events(
+        TEAM, AuditQuery(action="disconnect"), offset=0, limit=10
+    )
+    assert [e.detail for e in events] == ["VBC refused the person's own login; tokens forgotten"]
+
+
+async def test_disconnect_forgets_the_tokens(world: World) -> None:
+    await connected(world)
+    assert await world.connect.disconnect(TEAM, "UADA") is True
+    assert await world.connect.disconnect(TEAM, "UADA") is False
+    link = await world.store.get_link(TEAM, "UADA")
+    assert link is not None
+    assert link.token_ciphertext is None
+    assert (await world.connect.access_for(TEAM, "UADA")).own is None
+
+
 async def test_auth_for_without_or_with_unreadable_tokens(world: World) -> None:
     link = Link(team_id=TEAM, slack_user_id="UADA", vbc_user_id="101", linked_how="email")
-    assert await world.connect.auth_for(link) is None
+    assert world.connect.auth_for(link) is None
     link.token_ciphertext = Secrets("another-key").encrypt('{"access_token": "x"}')
-    assert await world.connect.auth_for(link) is None
+    assert world.connect.auth_for(link) is None
     link.token_ciphertext = world.secrets.encrypt("not json")
-    assert await world.connect.auth_for(link) is None
+    assert world.connect.auth_for(link) is None

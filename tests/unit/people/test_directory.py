@@ -301,7 +301,8 @@ async def test_admin_relink_to_another_user_drops_connect_tokens(
     directory: Directory, store: Store
 ) -> None:
     await directory.person(TEAM, "UADA")
-    await directory.save_tokens(TEAM, "UADA", "ciphertext-1")  # no tokens yet: ignored
+    # No tokens yet: a rotation has nothing to replace.
+    assert not await store.set_link_tokens(TEAM, "UADA", "ciphertext-1", replacing=None)
     link = await store.get_link(TEAM, "UADA")
     assert link is not None
     assert link.token_ciphertext is None

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from bot.people.policy import Plan, VbcQuery
+from bot.people.vbc_access import VbcAccess
 from bot.search.merge import CursorState, ResultPage, recording_key, search_page
 from bot.vbc.client import VbcClient
 from bot.vbc.filter import ORDER_NEWEST, ORDER_OLDEST, RecordingFilter
@@ -113,7 +114,7 @@ def short(recording: Recording) -> str:
 async def read_page(vbc: VbcClient, plan: Plan, state: CursorState, page: int) -> ResultPage:
     """One click, as the search service makes it: offsets and exclusions from the cursor."""
     result = await search_page(
-        vbc,
+        VbcAccess(integration=vbc),
         plan,
         offsets=state.pages[page - 1],
         page_size=state.page_size,

@@ -380,6 +380,29 @@ def audio_recording(url: str | None = f"{API}{AUDIO}") -> Recording:
     return Recording.from_api(recording(download_url=url), kind=RecordingKind.COMPANY)
 
 
+async def test_with_auth_signs_in_as_someone_else_over_the_same_pool(h: Harness) -> None:
+    """A person's own login: their bearer on every request (downloads and retries too), the
+    integration user's stays on the original client, one pool for both."""
+    h.router.add("GET", ODC, reply(503), reply(json=hal("recordings", [recording(1)])))
+    h.router.add("GET", AUDIO, audio_reply([b"ID3", b"abc", b"defghi"]))
+    h.router.add("GET", COMPANY, reply(json=hal("recordings", [])))
+    own = TokenSet("own-SECRET-access", None, expires_at=10**9)
+    endpoint = TokenEndpoint(h.http, f"{API}/token", CREDS, lambda: 1000.0)
+    person = h.vbc.with_auth(VbcAuth(endpoint, tokens=own, use_password=False))
+    await person.list_user_recordings(745249, RecordingFilter())
+    await drain(person, audio_recording())
+    await h.vbc.list_company_recordings(RecordingFilter())
+    bearers = [(r.url.path, r.headers["Authorization"]) for r in h.router.requests]
+    assert bearers == [
+        (ODC, "Bearer own-SECRET-access"),
+        (ODC, "Bearer own-SECRET-access"),
+        (AUDIO, "Bearer own-SECRET-access"),
+        (COMPANY, f"Bearer {ACCESS}"),
+    ]
+    assert h.sleeps.delays  # the same retry policy and sleep
+    assert person.account_id == h.vbc.account_id
+
+
 async def test_open_audio_streams_from_the_download_url(h: Harness) -> None:
     h.router.add("GET", AUDIO, audio_reply([b"ID3", b"abc", b"defghi"]))
     async with h.vbc.open_audio(audio_recording()) as download:

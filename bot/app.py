@@ -36,6 +36,7 @@ from bot.store.installations import EncryptedInstallationStore
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
 from bot.web import connect_routes
+from bot.web.install import GatedOAuthFlow
 from bot.web.links import Links
 from bot.web.router import Router
 from handlers import register_all
@@ -252,18 +253,19 @@ async def _build_bolt(
         # slack_sdk owns these tables (its own metadata); create them under the migration lock.
         await create_tables(engine_store.engine, states.metadata)
         await installations.prepare()
+        oauth_settings = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=BOT_SCOPES,
+            installation_store=installations,
+            state_store=states,
+            redirect_uri=f"{settings.base_url}/slack/oauth_redirect",
+        )
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret,
             client=make_client(None, settings.slack_api_url),
             installation_store=installations,
-            oauth_settings=AsyncOAuthSettings(
-                client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret,
-                scopes=BOT_SCOPES,
-                installation_store=installations,
-                state_store=states,
-                redirect_uri=f"{settings.base_url}/slack/oauth_redirect",
-            ),
+            oauth_flow=GatedOAuthFlow(settings=oauth_settings, allowed=settings.allowed_teams),
         )
         return app, SlackClients(base_url=settings.slack_api_url, installations=installations)
     slack = SlackClients(base_url=settings.slack_api_url, token=settings.slack_bot_token)

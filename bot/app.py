@@ -156,7 +156,7 @@ async def build_runtime(
     vbc, endpoint, http = build_vbc(settings, transport=vbc_transport)
     closers.append(http.aclose)
 
-    app, slack = await _build_bolt(settings, engine_store=store, secrets=secrets)
+    app, slack, installations = await _build_bolt(settings, engine_store=store, secrets=secrets)
     directory = Directory(
         store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack)
     )
@@ -215,6 +215,7 @@ async def build_runtime(
         home=home,
         allowed_teams=settings.allowed_teams,
         phone_region=settings.phone_region,
+        installations=installations,
     )
     services = Services(
         store=store,
@@ -242,7 +243,8 @@ async def build_runtime(
 
 async def _build_bolt(
     settings: Settings, *, engine_store: Store, secrets: Secrets
-) -> tuple[AsyncApp, SlackClients]:
+) -> tuple[AsyncApp, SlackClients, EncryptedInstallationStore | None]:
+    """The Bolt app, Slack clients for work outside a request, and the OAuth installs if any."""
     if settings.mode == "oauth":
         assert settings.slack_client_id
         assert settings.slack_client_secret
@@ -267,11 +269,12 @@ async def _build_bolt(
             installation_store=installations,
             oauth_flow=GatedOAuthFlow(settings=oauth_settings, allowed=settings.allowed_teams),
         )
-        return app, SlackClients(base_url=settings.slack_api_url, installations=installations)
+        slack = SlackClients(base_url=settings.slack_api_url, installations=installations)
+        return app, slack, installations
     slack = SlackClients(base_url=settings.slack_api_url, token=settings.slack_bot_token)
     client: AsyncWebClient | None = slack.default
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret or "socket-mode-does-not-sign",
     )
-    return app, slack
+    return app, slack, None

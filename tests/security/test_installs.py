@@ -14,14 +14,17 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import build_runtime
-from bot.demo.fake_slack import Json
+from bot.demo.fake_slack import BOT_USER_ID, Json
 from bot.store.engine import create_engine
 from bot.vbcsim import RunningSimulator, start_simulator
 from bot.web.serve import LocalServer
 from tests.fakes import FakeSlack, SlackDriver, render_text
 from tests.integration.conftest import (
+    MEMBER,
     SIGNING_SECRET,
     make_settings,
+    start_stack,
+    stop_stack,
 )
 
 TEAM = "T0002"
@@ -147,3 +150,72 @@ async def test_an_install_into_a_workspace_not_allowed_is_refused_before_anythin
 
     assert (await install(oauth_bot, slack, TEAM)).status_code == 200  # an allowed one still can
     assert {row[1] for row in await stored_tokens(sqlite_url)} == {TEAM}
+
+
+async def test_app_uninstalled_deletes_the_workspace_tokens_and_its_commands_get_no_service(
+    oauth_bot: str, slack: FakeSlack, sqlite_url: str
+) -> None:
+    assert (await install(oauth_bot, slack, TEAM)).status_code == 200
+    assert "from:" in await help_reply(oauth_bot, slack)
+
+    await send_event(oauth_bot, slack, {"type": "app_uninstalled"}, 1)
+
+    async def gone() -> bool:
+        return await stored_tokens(sqlite_url) == []
+
+    await eventually(gone)
+    assert NOT_INSTALLED in await help_reply(oauth_bot, slack)
+    await send_event(oauth_bot, slack, {"type": "app_uninstalled"}, 2)  # again: nothing left
+    assert await stored_tokens(sqlite_url) == []
+
+
+async def test_tokens_revoked_deletes_only_the_kinds_slack_revoked(
+    oauth_bot: str, slack: FakeSlack, sqlite_url: str
+) -> None:
+    assert (await install(oauth_bot, slack, TEAM)).status_code == 200
+    assert await stored_tokens(sqlite_url) == [
+        ("installation", TEAM, True, True),
+        ("bot", TEAM, True, False),
+    ]
+    revoked_user = {"type": "tokens_revoked", "tokens": {"oauth": [INSTALLER]}}
+    await send_event(oauth_bot, slack, revoked_user, 1)
+
+    async def user_token_gone() -> bool:
+        rows = await stored_tokens(sqlite_url)
+        return ("installation", TEAM, True, False) in rows
+
+    await eventually(user_token_gone)
+    assert ("bot", TEAM, True, False) in await stored_tokens(sqlite_url)
+    assert "from:" in await help_reply(oauth_bot, slack)  # the bot still serves
+
+    revoked_bot = {"type": "tokens_revoked", "tokens": {"bot": [BOT_USER_ID]}}
+    await send_event(oauth_bot, slack, revoked_bot, 2)
+
+    async def bot_token_gone() -> bool:
+        return await stored_tokens(sqlite_url) == [("installation", TEAM, False, False)]
+
+    await eventually(bot_token_gone)
+    assert NOT_INSTALLED in await help_reply(oauth_bot, slack)
+
+
+async def test_a_single_workspace_bot_answers_uninstall_events_and_keeps_its_token(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack = await start_stack(sqlite_url)
+    try:
+        with caplog.at_level(logging.INFO, logger="handlers"):
+            for n, event in enumerate(({"type": "app_uninstalled"}, {"type": "tokens_revoked"})):
+                response = await stack.driver.event(event, event_id=f"Ev{n:08d}")
+                assert response.status_code == 200
+
+            async def both_logged() -> bool:
+                said = [r.getMessage() for r in caplog.records]
+                return len([line for line in said if "stores no Slack tokens" in line]) == 2
+
+            await eventually(both_logged)
+        before = len(stack.slack.messages_for(MEMBER))
+        await stack.driver.command(MEMBER, "help")
+        [shown] = await stack.slack.wait_for(lambda: stack.slack.messages_for(MEMBER)[before:])
+        assert "from:" in render_text(shown.blocks)
+    finally:
+        await stop_stack(stack)

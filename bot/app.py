@@ -158,7 +158,7 @@ async def build_runtime(
 
     app, slack, installations = await _build_bolt(settings, engine_store=store, secrets=secrets)
     directory = Directory(
-        store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack)
+        store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack), clock=clock
     )
     recordings = RecordingsService(
         vbc=vbc, store=store, directory=directory, clock=clock, region=settings.phone_region
@@ -175,7 +175,13 @@ async def build_runtime(
     # Slack's upload URLs get their own pool and long timeouts (bot/audio/uploads.py).
     uploads_http = httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT})
     closers.append(uploads_http.aclose)
-    links = Links(secrets=secrets, store=store, clock=clock, base_url=settings.base_url)
+    links = Links(
+        secrets=secrets,
+        store=store,
+        clock=clock,
+        base_url=settings.base_url,
+        check_account=functools.partial(directory.require_active, fresh=True),
+    )
     audio = AudioService(
         recordings=recordings,
         vbc=vbc,

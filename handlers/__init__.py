@@ -16,7 +16,7 @@ from bot.search.home import AppHome
 from bot.search.service import RecordingsService
 from bot.store import Store
 from bot.store.installations import EncryptedInstallationStore
-from handlers import actions, commands, errors, events, shortcuts, views
+from handlers import accounts, actions, commands, errors, events, shortcuts, views
 from handlers import audio as audio_listeners
 from handlers import exports as export_listeners
 
@@ -37,6 +37,7 @@ def register_all(
 ) -> None:
     """Each listener module gets only the services it uses."""
     errors.register(app, allowed_teams=allowed_teams)
+    accounts.register(app, directory=directory, store=store)  # after the workspace gate
     commands.register(
         app, recordings=recordings, directory=directory, admin=admin, audio=audio, exports=exports
     )

@@ -37,6 +37,7 @@ from bot.store.installations import EncryptedInstallationStore
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
 from bot.web import connect_routes
+from bot.web.install import GatedOAuthFlow
 from bot.web.links import Links
 from bot.web.router import Router
 from handlers import register_all
@@ -156,7 +157,7 @@ async def build_runtime(
     vbc, endpoint, http = build_vbc(settings, transport=vbc_transport)
     closers.append(http.aclose)
 
-    app, slack = await _build_bolt(settings, engine_store=store, secrets=secrets)
+    app, slack, installations = await _build_bolt(settings, engine_store=store, secrets=secrets)
     directory = Directory(
         store, vbc, admins=settings.bot_admins, fetch_profile=profile_fetcher(slack), clock=clock
     )
@@ -183,7 +184,13 @@ async def build_runtime(
     # Slack's upload URLs get their own pool and long timeouts (bot/audio/uploads.py).
     uploads_http = httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT})
     closers.append(uploads_http.aclose)
-    links = Links(secrets=secrets, store=store, clock=clock, base_url=settings.base_url)
+    links = Links(
+        secrets=secrets,
+        store=store,
+        clock=clock,
+        base_url=settings.base_url,
+        check_account=functools.partial(directory.require_active, fresh=True),
+    )
     audio = AudioService(
         recordings=recordings,
         store=store,
@@ -223,6 +230,7 @@ async def build_runtime(
         home=home,
         allowed_teams=settings.allowed_teams,
         phone_region=settings.phone_region,
+        installations=installations,
     )
     services = Services(
         store=store,
@@ -250,7 +258,8 @@ async def build_runtime(
 
 async def _build_bolt(
     settings: Settings, *, engine_store: Store, secrets: Secrets
-) -> tuple[AsyncApp, SlackClients]:
+) -> tuple[AsyncApp, SlackClients, EncryptedInstallationStore | None]:
+    """The Bolt app, Slack clients for work outside a request, and the OAuth installs if any."""
     if settings.mode == "oauth":
         assert settings.slack_client_id
         assert settings.slack_client_secret
@@ -261,24 +270,26 @@ async def _build_bolt(
         # slack_sdk owns these tables (its own metadata); create them under the migration lock.
         await create_tables(engine_store.engine, states.metadata)
         await installations.prepare()
+        oauth_settings = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=BOT_SCOPES,
+            installation_store=installations,
+            state_store=states,
+            redirect_uri=f"{settings.base_url}/slack/oauth_redirect",
+        )
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret,
             client=make_client(None, settings.slack_api_url),
             installation_store=installations,
-            oauth_settings=AsyncOAuthSettings(
-                client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret,
-                scopes=BOT_SCOPES,
-                installation_store=installations,
-                state_store=states,
-                redirect_uri=f"{settings.base_url}/slack/oauth_redirect",
-            ),
+            oauth_flow=GatedOAuthFlow(settings=oauth_settings, allowed=settings.allowed_teams),
         )
-        return app, SlackClients(base_url=settings.slack_api_url, installations=installations)
+        slack = SlackClients(base_url=settings.slack_api_url, installations=installations)
+        return app, slack, installations
     slack = SlackClients(base_url=settings.slack_api_url, token=settings.slack_bot_token)
     client: AsyncWebClient | None = slack.default
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret or "socket-mode-does-not-sign",
     )
-    return app, slack
+    return app, slack, None

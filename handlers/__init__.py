@@ -15,7 +15,8 @@ from bot.people.directory import Directory
 from bot.search.home import AppHome
 from bot.search.service import RecordingsService
 from bot.store import Store
-from handlers import actions, commands, errors, events, shortcuts, views
+from bot.store.installations import EncryptedInstallationStore
+from handlers import accounts, actions, commands, errors, events, shortcuts, views
 from handlers import audio as audio_listeners
 from handlers import exports as export_listeners
 
@@ -32,9 +33,11 @@ def register_all(
     home: AppHome,
     allowed_teams: frozenset[str],
     phone_region: str,
+    installations: EncryptedInstallationStore | None,
 ) -> None:
     """Each listener module gets only the services it uses."""
     errors.register(app, allowed_teams=allowed_teams)
+    accounts.register(app, directory=directory, store=store)  # after the workspace gate
     commands.register(
         app, recordings=recordings, directory=directory, admin=admin, audio=audio, exports=exports
     )
@@ -44,4 +47,4 @@ def register_all(
     export_listeners.register(app, exports=exports, home=home)
     views.register(app, recordings=recordings, phone_region=phone_region)
     shortcuts.register(app, recordings=recordings, phone_region=phone_region)
-    events.register(app, store=store, home=home)
+    events.register(app, store=store, home=home, installations=installations)

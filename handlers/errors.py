@@ -12,7 +12,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
 from bot import blocks
-from handlers.payloads import describe, is_command, team_id_of
+from handlers.payloads import describe, event_type, is_command, team_id_of
 from handlers.replies import reply
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,8 @@ APOLOGY = (
     "Please try again; if it keeps happening, tell your Slack admin."
 )
 NOT_ENABLED = "The recordings app is not enabled for this workspace."
+# Let through from any workspace: they only delete what is stored for the workspace they name.
+TOKEN_EVENTS = ("app_uninstalled", "tokens_revoked")
 
 
 def register(app: AsyncApp, *, allowed_teams: frozenset[str]) -> None:
@@ -46,7 +48,7 @@ async def only_allowed_teams(
 ) -> BoltResponse | None:
     """In a multi-workspace install, only the company's own workspaces get in."""
     team = team_id_of(body)
-    if team and team not in allowed_teams:
+    if team and team not in allowed_teams and event_type(body) not in TOKEN_EVENTS:
         log.warning("refusing a request from workspace %s (not in SLACK_ALLOWED_TEAMS)", team)
         return BoltResponse(status=200, body=NOT_ENABLED if is_command(body) else "")
     await next()

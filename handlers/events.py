@@ -1,4 +1,8 @@
-"""Events API: App Home; Slack re-sends unacknowledged events, so each id is handled once."""
+"""Events API: App Home, and forgetting an install's tokens when Slack revokes them.
+
+Slack re-sends unacknowledged events, so App Home handles each id once; forgetting tokens is
+idempotent, so a re-sent uninstall simply finds nothing left to delete.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,27 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.search.home import AppHome
 from bot.store import Store
+from bot.store.installations import EncryptedInstallationStore
 from handlers.payloads import asker_of, event_id
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, *, store: Store, home: AppHome) -> None:
+def register(
+    app: AsyncApp,
+    *,
+    store: Store,
+    home: AppHome,
+    installations: EncryptedInstallationStore | None,
+) -> None:
     app.event("app_home_opened")(functools.partial(publish_home, store=store, home=home))
+    app.event("app_uninstalled")(functools.partial(forget_install, installations=installations))
+    app.event("tokens_revoked")(functools.partial(forget_tokens, installations=installations))
 
 
 async def first_delivery(body: dict[str, Any], store: Store) -> bool:
@@ -45,3 +59,53 @@ async def publish_home(
         return
     asker = asker_of(body)
     await client.views_publish(user_id=asker.user_id, view=await home.render(asker))
+
+
+async def forget_install(
+    context: AsyncBoltContext, *, installations: EncryptedInstallationStore | None
+) -> None:
+    """The app was uninstalled from a workspace: every token stored for it goes."""
+    where = context.enterprise_id if context.is_enterprise_install else context.team_id
+    if installations is None:
+        log.info("uninstalled from %s; a single-workspace bot stores no Slack tokens", where)
+        return
+    await installations.async_delete_all(
+        enterprise_id=context.enterprise_id, team_id=_team_of(context)
+    )
+    log.warning("uninstalled from %s: its stored Slack tokens are deleted", where)
+
+
+async def forget_tokens(
+    event: dict[str, Any],
+    context: AsyncBoltContext,
+    *,
+    installations: EncryptedInstallationStore | None,
+) -> None:
+    """Slack revoked some of the app's tokens (``tokens.bot`` / ``tokens.oauth``): only those go."""
+    tokens = event.get("tokens")
+    revoked: dict[str, Any] = tokens if isinstance(tokens, dict) else {}
+    bots = [str(u) for u in revoked.get("bot") or []]
+    people = [str(u) for u in revoked.get("oauth") or []]
+    where = context.enterprise_id if context.is_enterprise_install else context.team_id
+    if installations is None:
+        log.info("tokens revoked in %s; a single-workspace bot stores no Slack tokens", where)
+        return
+    team = _team_of(context)
+    if bots:
+        await installations.async_forget_bot_token(
+            enterprise_id=context.enterprise_id, team_id=team
+        )
+    await installations.async_forget_user_tokens(
+        enterprise_id=context.enterprise_id, team_id=team, user_ids=people
+    )
+    log.warning(
+        "tokens revoked in %s: bot token %s, user tokens of %s deleted",
+        where,
+        "deleted" if bots else "kept",
+        ", ".join(people) or "nobody",
+    )
+
+
+def _team_of(context: AsyncBoltContext) -> str | None:
+    """An org-wide install is stored without a team (as slack_sdk's store keys it)."""
+    return None if context.is_enterprise_install else context.team_id

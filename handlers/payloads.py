@@ -124,6 +124,11 @@ def event_id(body: Body) -> str:
     return str(body.get("event_id") or "")
 
 
+def event_type(body: Body) -> str:
+    """An Events API callback's event type (``app_uninstalled``, ...); ``""`` for the rest."""
+    return str(_dict(body.get("event")).get("type") or "")
+
+
 def view_values(body: Body) -> dict[str, Any]:
     """A view submission's input values, ``{block_id: {action_id: state}}``."""
     return _dict(_dict(_dict(body.get("view")).get("state")).get("values"))

@@ -112,6 +112,7 @@ __all__ = [
     "render_link_taken",
     "render_not_linked",
     "render_notice",
+    "render_notice_view",
     "render_progress",
     "render_results",
     "render_whoami",
@@ -137,6 +138,17 @@ def render_error(message: str, *, retry_value: str | None = None) -> Message:
 def render_notice(text: str) -> Message:
     body = clip(sanitize_mrkdwn(text), 2800)
     return build_message(body, [section(body, "notice")])
+
+
+def render_notice_view(text: str) -> Block:
+    """A modal that only says ``text``: what a form is answered with when it is refused."""
+    body = clip(sanitize_mrkdwn(text), 2800)
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Call recordings"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [section(body, "notice")],
+    }
 
 
 def render_not_linked(message: str) -> Message:

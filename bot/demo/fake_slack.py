@@ -169,6 +169,10 @@ class FakeSlack(SlackWorkspace):
         }
         return self.channels[channel_id]
 
+    def deactivate_user(self, user_id: str) -> None:
+        """A Slack admin deactivated the account: users.info now says ``deleted: true``."""
+        self.users[user_id]["deleted"] = True
+
     def fail_next(
         self, method: str, error: str, status: int = 200, retry_after: int | None = None
     ) -> None:

@@ -206,6 +206,9 @@ class SlackWorkspace:
             "is_enterprise_install": False,
         }
 
+    def _api_auth_revoke(self, _args: Json) -> Json:
+        return {"revoked": True}  # the call itself (and its token) is what tests read
+
     def _api_oauth_v2_access(self, args: Json) -> Json:
         """An install's tokens as Slack issues them with token rotation on (as long, too)."""
         found = self._install_codes.pop(str(args.get("code")), None)

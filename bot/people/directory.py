@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.grammar import SearchRequest
-from bot.people.policy import Identity, Person, Plan, plan_search
+from bot.people.policy import AccessRefusedError, Identity, Person, Plan, plan_search
 from bot.store import Store
 from bot.store.links import AdminLink
 from bot.store.tables import Link
@@ -29,6 +29,13 @@ from bot.vbc.models import User
 log = logging.getLogger(__name__)
 
 _PROFILE_CACHE_MAX = 5000
+# How long a deactivated Slack account may still be served from the cache; at most 5 minutes.
+PROFILE_TTL = timedelta(minutes=5)
+DEACTIVATED = (
+    "Your Slack account is deactivated, so the recordings bot no longer serves it. "
+    "If that is a mistake, ask your Slack admin to reactivate it."
+)
+NOT_A_PERSON = "Slack apps and bot users cannot use the recordings bot."
 T = TypeVar("T")
 
 
@@ -44,6 +51,10 @@ class SlackProfile:
 
 # (team_id, user_id) -> profile, built by the app from Slack users.info; LookupError if no user.
 ProfileFetcher = Callable[[str, str], Awaitable[SlackProfile]]
+
+
+class InactiveAccountError(AccessRefusedError):
+    """The Slack account is deactivated (or is a bot): it gets no service at all."""
 
 
 class LinkError(Exception):
@@ -86,7 +97,7 @@ class Directory:
         admins: frozenset[str],
         fetch_profile: ProfileFetcher,
         clock: Clock,
-        profile_ttl: timedelta = timedelta(hours=1),
+        profile_ttl: timedelta = PROFILE_TTL,
         extensions_stale_after: timedelta = timedelta(hours=6),
     ) -> None:
         self._store = store
@@ -109,6 +120,22 @@ class Directory:
         if cached is not None and self._clock() - cached[0] < self._profile_ttl:
             return cached[1]
         return await _shared(self._profile_tasks, key, lambda: self._fetch_and_cache(key))
+
+    async def require_active(
+        self, team_id: str, user_id: str, *, fresh: bool = False
+    ) -> SlackProfile:
+        """The profile of a person whose Slack account may use the bot, else
+        InactiveAccountError; ``fresh`` asks Slack now instead of the cache (signed links).
+        LookupError (Slack knows no such person) and Slack's own errors pass through."""
+        if fresh:
+            profile = await self._fetch_and_cache((team_id, user_id))
+        else:
+            profile = await self.profile(team_id, user_id)
+        if profile.deleted:
+            raise InactiveAccountError(DEACTIVATED)
+        if profile.is_bot:
+            raise InactiveAccountError(NOT_A_PERSON)
+        return profile
 
     async def _fetch_and_cache(self, key: tuple[str, str]) -> SlackProfile:
         profile = await self._fetch(*key)

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Sequence
 from typing import TypeVar
 
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
-from sqlalchemy import Connection, MetaData, RowMapping, Table, Text, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    MetaData,
+    RowMapping,
+    Table,
+    Text,
+    and_,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.people.crypto import CryptoError, Secrets
@@ -142,6 +153,8 @@ class EncryptedInstallationStore(AsyncInstallationStore):
             user_id=user_id,
             is_enterprise_install=is_enterprise_install,
         )
+        if installation is not None and not installation.bot_token:
+            return None  # the app acts only as its bot: without its token there is no install
         return self._opened(installation)
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
@@ -157,6 +170,53 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         await self._inner.async_delete_installation(
             enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
         )
+
+    async def async_forget_bot_token(
+        self, *, enterprise_id: str | None, team_id: str | None
+    ) -> None:
+        """Slack revoked the bot token: drop it everywhere, keeping the rest of the install."""
+        await self._inner.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        await self._clear(
+            enterprise_id,
+            team_id,
+            None,
+            bot_token=None,
+            bot_refresh_token=None,
+            bot_token_expires_at=None,
+        )
+
+    async def async_forget_user_tokens(
+        self, *, enterprise_id: str | None, team_id: str | None, user_ids: Sequence[str]
+    ) -> None:
+        """Slack revoked these people's user tokens: drop them, keeping the bot's."""
+        if user_ids:
+            await self._clear(
+                enterprise_id,
+                team_id,
+                user_ids,
+                user_token=None,
+                user_refresh_token=None,
+                user_token_expires_at=None,
+                user_scopes=None,
+            )
+
+    async def _clear(
+        self,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_ids: Sequence[str] | None,
+        **nulls: None,
+    ) -> None:
+        table = self._inner.installations
+        where = and_(
+            table.c.client_id == self._inner.client_id,
+            table.c.enterprise_id == enterprise_id,
+            table.c.team_id == team_id,
+        )
+        if user_ids is not None:
+            where = and_(where, table.c.user_id.in_(user_ids))
+        async with self._inner.engine.begin() as conn:
+            await conn.execute(update(table).where(where).values(**nulls))
 
     def _sealed(self, entity: Entity) -> Entity:
         sealed = copy.copy(entity)  # the caller's object keeps its plaintext

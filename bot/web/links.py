@@ -3,7 +3,9 @@
 VBC download URLs need the bot's token, so a file too big for Slack is offered as a link to
 the bot, which streams it from VBC. A link names a kind (``audio``, ``export``, ...) whose
 opener is registered here by the module that owns that kind; every use checks the signature
-and expiry, then the opener re-checks the person's access now, and the use is audited.
+and expiry, asks Slack whether the person's account is still active (a deactivated one is
+refused at once, past any cache), then the opener re-checks the person's access now, and the
+use is audited.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.clock import Clock
@@ -46,6 +51,11 @@ class LinkGrant:
 
 
 Opener = Callable[[LinkGrant], Awaitable[Response]]
+# (team_id, user_id) -> asks Slack now whether the person may still use the bot: raises
+# AccessRefusedError for a deactivated account, LookupError when Slack knows no such person.
+AccountCheck = Callable[[str, str], Awaitable[object]]
+GONE = "Slack no longer knows the person this link was made for, so it no longer works."
+UNCHECKED = "I could not check your Slack account just now; try the link again in a minute."
 
 
 class Links:
@@ -58,9 +68,11 @@ class Links:
         store: Store,
         clock: Clock,
         base_url: str,
+        check_account: AccountCheck,
         ttl: timedelta = DEFAULT_TTL,
     ) -> None:
         self._secrets = secrets
+        self._check_account = check_account
         self._store = store
         self._clock = clock
         self._base = base_url.rstrip("/")
@@ -119,6 +131,9 @@ class Links:
         opener = self._openers.get(grant.kind)
         if opener is None:
             return _page(404, "This kind of link is no longer served.")
+        refused = await self._account_refusal(grant)
+        if refused is not None:
+            return refused
         try:
             response = await opener(grant)
         except AccessRefusedError as exc:
@@ -132,6 +147,22 @@ class Links:
             return _page(502, f"{exc} Try the link again in a minute.")
         await self._audit(grant, "allowed", "signed link")
         return response
+
+    async def _account_refusal(self, grant: LinkGrant) -> Response | None:
+        """A link outlives the cache of Slack profiles: ask Slack now if its person is active."""
+        try:
+            await self._check_account(grant.team_id, grant.user_id)
+        except AccessRefusedError as exc:
+            await self._audit(grant, "refused", str(exc))
+            return _page(403, str(exc))
+        except LookupError:
+            await self._audit(grant, "refused", "no such Slack person")
+            return _page(403, GONE)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning("could not check a link's Slack account: %s", type(exc).__name__)
+            await self._audit(grant, "failed", "Slack account check failed")
+            return _page(503, UNCHECKED)
+        return None
 
     async def _audit(self, grant: LinkGrant, outcome: str, detail: str) -> None:
         await self._store.audit(

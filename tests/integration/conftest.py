@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import build_runtime
+from bot.clock import Clock, system_clock
 from bot.demo.stack import loopback_settings
 from bot.settings import Settings
 from bot.vbcsim import (
@@ -51,7 +52,11 @@ def make_settings(sim_url: str, slack_url: str, database_url: str) -> Settings:
 
 
 async def start_stack(
-    database_url: str, *, now: datetime | None = None, public_url: str = ""
+    database_url: str,
+    *,
+    now: datetime | None = None,
+    public_url: str = "",
+    clock: Clock = system_clock,
 ) -> Stack:
     sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=1.0)
     slack = FakeSlack(trigger_ttl=None)
@@ -64,7 +69,7 @@ async def start_stack(
     settings = dataclasses.replace(
         make_settings(sim.url, slack.url, database_url), public_url=public_url
     )
-    runtime = await build_runtime(settings)
+    runtime = await build_runtime(settings, clock=clock)
     bot = await LocalServer(runtime).start()
     driver = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
     return Stack(sim=sim, slack=slack, bot=bot, driver=driver, settings=settings)

@@ -88,7 +88,8 @@ def test_the_shortcuts_are_those_the_code_handles_of_the_right_kind() -> None:
 
 def test_the_bot_events_are_those_the_code_handles() -> None:
     subscription = manifest()["settings"]["event_subscriptions"]
-    assert set(subscription["bot_events"]) == listened_for()["event"] == {"app_home_opened"}
+    assert set(subscription["bot_events"]) == listened_for()["event"]
+    assert listened_for()["event"] == {"app_home_opened", "app_uninstalled", "tokens_revoked"}
     assert subscription["request_url"].endswith(EVENTS_PATH)
 
 

@@ -5,20 +5,29 @@ a VBC user already linked to someone else is left to an admin. Admins link expli
 refuses a VBC user another person holds unless the admin confirmed moving it from exactly them
 (``LinkTakenError``), and an admin's ``unlink`` sticks: the person is not linked by email again
 until an admin links them. Whoever loses a link loses their Connect VBC tokens with it.
+
+Longer than most modules on purpose: the three ways a link is made (email, admin, Connect
+VBC) and undone are one rule set over one in-flight map; Slack profiles live in ``profiles``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.grammar import SearchRequest
-from bot.people.policy import AccessRefusedError, Identity, Person, Plan, plan_search
+from bot.people.policy import Identity, Person, Plan, plan_search
+from bot.people.profiles import (
+    PROFILE_TTL,
+    InactiveAccountError,
+    ProfileFetcher,
+    Profiles,
+    SlackProfile,
+    shared,
+)
 from bot.store import Store
 from bot.store.links import AdminLink
 from bot.store.tables import Link
@@ -26,35 +35,9 @@ from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError
 from bot.vbc.models import User
 
+__all__ = ["Directory", "InactiveAccountError", "LinkError", "LinkTakenError", "SlackProfile"]
+
 log = logging.getLogger(__name__)
-
-_PROFILE_CACHE_MAX = 5000
-# How long a deactivated Slack account may still be served from the cache; at most 5 minutes.
-PROFILE_TTL = timedelta(minutes=5)
-DEACTIVATED = (
-    "Your Slack account is deactivated, so the recordings bot no longer serves it. "
-    "If that is a mistake, ask your Slack admin to reactivate it."
-)
-NOT_A_PERSON = "Slack apps and bot users cannot use the recordings bot."
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class SlackProfile:
-    user_id: str
-    name: str
-    tz: str = "UTC"
-    email: str | None = None
-    is_bot: bool = False
-    deleted: bool = False
-
-
-# (team_id, user_id) -> profile, built by the app from Slack users.info; LookupError if no user.
-ProfileFetcher = Callable[[str, str], Awaitable[SlackProfile]]
-
-
-class InactiveAccountError(AccessRefusedError):
-    """The Slack account is deactivated (or is a bot): it gets no service at all."""
 
 
 class LinkError(Exception):
@@ -87,7 +70,7 @@ def identity_from(link: Link) -> Identity:
 
 
 class Directory:
-    """Slack profiles (cached) and the Slack-to-VBC links behind every request."""
+    """Slack profiles (cached, in ``Profiles``) and the Slack-to-VBC links behind every request."""
 
     def __init__(
         self,
@@ -103,49 +86,20 @@ class Directory:
         self._store = store
         self._vbc = vbc
         self._admins = admins
-        self._fetch = fetch_profile
+        self._profiles = Profiles(fetch_profile, clock=clock, ttl=profile_ttl)
         self._clock = clock
-        self._profile_ttl = profile_ttl
         self._stale_after = extensions_stale_after
-        self._profiles: dict[tuple[str, str], tuple[datetime, SlackProfile]] = {}
-        self._profile_tasks: dict[tuple[str, str], asyncio.Task[SlackProfile]] = {}
         self._link_tasks: dict[tuple[str, str], asyncio.Task[Link | None]] = {}
 
     # -- Slack profiles ----------------------------------------------------------------------
 
     async def profile(self, team_id: str, user_id: str) -> SlackProfile:
-        """The person's Slack profile; concurrent callers for one person share one fetch."""
-        key = (team_id, user_id)
-        cached = self._profiles.get(key)
-        if cached is not None and self._clock() - cached[0] < self._profile_ttl:
-            return cached[1]
-        return await _shared(self._profile_tasks, key, lambda: self._fetch_and_cache(key))
+        return await self._profiles.profile(team_id, user_id)
 
     async def require_active(
         self, team_id: str, user_id: str, *, fresh: bool = False
     ) -> SlackProfile:
-        """The profile of a person whose Slack account may use the bot, else
-        InactiveAccountError; ``fresh`` asks Slack now instead of the cache (signed links).
-        LookupError (Slack knows no such person) and Slack's own errors pass through."""
-        if fresh:
-            profile = await self._fetch_and_cache((team_id, user_id))
-        else:
-            profile = await self.profile(team_id, user_id)
-        if profile.deleted:
-            raise InactiveAccountError(DEACTIVATED)
-        if profile.is_bot:
-            raise InactiveAccountError(NOT_A_PERSON)
-        return profile
-
-    async def _fetch_and_cache(self, key: tuple[str, str]) -> SlackProfile:
-        profile = await self._fetch(*key)
-        now = self._clock()
-        if len(self._profiles) >= _PROFILE_CACHE_MAX:
-            self._profiles = {
-                k: v for k, v in self._profiles.items() if now - v[0] < self._profile_ttl
-            }
-        self._profiles[key] = (now, profile)
-        return profile
+        return await self._profiles.require_active(team_id, user_id, fresh=fresh)
 
     # -- who is who --------------------------------------------------------------------------
 
@@ -163,7 +117,7 @@ class Directory:
     async def identity_of(self, team_id: str, user_id: str) -> Identity | None:
         """The linked VBC identity, auto-linking by Slack email on first use."""
         key = (team_id, user_id)
-        link = await _shared(self._link_tasks, key, lambda: self._current_link(*key))
+        link = await shared(self._link_tasks, key, lambda: self._current_link(*key))
         return identity_from(link) if link is not None else None
 
     async def plan_for(self, person: Person, request: SearchRequest) -> Plan:
@@ -390,18 +344,3 @@ class Directory:
             refreshed_at=now,
             token_ciphertext=tokens,
         )
-
-
-async def _shared(
-    tasks: dict[tuple[str, str], asyncio.Task[T]],
-    key: tuple[str, str],
-    make: Callable[[], Coroutine[Any, Any, T]],
-) -> T:
-    """Run ``make()`` once per key at a time; concurrent callers await the same task."""
-    task = tasks.get(key)
-    if task is None:
-        task = asyncio.ensure_future(make())
-        tasks[key] = task
-        task.add_done_callback(lambda _t: tasks.pop(key, None))
-    # Shielded: one caller giving up must not cancel the work the others wait for.
-    return await asyncio.shield(task)

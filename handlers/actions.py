@@ -41,7 +41,7 @@ async def turn_page(
     try:
         key, page = blocks.parse_page_value(action_value(body))
     except ValueError:
-        await reply(respond, blocks.render_error("That button is not one of mine; search again."))
+        await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
         return
     turned = await recordings.page(asker_of(body), key, page)
     await reply(respond, turned.message, replace=turned.in_place)
@@ -65,9 +65,12 @@ async def turn_audit_page(
     ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, admin: AdminService
 ) -> None:
     await ack()
-    text, _, page = action_value(body).rpartition(":")
-    number = int(page) if page.isdigit() else 1
-    message = await admin.audit(asker_of(body), text, page=max(1, number))
+    try:
+        text, page = blocks.parse_audit_page_value(action_value(body))
+    except ValueError:
+        await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
+        return
+    message = await admin.audit(asker_of(body), text, page=page)
     await reply(respond, message, replace=True)
 
 
@@ -78,9 +81,12 @@ async def retry(
     await ack()
     kind, _, rest = action_value(body).partition(":")
     if kind == "page":
-        key, _, page = rest.rpartition(":")
-        number = int(page) if page.isdigit() else 1
-        turned = await recordings.page(asker_of(body), key, number)
+        try:
+            key, page = blocks.parse_page_value(rest)
+        except ValueError:
+            await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
+            return
+        turned = await recordings.page(asker_of(body), key, page)
         await reply(respond, turned.message, replace=True)
         return
     await reply(respond, blocks.render_error("That retry button has expired; start again."))

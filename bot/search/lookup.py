@@ -54,17 +54,19 @@ class RecordingLookup:
             recording = await self.load(asker, ref, "details")
         except ValueError:
             await self._audit(asker, "details", "refused", ref_value[:64], "not a recording button")
-            return blocks.render_error("That button is not one of mine; search again.")
+            return blocks.render_error(blocks.NOT_MY_BUTTON)
         except (AccessRefusedError, VbcError) as exc:
             return blocks.render_error(str(exc))
         return blocks.render_details(recording, can_share=await self.can_share(asker))
 
     async def find(self, asker: Asker, recording_id: str, kind: RecordingKind | None) -> Recording:
         """``/recordings get <id>``: the person's own on-demand first, then company."""
-        if not recording_id.isdigit():
+        try:
+            number = blocks.parse_id(recording_id)
+        except ValueError:
             raise AccessRefusedError(
-                f"`{recording_id}` is not a recording id: ids are numbers, e.g. `get 193228`."
-            )
+                f"`{recording_id[:40]}` is not a recording id: ids are numbers, e.g. `get 193228`."
+            ) from None
         person = await self._directory.person(asker.team_id, asker.user_id)
         own = person.identity.vbc_user_id if person.identity else None
         kinds = [kind] if kind else [RecordingKind.ON_DEMAND, RecordingKind.COMPANY]
@@ -74,7 +76,7 @@ class RecordingLookup:
                 continue
             ref = blocks.RecordingRef(
                 kind=candidate,
-                recording_id=int(recording_id),
+                recording_id=number,
                 owner_user_id=own if candidate is RecordingKind.ON_DEMAND else None,
             )
             try:

@@ -81,6 +81,10 @@ class AccessRefusedError(Exception):
     """The person may not run this search or see this recording; ``str()`` says why."""
 
 
+# A member gets these same words whether a recording does not exist or is someone else's, so
+# ids cannot be probed; admins, who may see every recording, get VBC's own answer.
+NOT_FOUND_OR_NOT_YOURS = "That recording does not exist or is not yours, so I can't show it to you."
+
 NOT_LINKED = (
     "I don't know who you are in VBC yet. I look people up by their Slack email address; "
     "if your VBC login uses another address, ask a recordings admin to run "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import blocks
 from bot.people.asker import Asker
 from bot.people.directory import Directory
-from bot.people.policy import AccessRefusedError, may_see
+from bot.people.policy import NOT_FOUND_OR_NOT_YOURS, NOT_LINKED, AccessRefusedError, may_see
 from bot.store import Store
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError
@@ -24,14 +24,21 @@ class RecordingLookup:
         self._directory = directory
 
     async def load(self, asker: Asker, ref: blocks.RecordingRef, action: str) -> Recording:
-        """Fetch one recording for ``asker`` or raise AccessRefusedError / VbcError; audited."""
+        """Fetch one recording for ``asker`` or raise AccessRefusedError / VbcError; audited.
+
+        The audit event keeps the precise reason; a member is told the same words for a
+        recording that does not exist and one that is not theirs.
+        """
         person = await self._directory.person(asker.team_id, asker.user_id)
         target = f"{ref.kind.value}:{ref.recording_id}"
         if not person.is_admin:
             own = person.identity.vbc_user_id if person.identity else None
+            if own is None:
+                await self._audit(asker, action, "refused", target, "not linked to a VBC user")
+                raise AccessRefusedError(NOT_LINKED)
             if ref.kind is RecordingKind.ON_DEMAND and ref.owner_user_id != own:
                 await self._audit(asker, action, "refused", target, "another person's recording")
-                raise AccessRefusedError("That recording is not yours, so I can't show it to you.")
+                raise AccessRefusedError(NOT_FOUND_OR_NOT_YOURS)
         try:
             if ref.kind is RecordingKind.ON_DEMAND:
                 if ref.owner_user_id is None:
@@ -41,10 +48,12 @@ class RecordingLookup:
                 recording = await self._vbc.get_company_recording(ref.recording_id)
         except VbcError as exc:
             await self._audit(asker, action, "failed", target, str(exc))
+            if isinstance(exc, VbcNotFoundError) and not person.is_admin:
+                raise AccessRefusedError(NOT_FOUND_OR_NOT_YOURS) from exc
             raise
         if not may_see(person, recording):
             await self._audit(asker, action, "refused", target, "not the person's recording")
-            raise AccessRefusedError("That recording is not yours, so I can't show it to you.")
+            raise AccessRefusedError(NOT_FOUND_OR_NOT_YOURS)
         await self._audit(asker, action, "allowed", target)
         return recording
 
@@ -81,12 +90,8 @@ class RecordingLookup:
             )
             try:
                 return await self.load(asker, ref, "get")
-            except VbcNotFoundError as exc:
-                last = exc
-        if person.identity is None and not person.is_admin:
-            raise AccessRefusedError(
-                "I don't know who you are in VBC yet, so I can't look up recordings for you."
-            )
+            except (AccessRefusedError, VbcNotFoundError) as exc:
+                last = exc  # a member's "not yours" reads as "not found": try the other kind
         raise last
 
     async def can_share(self, asker: Asker) -> bool:

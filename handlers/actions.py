@@ -14,7 +14,7 @@ from bot import blocks
 from bot.people.admin import AdminService
 from bot.search.service import RecordingsService
 from handlers.modals import open_search_modal
-from handlers.payloads import action_value, asker_of, trigger_id
+from handlers.payloads import action_value, asker_of, has_response_url, trigger_id
 from handlers.replies import reply
 
 
@@ -55,10 +55,22 @@ async def show_details(
 
 
 async def open_modal(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, *, recordings: RecordingsService
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    *,
+    recordings: RecordingsService,
 ) -> None:
+    """The "Open search form" button in results and help, and the App Home's Search button."""
     await ack()
-    await open_search_modal(client, trigger_id(body), asker_of(body), recordings=recordings)
+    await open_search_modal(
+        client,
+        trigger_id(body),
+        asker_of(body),
+        recordings=recordings,
+        respond=respond if has_response_url(body) else None,
+    )
 
 
 async def turn_audit_page(

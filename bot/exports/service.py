@@ -249,6 +249,9 @@ class ExportService:
     ) -> Message:
         try:
             started = await self._starter.create(asker, prepared, total, exact, origin=origin)
+        except AccessRefusedError as refusal:
+            await self._audit(asker, "refused", prepared.text, str(refusal))
+            return blocks.render_error(str(refusal))
         except VbcError as exc:
             await self._audit(asker, "failed", prepared.text, str(exc))
             return blocks.render_error(f"VBC did not start the export: {exc}")

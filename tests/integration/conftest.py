@@ -50,8 +50,10 @@ def make_settings(sim_url: str, slack_url: str, database_url: str) -> Settings:
     )
 
 
-async def start_stack(database_url: str, *, now: datetime | None = None) -> Stack:
-    sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=1.0)
+async def start_stack(
+    database_url: str, *, now: datetime | None = None, job_seconds: float = 1.0
+) -> Stack:
+    sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=job_seconds)
     slack = FakeSlack(trigger_ttl=None)
     await slack.start()
     users = sim.state.users

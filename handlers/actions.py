@@ -14,7 +14,7 @@ from bot import blocks
 from bot.people.admin import AdminService
 from bot.search.service import RecordingsService
 from handlers.modals import open_search_modal
-from handlers.payloads import action_value, asker_of, trigger_id
+from handlers.payloads import action_value, asker_of, has_response_url, trigger_id
 from handlers.replies import reply
 
 
@@ -43,7 +43,7 @@ async def turn_page(
     try:
         key, page = blocks.parse_page_value(action_value(body))
     except ValueError:
-        await reply(respond, blocks.render_error("That button is not one of mine; search again."))
+        await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
         return
     turned = await recordings.page(asker_of(body), key, page)
     await reply(respond, turned.message, replace=turned.in_place)
@@ -57,19 +57,34 @@ async def show_details(
 
 
 async def open_modal(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, *, recordings: RecordingsService
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    *,
+    recordings: RecordingsService,
 ) -> None:
+    """The "Open search form" button in results and help, and the App Home's Search button."""
     await ack()
-    await open_search_modal(client, trigger_id(body), asker_of(body), recordings=recordings)
+    await open_search_modal(
+        client,
+        trigger_id(body),
+        asker_of(body),
+        recordings=recordings,
+        respond=respond if has_response_url(body) else None,
+    )
 
 
 async def turn_audit_page(
     ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, admin: AdminService
 ) -> None:
     await ack()
-    text, _, page = action_value(body).rpartition(":")
-    number = int(page) if page.isdigit() else 1
-    message = await admin.audit(asker_of(body), text, page=max(1, number))
+    try:
+        text, page = blocks.parse_audit_page_value(action_value(body))
+    except ValueError:
+        await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
+        return
+    message = await admin.audit(asker_of(body), text, page=page)
     await reply(respond, message, replace=True)
 
 
@@ -96,9 +111,12 @@ async def retry(
     await ack()
     kind, _, rest = action_value(body).partition(":")
     if kind == "page":
-        key, _, page = rest.rpartition(":")
-        number = int(page) if page.isdigit() else 1
-        turned = await recordings.page(asker_of(body), key, number)
+        try:
+            key, page = blocks.parse_page_value(rest)
+        except ValueError:
+            await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
+            return
+        turned = await recordings.page(asker_of(body), key, page)
         await reply(respond, turned.message, replace=True)
         return
     await reply(respond, blocks.render_error("That retry button has expired; start again."))

@@ -24,7 +24,7 @@ from bot.web.links import ACTION_OPEN_LINK
 from handlers.payloads import action_value, asker_of, first_action, has_response_url
 from handlers.replies import post_ephemeral, reply
 
-_RESULTS_BLOCK = re.compile(r"^(?:recact|rec):(.+:\d+):\d+$")
+_RESULTS_BLOCK = re.compile(r"^(?:recact|rec):(.+:[0-9]{1,7}):[0-9]{1,7}$")
 
 
 def register(app: AsyncApp, *, audio: AudioService, recordings: RecordingsService) -> None:
@@ -44,7 +44,8 @@ def register(app: AsyncApp, *, audio: AudioService, recordings: RecordingsServic
 
 
 async def is_audio_retry(body: dict[str, Any]) -> bool:
-    return parse_retry_value(action_value(body))[0] in ("play", PLAY_HERE, "share")
+    # Only the prefix: a malformed value still reaches ``retry_delivery``, which says so.
+    return action_value(body).partition(":")[0] in ("play", PLAY_HERE, "share")
 
 
 async def deliver_recording(
@@ -64,7 +65,7 @@ async def deliver_recording(
         try:
             action_id, _ = blocks.parse_menu_value(value)
         except ValueError:
-            await reply(respond, blocks.render_error("That menu is not one of mine; search again."))
+            await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
             return
         value = value.partition("|")[2]
     asker = asker_of(body)
@@ -86,7 +87,11 @@ async def retry_delivery(
     audio: AudioService,
 ) -> None:
     await ack()
-    kind, ref_value, back = parse_retry_value(action_value(body))
+    try:
+        kind, ref_value, back = parse_retry_value(action_value(body))
+    except ValueError:
+        await _say(body, respond, client, asker_of(body), blocks.render_error(blocks.NOT_MY_BUTTON))
+        return
     await _run(audio, kind, ref_value, back, body, respond, client)
 
 

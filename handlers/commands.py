@@ -68,7 +68,9 @@ async def handle_recordings(
         await reply(respond, blocks.render_error(str(exc)))
         return
     if isinstance(command, commands.Search) and not command.text.strip():
-        await open_search_modal(client, trigger_id(body), asker, recordings=recordings)
+        await open_search_modal(
+            client, trigger_id(body), asker, recordings=recordings, respond=respond
+        )
         return
     if isinstance(command, commands.Get):
         await get_and_play(respond, asker, command, audio)

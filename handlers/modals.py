@@ -2,20 +2,54 @@
 
 from __future__ import annotations
 
+import logging
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import blocks
 from bot.blocks.modal import build_search_modal
 from bot.people.asker import Asker
 from bot.search.service import RecordingsService
 from handlers.payloads import modal_metadata
+from handlers.replies import post_ephemeral, reply
+
+log = logging.getLogger(__name__)
+NOT_OPENED = (
+    "I couldn't open the search form (Slack answered `{error}`). Try again, or type your "
+    "filters after the command, e.g. `/recordings inbound last 7d`."
+)
 
 
 async def open_search_modal(
-    client: AsyncWebClient, trigger_id: str, asker: Asker, *, recordings: RecordingsService
+    client: AsyncWebClient,
+    trigger_id: str,
+    asker: Asker,
+    *,
+    recordings: RecordingsService,
+    respond: AsyncRespond | None = None,
 ) -> None:
-    """Open the modal at once: a trigger_id is good for 3 seconds and one use."""
+    """Open the modal at once: a trigger_id is good for 3 seconds and one use.
+
+    When Slack refuses (an expired trigger, a click that arrived late), the person is told so:
+    through ``respond`` where the click has a response_url, else in the channel or their DM
+    (an App Home click or a global shortcut has neither a response_url nor a channel).
+    """
     tz = await recordings.tz_of(asker)
     # The submission must be answered within 3 s too: carry the channel and zone with the view.
     metadata = modal_metadata(channel_id=asker.channel_id, tz=str(tz))
     view = build_search_modal(tz=str(tz), private_metadata=metadata)
-    await client.views_open(trigger_id=trigger_id, view=view)
+    try:
+        await client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "an error")
+        log.warning("views.open failed for %s: %s", asker.user_id, error)
+        message = blocks.render_error(NOT_OPENED.format(error=error))
+        if respond is not None:
+            await reply(respond, message)
+            return
+        try:
+            await post_ephemeral(client, asker, message)
+        except SlackApiError as again:
+            log.warning("could not tell %s either: %s", asker.user_id, again.response.get("error"))

@@ -121,7 +121,7 @@ class AudioService:
             ref = blocks.parse_recording_ref(ref_value)
             return await self._recordings.load(asker, ref, action)
         except ValueError:
-            return Outcome(blocks.render_error("That button is not one of mine; search again."))
+            return Outcome(blocks.render_error(blocks.NOT_MY_BUTTON))
         except AccessRefusedError as exc:
             return Outcome(blocks.render_error(str(exc)))
         except VbcError as exc:

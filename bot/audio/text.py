@@ -159,9 +159,17 @@ def retry_value(kind: str, ref_value: str, back: str = "") -> str:
 
 
 def parse_retry_value(value: str) -> tuple[str, str, str]:
-    """Inverse of ``retry_value``: (kind, recording ref, back)."""
-    head, _, back = value.partition(" ")
+    """Inverse of ``retry_value``: (kind, recording ref, back); raises ValueError otherwise."""
+    head, sep, back = value.partition(" ")
     kind, _, ref = head.partition(":")
+    try:
+        blocks.parse_recording_ref(ref)
+        if sep:
+            blocks.parse_page_value(back)
+    except ValueError:
+        kind = ""
+    if kind not in ("play", PLAY_HERE, "share"):
+        raise ValueError(f"not a retry button value: {value[:40]!r}")
     return kind, ref, back
 
 

@@ -33,6 +33,21 @@ CALLBACK_MESSAGE_SHORTCUT = "find_recordings_for_number"
 
 # -- recording references in button values --------------------------------------------------
 
+# A value is a hint the server re-checks; one that could not have come from our renderers is
+# refused whole. ``str.isdigit()`` accepts "²" and ``int()`` reads "١٢٣", so numbers are ASCII
+# digits only, and short: ids fit VBC's 64-bit integers, pages stay far below any offset limit.
+NOT_MY_BUTTON = "That button is not one of mine; search again."
+MAX_VALUE_LENGTH = 2000  # Slack's cap on a button or option value
+MAX_ID_DIGITS = 18
+MAX_PAGE = 1_000_000
+
+
+def parse_id(text: str) -> int:
+    """``"193228"`` -> 193228: 1 to 18 ASCII digits; raises ValueError for anything else."""
+    if not (0 < len(text) <= MAX_ID_DIGITS and text.isascii() and text.isdigit()):
+        raise ValueError(f"not an id: {text[:40]!r}")
+    return int(text)
+
 
 @dataclass(frozen=True)
 class RecordingRef:
@@ -51,13 +66,22 @@ def recording_ref(rec: Recording) -> str:
 
 
 def parse_recording_ref(value: str) -> RecordingRef:
-    """Inverse of ``recording_ref``; raises ValueError for anything else."""
-    tag, _, rest = value.partition(":")
-    if tag == "c" and rest.isdigit():
-        return RecordingRef(RecordingKind.COMPANY, int(rest))
-    owner, _, rec_id = rest.rpartition(":")
-    if tag == "o" and rec_id.isdigit() and ":" in rest:
-        return RecordingRef(RecordingKind.ON_DEMAND, int(rec_id), owner or None)
+    """Inverse of ``recording_ref``; raises ValueError for anything else.
+
+    VBC user ids are numbers too, so an owner is ASCII digits (or empty, as rendered for an
+    on-demand recording whose owner VBC did not say).
+    """
+    tag, *rest = value.split(":", 3)
+    try:
+        if tag == "c" and len(rest) == 1:
+            return RecordingRef(RecordingKind.COMPANY, parse_id(rest[0]))
+        if tag == "o" and len(rest) == 2:
+            owner, number = rest
+            if owner:
+                parse_id(owner)
+            return RecordingRef(RecordingKind.ON_DEMAND, parse_id(number), owner or None)
+    except ValueError:
+        pass
     raise ValueError(f"not a recording reference: {value[:40]!r}")
 
 
@@ -109,7 +133,19 @@ def _is_slack_user(text: str) -> bool:
 
 def parse_page_value(value: str) -> tuple[str, int]:
     """``"<key>:<page>"`` -> (key, page); the key may itself contain colons."""
-    key, _, page = value.rpartition(":")
-    if not key or not page.isdigit() or int(page) < 1:
+    key, page = parse_audit_page_value(value)
+    if not key or not key.isprintable():
         raise ValueError(f"not a page button value: {value[:40]!r}")
-    return key, int(page)
+    return key, page
+
+
+def parse_audit_page_value(value: str) -> tuple[str, int]:
+    """``"<audit filter text>:<page>"`` -> (text, page); the text is empty for all events."""
+    key, sep, page = value.rpartition(":")
+    try:
+        number = parse_id(page)
+    except ValueError:
+        number = 0
+    if len(value) > MAX_VALUE_LENGTH or not sep or not 1 <= number <= MAX_PAGE:
+        raise ValueError(f"not a page button value: {value[:40]!r}")
+    return key, number

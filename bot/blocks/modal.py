@@ -19,6 +19,7 @@ from bot.blocks import CALLBACK_SEARCH_MODAL
 from bot.blocks.limits import MAX_PRIVATE_METADATA
 from bot.grammar import MAX_PAGE_SIZE, FilterError, SearchRequest, normalize_number
 from bot.grammar.limits import echo, too_long
+from bot.grammar.times import FIRST_YEAR, LAST_YEAR
 from bot.vbc.filter import ORDER_OLDEST, Direction, RecordingFilter
 from bot.vbc.models import RecordingKind
 
@@ -289,6 +290,9 @@ class _Form:
             clock = time.fromisoformat(clock_text) if clock_text else None
         except ValueError:
             self.errors[date_block if not clock_text else time_block] = "That is not a date/time."
+            return None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:  # so no zone can carry it past datetime's
+            self.errors[date_block] = f"Pick a date from {FIRST_YEAR} to {LAST_YEAR}."
             return None
         if clock is None:
             clock = time(23, 59, 59) if end else time(0)

@@ -10,6 +10,7 @@ person's zone), never by its canonical filter text.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -28,6 +29,18 @@ from bot.vbc.models import RecordingKind
 Message = dict[str, Any]
 RETRY_PREFIX = "r:"
 CURSOR_PREFIX = "c:"
+# What follows each prefix, as the store keeps them: a search cursor key, an export request id.
+_TOKENS = {CURSOR_PREFIX: 32, RETRY_PREFIX: 36}
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def parse_export_value(value: str) -> tuple[str, str]:
+    """``c:<cursor key>`` or ``r:<export request id>`` -> (prefix, token); raises ValueError."""
+    prefix, token = value[:2], value[2:]
+    longest = _TOKENS.get(prefix, 0)
+    if not 0 < len(token) <= longest or not _TOKEN.fullmatch(token):
+        raise ValueError(f"not an export button value: {value[:40]!r}")
+    return prefix, token
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,12 @@ class ExportService:
         """The "Export all matching" button under a result page; the cursor holds the search."""
         with contextlib.suppress(ValueError):
             cursor_key, _ = blocks.parse_page_value(cursor_key)  # a "<key>:<page>" value
+        try:
+            _, cursor_key = export_messages.parse_export_value(
+                f"{export_messages.CURSOR_PREFIX}{cursor_key}"
+            )
+        except ValueError:
+            return blocks.render_error(blocks.NOT_MY_BUTTON)
         found = await self._read_cursor(asker, cursor_key)
         if not isinstance(found, SavedSearch):
             return found
@@ -115,9 +121,12 @@ class ExportService:
 
     async def confirm(self, asker: Asker, value: str) -> Message:
         """The confirm or retry button: ``c:<cursor key>`` or ``r:<export request id>``."""
-        if value.startswith(export_messages.RETRY_PREFIX):
-            return await self._retry(asker, value.removeprefix(export_messages.RETRY_PREFIX))
-        key = value.removeprefix(export_messages.CURSOR_PREFIX)
+        try:
+            prefix, key = export_messages.parse_export_value(value)
+        except ValueError:
+            return blocks.render_error(blocks.NOT_MY_BUTTON)
+        if prefix == export_messages.RETRY_PREFIX:
+            return await self._retry(asker, key)
         found = await self._read_cursor(asker, key)
         if not isinstance(found, SavedSearch):
             return found
@@ -226,6 +235,9 @@ class ExportService:
     ) -> Message:
         try:
             started = await self._starter.create(asker, prepared, total, exact, origin=origin)
+        except AccessRefusedError as refusal:
+            await self._audit(asker, "refused", prepared.text, str(refusal))
+            return blocks.render_error(str(refusal))
         except VbcError as exc:
             await self._audit(asker, "failed", prepared.text, str(exc))
             return blocks.render_error(f"VBC did not start the export: {exc}")

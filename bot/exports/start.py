@@ -23,6 +23,7 @@ from bot.exports import slack as export_slack
 from bot.exports.plan import Prepared, start_jobs
 from bot.exports.state import RUNNING, STARTING, aware
 from bot.people.asker import Asker
+from bot.people.policy import MAX_IN_FLIGHT, TOO_MANY_IN_FLIGHT, AccessRefusedError
 from bot.people.vbc_access import AccessFor
 from bot.slack_clients import SlackClients
 from bot.store import Store
@@ -62,11 +63,21 @@ class ExportStarter:
     ) -> Started:
         """The stored, started request and the reply; or the export with the same origin.
 
-        Raises VbcError when VBC did not start the jobs (the row is removed again).
+        Raises VbcError when VBC did not start the jobs, AccessRefusedError when the person
+        has MAX_IN_FLIGHT requests running already (the row is removed again).
         """
         row, fresh = await self._insert(asker, prepared, origin)
         if not fresh:
             return Started(row, export_messages.already_started(row), jobs=[], new=False)
+        # Counted with our own row stored, in every process's view: two starts racing may
+        # both be refused, never both let in.
+        since = self._clock() - STALE_START
+        ours = await self._store.requests_in_flight(
+            asker.team_id, asker.user_id, started_after=since
+        )
+        if ours > MAX_IN_FLIGHT:
+            await self._rows.forget_starting(row.id)
+            raise AccessRefusedError(TOO_MANY_IN_FLIGHT)
         try:
             access = await self._access_for(asker.team_id, asker.user_id)
             jobs = await start_jobs(access, prepared, row.id)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.grammar import mention_user_id
 from bot.grammar.limits import echo
+from bot.grammar.times import FIRST_YEAR, LAST_YEAR, YEARS
 from bot.store import AuditQuery
 
 ACTIONS = (
@@ -53,9 +54,12 @@ def parse_audit_query(text: str, *, tz: ZoneInfo) -> AuditQuery:
 def _date(token: str) -> date:
     raw = token.split(":", 1)[1]
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise AuditQueryError(
             f"`{echo(token)}` has no date I can read; "
             f"write it like `{echo(token.split(':')[0])}:2024-05-01`."
         ) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # the day after 9999-12-31 does not exist
+        raise AuditQueryError(f"I can't read `{echo(token)}`: {YEARS}.")
+    return day

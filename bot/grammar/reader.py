@@ -13,7 +13,15 @@ from bot.grammar.limits import echo
 from bot.grammar.phones import NUMBERISH, SHORT_NUMBER, normalize_number, read_number
 from bot.grammar.request import FilterError, SearchRequest
 from bot.grammar.suggestions import closest, example, mention_error, unknown
-from bot.grammar.times import CLOCK, DATE, read_day, read_time, read_window
+from bot.grammar.times import (
+    CLOCK,
+    DATE,
+    YEARS,
+    YearRangeError,
+    read_day,
+    read_time,
+    read_window,
+)
 from bot.grammar.tokens import OPEN_QUOTES, QUOTES, mention_user_id, split, unescape
 from bot.grammar.vocabulary import (
     DIRECTIONS,
@@ -195,12 +203,14 @@ class _Reader:
             self.set(token, "user", self.mention(token, value))
 
     def moment(self, token: str, key: str, value: str) -> None:
+        today = self.now.astimezone(self.tz).date().isoformat()
         try:
             moment = read_time(key, value, self.tz)
+        except YearRangeError:
+            raise FilterError(token, YEARS, f"{key}:{today}") from None
         except (ValueError, OverflowError):
             moment = None
         if moment is None:
-            today = self.now.astimezone(self.tz).date().isoformat()
             raise FilterError(token, "write the date as YYYY-MM-DD [HH:MM]", f"{key}:{today}")
         if key == "since":
             self.set_times(token, moment, None)

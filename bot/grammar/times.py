@@ -20,6 +20,12 @@ _MOMENT = re.compile(
 _WINDOW = re.compile(r"([0-9]{1,5})\s*(m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)", re.I)
 _WINDOW_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 _MAX_WINDOW = timedelta(days=3660)
+FIRST_YEAR, LAST_YEAR = 1970, 2999  # wide enough for any recording; far from datetime's edges
+YEARS = f"dates run from {FIRST_YEAR} to {LAST_YEAR}"
+
+
+class YearRangeError(ValueError):
+    """A date, or the moment a clock offset makes of it, outside FIRST_YEAR..LAST_YEAR."""
 
 
 class Window(NamedTuple):
@@ -72,9 +78,9 @@ def read_time(key: str, text: str, tz: ZoneInfo) -> datetime | None:
     m = _MOMENT.fullmatch(text)
     if m is None:
         return None
+    if not FIRST_YEAR <= int(m["y"]) <= LAST_YEAR:
+        raise YearRangeError(YEARS)
     day = date(int(m["y"]), int(m["mo"]), int(m["d"]))
-    if not 1970 <= day.year <= 2999:
-        raise ValueError("year out of range")
     if m["h"] is None:
         clock = time(0) if key == "since" else time(23, 59, 59)  # until a day = its end
     else:
@@ -91,7 +97,10 @@ def read_time(key: str, text: str, tz: ZoneInfo) -> datetime | None:
         zone = timezone(sign * timedelta(hours=hh, minutes=mm))
     elif m["off"]:
         zone = UTC
-    return datetime.combine(day, clock, zone).astimezone(UTC)
+    moment = datetime.combine(day, clock, zone).astimezone(UTC)
+    if not FIRST_YEAR <= moment.astimezone(tz).year <= LAST_YEAR:  # ``+14:00`` on 1970-01-01
+        raise YearRangeError(YEARS)
+    return moment
 
 
 def format_time(key: str, moment: datetime, tz: ZoneInfo) -> str:
@@ -100,7 +109,11 @@ def format_time(key: str, moment: datetime, tz: ZoneInfo) -> str:
     text = local.date().isoformat()
     if clock != (time(0) if key == "since" else time(23, 59, 59)):
         text += f" {clock:%H:%M:%S}" if clock.second else f" {clock:%H:%M}"
-    if read_time(key, text, tz) != moment:  # a DST gap or overlap: pin the instant
+    try:
+        same = read_time(key, text, tz) == moment
+    except ValueError:
+        same = False
+    if not same:  # a DST gap or overlap: pin the instant
         text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{key}:{text}"
 

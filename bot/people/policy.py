@@ -84,6 +84,18 @@ class AccessRefusedError(Exception):
     """The person may not run this search or see this recording; ``str()`` says why."""
 
 
+# A member gets these same words whether a recording does not exist or is someone else's, so
+# ids cannot be probed; admins, who may see every recording, get VBC's own answer.
+NOT_FOUND_OR_NOT_YOURS = "That recording does not exist or is not yours, so I can't show it to you."
+
+# Per person, long-running requests not yet ended (exports; deletions will count too): one
+# person cannot queue up work for VBC and the bot without end.
+MAX_IN_FLIGHT = 3
+TOO_MANY_IN_FLIGHT = (
+    f"You already have {MAX_IN_FLIGHT} exports in progress, the most I run for one person at a "
+    "time. `/recordings jobs` shows them; start this one again when one of them has finished."
+)
+
 NOT_LINKED = (
     "I don't know who you are in VBC yet. I look people up by their Slack email address; "
     "if your VBC login uses another address, ask a recordings admin to run "

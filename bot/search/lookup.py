@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import blocks
 from bot.people.asker import Asker
 from bot.people.directory import Directory
-from bot.people.policy import AccessRefusedError, may_see
+from bot.people.policy import NOT_FOUND_OR_NOT_YOURS, NOT_LINKED, AccessRefusedError, may_see
 from bot.people.vbc_access import AccessFor, VbcAccess, integration_only
 from bot.store import Store
 from bot.vbc.client import VbcClient
@@ -37,14 +37,21 @@ class RecordingLookup:
         return await self._access_for(asker.team_id, asker.user_id)
 
     async def load(self, asker: Asker, ref: blocks.RecordingRef, action: str) -> Recording:
-        """Fetch one recording for ``asker`` or raise AccessRefusedError / VbcError; audited."""
+        """Fetch one recording for ``asker`` or raise AccessRefusedError / VbcError; audited.
+
+        The audit event keeps the precise reason; a member is told the same words for a
+        recording that does not exist and one that is not theirs.
+        """
         person = await self._directory.person(asker.team_id, asker.user_id)
         target = f"{ref.kind.value}:{ref.recording_id}"
         if not person.is_admin:
             own = person.identity.vbc_user_id if person.identity else None
+            if own is None:
+                await self._audit(asker, action, "refused", target, "not linked to a VBC user")
+                raise AccessRefusedError(NOT_LINKED)
             if ref.kind is RecordingKind.ON_DEMAND and ref.owner_user_id != own:
                 await self._audit(asker, action, "refused", target, "another person's recording")
-                raise AccessRefusedError("That recording is not yours, so I can't show it to you.")
+                raise AccessRefusedError(NOT_FOUND_OR_NOT_YOURS)
         try:
             if ref.kind is RecordingKind.ON_DEMAND:
                 if ref.owner_user_id is None:
@@ -55,10 +62,12 @@ class RecordingLookup:
                 recording = await self._vbc.get_company_recording(ref.recording_id)
         except VbcError as exc:
             await self._audit(asker, action, "failed", target, str(exc))
+            if isinstance(exc, VbcNotFoundError) and not person.is_admin:
+                raise AccessRefusedError(NOT_FOUND_OR_NOT_YOURS) from exc
             raise
         if not may_see(person, recording):
             await self._audit(asker, action, "refused", target, "not the person's recording")
-            raise AccessRefusedError("That recording is not yours, so I can't show it to you.")
+            raise AccessRefusedError(NOT_FOUND_OR_NOT_YOURS)
         await self._audit(asker, action, "allowed", target)
         return recording
 
@@ -68,7 +77,7 @@ class RecordingLookup:
             recording = await self.load(asker, ref, "details")
         except ValueError:
             await self._audit(asker, "details", "refused", ref_value[:64], "not a recording button")
-            return blocks.render_error("That button is not one of mine; search again.")
+            return blocks.render_error(blocks.NOT_MY_BUTTON)
         except (AccessRefusedError, VbcError) as exc:
             return blocks.render_error(str(exc))
         return blocks.render_details(
@@ -77,10 +86,12 @@ class RecordingLookup:
 
     async def find(self, asker: Asker, recording_id: str, kind: RecordingKind | None) -> Recording:
         """``/recordings get <id>``: the person's own on-demand first, then company."""
-        if not recording_id.isdigit():
+        try:
+            number = blocks.parse_id(recording_id)
+        except ValueError:
             raise AccessRefusedError(
-                f"`{recording_id}` is not a recording id: ids are numbers, e.g. `get 193228`."
-            )
+                f"`{recording_id[:40]}` is not a recording id: ids are numbers, e.g. `get 193228`."
+            ) from None
         person = await self._directory.person(asker.team_id, asker.user_id)
         own = person.identity.vbc_user_id if person.identity else None
         kinds = [kind] if kind else [RecordingKind.ON_DEMAND, RecordingKind.COMPANY]
@@ -90,17 +101,13 @@ class RecordingLookup:
                 continue
             ref = blocks.RecordingRef(
                 kind=candidate,
-                recording_id=int(recording_id),
+                recording_id=number,
                 owner_user_id=own if candidate is RecordingKind.ON_DEMAND else None,
             )
             try:
                 return await self.load(asker, ref, "get")
-            except VbcNotFoundError as exc:
-                last = exc
-        if person.identity is None and not person.is_admin:
-            raise AccessRefusedError(
-                "I don't know who you are in VBC yet, so I can't look up recordings for you."
-            )
+            except (AccessRefusedError, VbcNotFoundError) as exc:
+                last = exc  # a member's "not yours" reads as "not found": try the other kind
         raise last
 
     async def can_share(self, asker: Asker) -> bool:

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
@@ -25,6 +25,7 @@ from bot.store.tables import (
     AuditEvent,
     ChannelSetting,
     ConnectNonce,
+    ExportRequest,
     Link,
     SearchCursor,
     SeenEvent,
@@ -190,6 +191,29 @@ class Store(LinkRows):
                 .limit(limit)
             )
             return list(rows), int(total)
+
+    # -- long-running requests -------------------------------------------------------------
+
+    async def requests_in_flight(
+        self, team_id: str, slack_user_id: str, *, started_after: datetime
+    ) -> int:
+        """A person's requests not yet ended: exports starting (since ``started_after``; an
+        older one died before VBC was asked), running, or holding their notice. Delete jobs,
+        when they exist, belong in this count too: one limit covers both."""
+        starting = and_(
+            col(ExportRequest.state) == "starting", col(ExportRequest.created_at) > started_after
+        )
+        async with self.session() as s:
+            found = await s.exec(
+                select(func.count())
+                .select_from(ExportRequest)
+                .where(
+                    col(ExportRequest.team_id) == team_id,
+                    col(ExportRequest.slack_user_id) == slack_user_id,
+                    or_(col(ExportRequest.state).in_(("running", "notifying")), starting),
+                )
+            )
+            return int(found.one())
 
     # -- search cursors ----------------------------------------------------------------------
 

@@ -57,8 +57,9 @@ async def start_stack(
     now: datetime | None = None,
     public_url: str = "",
     clock: Clock = system_clock,
+    job_seconds: float = 1.0,
 ) -> Stack:
-    sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=1.0)
+    sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=job_seconds)
     slack = FakeSlack(trigger_ttl=None)
     await slack.start()
     users = sim.state.users

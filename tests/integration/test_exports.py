@@ -484,6 +484,7 @@ async def outside(database_url: str, *, job_seconds: float) -> AsyncIterator[Any
     await slack.start()
     users = sim.state.users
     slack.add_user(MEMBER, "Hannah Kowalski", tz="America/New_York", email=users[0].email)
+    slack.add_user(OTHER, "Priya Patel", tz="Europe/London", email=users[1].email)
     slack.add_user(ADMIN, "Ada Admin", tz="America/Chicago", email=sim.state.admin.email)
     settings = make_settings(sim.url, slack.url, database_url)
     env = {
@@ -627,8 +628,8 @@ async def test_two_processes_on_postgres_notify_each_export_once(postgres_url: s
             SlackDriver(f"{b.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM) for b in bots
         ]
         texts = [f"export type:company last {days}d" for days in (2, 3, 4, 5, 6, 7)]
-        for n, text in enumerate(texts):
-            await drivers[n % 2].command(MEMBER, text)
+        for n, text in enumerate(texts):  # two people: at most 3 exports in flight each
+            await drivers[n % 2].command((MEMBER, OTHER)[n // 3], text)
         for driver in drivers:
             await driver.aclose()
         await wait_until(lambda: len(ready_notices(slack)) == len(texts), SLOW)

@@ -168,7 +168,7 @@ def baseline_app(fake: FakeSlack) -> AsyncApp:
 
 async def serve(app: AsyncApp) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
     """The baseline behind the bot's own Router and uvicorn settings, on a loopback port."""
-    server = uvicorn_server(Router(app), HOST, 0)
+    server = uvicorn_server(Router(app, slack_signing_secret=SECRET), HOST, 0)
     task = asyncio.create_task(server.serve())
     for _ in range(500):
         if server.started or task.done():

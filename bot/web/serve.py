@@ -14,14 +14,14 @@ import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import Runtime
-from bot.web.guards import App
+from bot.web.guards import App, BodyCap
 from bot.web.router import Router
 
 log = logging.getLogger(__name__)
 
 
 def build_front(runtime: Runtime) -> App:
-    """The ASGI app uvicorn serves."""
+    """The ASGI app uvicorn serves: the body cap, then the routes."""
     settings = runtime.deps.settings
     # In Socket Mode Slack's requests come over the socket: no HTTP route may take them.
     secret = None if settings.mode == "socket" else settings.slack_signing_secret
@@ -30,7 +30,7 @@ def build_front(runtime: Runtime) -> App:
     router = Router(runtime.app, slack_signing_secret=secret)
     for route in runtime.routes:
         route(router)
-    return router
+    return BodyCap(router)
 
 
 class _Server(uvicorn.Server):

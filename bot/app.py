@@ -103,7 +103,9 @@ def profile_fetcher(slack: SlackClients) -> Callable[[str, str], Awaitable[Slack
         try:
             response = await client.users_info(user=user_id)
         except SlackApiError as exc:
-            if exc.response.get("error") in ("user_not_found", "user_not_visible"):
+            # A proxy's or a gateway's error page is not JSON: no error code to read then.
+            answer = exc.response.data if isinstance(exc.response.data, dict) else {}
+            if answer.get("error") in ("user_not_found", "user_not_visible"):
                 raise LookupError(f"Slack has no user {user_id}") from exc
             raise
         user: dict[str, Any] = response["user"]

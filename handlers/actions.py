@@ -83,7 +83,7 @@ async def turn_audit_page(
 ) -> None:
     await ack()
     text, _, page = action_value(body).rpartition(":")
-    number = int(page) if page.isdigit() else 1
+    number = blocks.whole_number(page) or 1
     message = await AdminService(deps).audit(clicker(body), text, page=max(1, number))
     await reply(respond, message, replace=True)
 
@@ -94,7 +94,7 @@ async def retry(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, d
     kind, _, rest = action_value(body).partition(":")
     if kind == "page":
         key, _, page = rest.rpartition(":")
-        number = int(page) if page.isdigit() else 1
+        number = blocks.whole_number(page) or 1
         turned = await deps.recordings.page(clicker(body), key, number)
         await reply(respond, turned.message, replace=True)
         return

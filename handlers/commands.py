@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 import bot.grammar.commands as commands
@@ -24,6 +25,8 @@ from bot.people.asker import Asker
 from handlers.replies import reply
 
 log = logging.getLogger(__name__)
+TRIGGER_ERRORS = {"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"}
+FORM_DID_NOT_OPEN = "The search form did not open in time; run `/recordings` again."
 
 
 def register(app: AsyncApp, *, deps: Deps) -> None:
@@ -55,7 +58,8 @@ async def handle_recordings(
         await reply(respond, blocks.render_error(str(exc)))
         return
     if isinstance(command, commands.Search) and not command.text.strip():
-        await open_search_modal(client, body["trigger_id"], asker, deps=deps)
+        if not await open_search_modal(client, body.get("trigger_id", ""), asker, deps=deps):
+            await reply(respond, blocks.render_error(FORM_DID_NOT_OPEN))
         return
     if isinstance(command, commands.Get) and deps.audio is not None:
         await get_and_play(respond, asker, command, deps.audio)
@@ -115,10 +119,21 @@ async def run_command(command: commands.Command, asker: Asker, *, deps: Deps) ->
 
 async def open_search_modal(
     client: AsyncWebClient, trigger_id: str, asker: Asker, *, deps: Deps
-) -> None:
-    """Open the modal at once: a trigger_id is good for 3 seconds and one use."""
+) -> bool:
+    """Open the modal at once: a trigger_id is good for 3 seconds and one use.
+
+    False when Slack refused the trigger (late, used, or not one of its own): the click or
+    command did nothing, and the person may simply try again.
+    """
     tz = await deps.recordings.tz_of(asker)
     # The submission must be answered within 3 s too: carry the channel and zone with the view.
     metadata = json.dumps({"channel": asker.channel_id or "", "tz": str(tz)})
     view = build_search_modal(tz=str(tz), private_metadata=metadata)
-    await client.views_open(trigger_id=trigger_id, view=view)
+    try:
+        await client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in TRIGGER_ERRORS:
+            raise
+        log.warning("the search form did not open: %s", exc.response.get("error"))
+        return False
+    return True

@@ -44,7 +44,8 @@ async def apologise(
         log.error("error in a request not known to be Slack's (%s)", type(error).__name__)
         return
     log.error("unhandled error for %s", _who(body), exc_info=error)
-    if respond is not None:
+    # Modal submissions, global shortcuts and events carry no response_url to apologise to.
+    if respond is not None and respond.response_url:
         try:
             await reply(respond, blocks.render_error(APOLOGY))
         except Exception:  # the apology itself failed; the log above has the cause
@@ -64,5 +65,8 @@ async def only_allowed_teams(
 
 
 def _who(body: dict[str, Any]) -> str:
-    user = body.get("user_id") or (body.get("user") or {}).get("id") or "someone"
-    return f"{user} ({body.get('type') or body.get('command') or 'request'})"
+    """Who and what, for the log; never raises, whatever the payload holds."""
+    user = body.get("user")
+    user_id = body.get("user_id") or (user.get("id") if isinstance(user, dict) else user)
+    kind = body.get("type") or body.get("command") or "request"
+    return f"{str(user_id or 'someone')[:40]} ({str(kind)[:40]})"

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
@@ -39,4 +40,7 @@ async def publish_home(
         return
     team = body.get("team_id") or ""
     view = await render_home_for(deps, team_id=team, user_id=event["user"])
-    await client.views_publish(user_id=event["user"], view=view)
+    try:
+        await client.views_publish(user_id=event["user"], view=view)
+    except SlackApiError as exc:  # e.g. not_enabled: the Home tab is off in the app's settings
+        log.warning("App Home not published for %s: %s", event["user"], exc.response.get("error"))

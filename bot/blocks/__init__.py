@@ -37,6 +37,7 @@ from bot.blocks.ids import (
     parse_page_value,
     parse_recording_ref,
     recording_ref,
+    whole_number,
 )
 from bot.blocks.limits import MAX_BUTTON_VALUE
 from bot.blocks.mrkdwn import (
@@ -99,6 +100,7 @@ __all__ = [
     "render_whoami",
     "sanitize_mrkdwn",
     "slack_date",
+    "whole_number",
 ]
 
 

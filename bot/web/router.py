@@ -20,6 +20,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.web.guards import SIGNATURE_VERIFIED, App, Receive, Scope, Send, SlackSignature, answer
+from bot.web.slack_payloads import payload_problem
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +117,12 @@ class Router:
 
 
 class _BoltEndpoint(AsyncSlackRequestHandler):
-    """Bolt's ASGI adapter, except that a body Bolt cannot parse is a 400, not a 500.
+    """Bolt's ASGI adapter, except that a payload Bolt cannot read is a 400, not a 500.
 
     Bolt parses before it dispatches (and so before its error handler): a body that is not
-    UTF-8, JSON that does not decode or nests too deep. Only a signed request gets this far,
-    so this is Slack (or someone holding its secret) sending what Slack does not send.
+    UTF-8, JSON that does not decode or nests too deep; then it and our listeners index into
+    the payload (see `payload_problem`). Only a signed request gets this far, so this is Slack
+    (or someone holding its secret) sending what Slack does not send.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -138,6 +140,10 @@ class _BoltEndpoint(AsyncSlackRequestHandler):
             )
         except (ValueError, TypeError, AttributeError, LookupError, RecursionError) as exc:
             log.warning("a signed Slack request Bolt cannot parse (%s)", type(exc).__name__)
+            return BoltResponse(status=400, body="")
+        problem = payload_problem(bolt_request.body, bolt_request.context)
+        if problem is not None:
+            log.warning("a signed Slack request of a shape Slack does not send: %s", problem)
             return BoltResponse(status=400, body="")
         bolt_request.context[SIGNATURE_VERIFIED] = True  # by `SlackSignature`, the only way here
         return await self.app.async_dispatch(bolt_request)

@@ -4,6 +4,9 @@ what a request left behind (database rows, outbound calls, log lines)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
+import hmac
 import logging
 import sqlite3
 import time
@@ -12,10 +15,16 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
+from slack_sdk.oauth.installation_store import Installation
 
+from bot.app import build_runtime
+from bot.web.serve import LocalServer
 from tests.fakes.sink import Sink
 from tests.integration.conftest import (
+    MEMBER,
+    SIGNING_SECRET,
     Stack,
+    make_settings,
     start_stack,
     stop_stack,
 )
@@ -40,6 +49,29 @@ async def stack(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> AsyncItera
         yield running
     finally:
         await stop_stack(running)
+
+
+@pytest.fixture
+async def oauth_bot(stack: Stack, tmp_path: object) -> AsyncIterator[LocalServer]:
+    """The same world, served by a bot in OAuth mode (Slack's install and redirect pages)."""
+    settings = dataclasses.replace(
+        make_settings(stack.sim.url, stack.slack.url, f"sqlite:///{tmp_path}/oauth.db"),
+        slack_bot_token=None,
+        slack_client_id="111.222",
+        slack_client_secret="oauth-secret",
+        allowed_teams=frozenset({"T0001"}),
+    )
+    runtime = await build_runtime(settings)
+    store = runtime.app.installation_store
+    assert store is not None
+    await store.async_save(
+        Installation(app_id="A0001", team_id="T0001", user_id=MEMBER, bot_token="xoxb-oauth")
+    )
+    bot = await LocalServer(runtime).start()
+    try:
+        yield bot
+    finally:
+        await bot.close()
 
 
 def forged_command(response_url: str, *, text: str = FORGED_TEXT) -> bytes:
@@ -90,3 +122,25 @@ def _row_counts(path: str) -> dict[str, int]:
 async def row_counts(sqlite_url: str) -> dict[str, int]:
     """Rows per table (audit_events among them): a request that touched nothing changes none."""
     return await asyncio.to_thread(_row_counts, sqlite_url.removeprefix("sqlite:///"))
+
+
+def signed_headers(body: bytes, timestamp: str | None = None) -> list[tuple[bytes, bytes]]:
+    """Slack's signature over the raw bytes (which need not be UTF-8), with the test secret."""
+    stamp = (timestamp or now()).encode()
+    mac = hmac.new(SIGNING_SECRET.encode(), b"v0:" + stamp + b":" + body, hashlib.sha256)
+    return [
+        (b"x-slack-request-timestamp", stamp),
+        (b"x-slack-signature", b"v0=" + mac.hexdigest().encode()),
+    ]
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [f"{r.name}: {r.getMessage()[:200]}" for r in caplog.records if r.exc_info]
+
+
+async def logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 10.0) -> None:
+    """Wait (a deadline poll) until a log line contains ``text``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not any(text in r.getMessage() for r in caplog.records):
+        assert asyncio.get_running_loop().time() < deadline, f"never logged: {text!r}"
+        await asyncio.sleep(0.02)

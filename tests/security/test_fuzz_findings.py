@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.app import profile_fetcher
+from bot.blocks import modal
 from bot.slack_clients import SlackClients
 from bot.web.serve import LocalServer
 from handlers.commands import FORM_DID_NOT_OPEN
@@ -200,6 +201,24 @@ async def test_an_export_by_a_person_slack_will_not_show_reads_times_in_utc(
     [shown] = await stack.slack.wait_for("response_url", timeout=15)
     assert "went wrong" not in shown.args["text"]
     assert tracebacks(caplog) == []
+
+
+async def test_a_caller_name_longer_than_its_input_is_a_field_error_not_a_vbc_url(
+    stack: Stack,
+) -> None:
+    """The form's name input takes 100 characters; a submission with 10,000 went to VBC in the
+    query string (the simulator refused the URL: too long)."""
+    await stack.driver.command(MEMBER, "")
+    await stack.slack.wait_for("views.open")
+    view = stack.slack.current_view(MEMBER)
+    assert view is not None
+    stack.sim.state.requests.clear()
+    response = await stack.driver.submit_view(
+        MEMBER, view, {modal.BLOCK_NAME: {modal.ACTION_FIELD: "x" * 10_000}}
+    )
+    assert response.json()["response_action"] == "errors"
+    assert list(response.json()["errors"]) == [modal.BLOCK_NAME]
+    assert list(stack.sim.state.requests) == []
 
 
 async def test_a_slack_error_page_that_is_not_json_stays_a_slack_error() -> None:

@@ -147,6 +147,7 @@ def payload_problem(body: Any, context: Mapping[str, Any]) -> str | None:
         if not found:
             return f"a {kind} payload without {'.'.join(path)}"
     event = body.get("event") or {}
-    if kind == "event_callback" and event["type"] == "app_home_opened" and not event.get("user"):
-        return "an app_home_opened event without event.user"
+    home = kind == "event_callback" and event["type"] == "app_home_opened"
+    if home and not (event.get("user") and isinstance(event["user"], str)):
+        return "an app_home_opened event without a user id"
     return None

@@ -93,6 +93,12 @@ SHAPES: dict[str, tuple[bytes, bytes]] = {
         json.dumps({"type": "event_callback", "event": {"type": "app_home_opened"}}).encode(),
         JSON,
     ),
+    "app_home_opened by a user that is an object": (
+        json.dumps(
+            {"type": "event_callback", "event": {"type": "app_home_opened", "user": user()}}
+        ).encode(),
+        JSON,
+    ),
     "a lone surrogate in a page button": (
         interactive(
             {

@@ -92,7 +92,7 @@ _PAYLOAD = TypeAdapter(_Payload)
 
 # What each kind of payload must carry besides: our listeners read these without a default.
 _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    "block_actions": (("user", "id"), ("actions",)),
+    "block_actions": (("user", "id"), ("actions",), ("trigger_id",)),
     "interactive_message": (("actions",),),
     "view_submission": (("user", "id"), ("view", "state")),
     "shortcut": (("user", "id"), ("trigger_id",)),

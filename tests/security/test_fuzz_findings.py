@@ -70,7 +70,17 @@ SHAPES: dict[str, tuple[bytes, bytes]] = {
     ),
     "a JSON array": (b"[1, 2]", JSON),
     "block_actions without actions": (
-        interactive({"type": "block_actions", "user": user(), "actions": []}),
+        interactive({"type": "block_actions", "user": user(), "actions": [], "trigger_id": "1"}),
+        FORM,
+    ),
+    "block_actions without a trigger_id": (
+        interactive(
+            {
+                "type": "block_actions",
+                "user": user(),
+                "actions": [{"action_id": blocks.ACTION_OPEN_MODAL, "value": "x"}],
+            }
+        ),
         FORM,
     ),
     "shortcut by a user that is a string": (
@@ -105,6 +115,7 @@ SHAPES: dict[str, tuple[bytes, bytes]] = {
                 "type": "block_actions",
                 "user": user(),
                 "actions": [{"action_id": blocks.ACTION_PAGE_NEXT, "value": "\ud800:2"}],
+                "trigger_id": "1",
             }
         ),
         FORM,

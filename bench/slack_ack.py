@@ -52,6 +52,7 @@ from bot.app import build_runtime
 from bot.demo.fake_slack import APP_ID, TEAM_ID, Call, FakeSlack
 from bot.demo.stack import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET, loopback_settings
 from bot.vbcsim import RunningSimulator, start_simulator
+from bot.web.guards import BodyCap
 from bot.web.router import Router
 from bot.web.serve import LocalServer, uvicorn_server
 
@@ -168,7 +169,7 @@ def baseline_app(fake: FakeSlack) -> AsyncApp:
 
 async def serve(app: AsyncApp) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
     """The baseline behind the bot's own Router and uvicorn settings, on a loopback port."""
-    server = uvicorn_server(Router(app), HOST, 0)
+    server = uvicorn_server(BodyCap(Router(app, slack_signing_secret=SECRET)), HOST, 0)
     task = asyncio.create_task(server.serve())
     for _ in range(500):
         if server.started or task.done():

@@ -1,4 +1,10 @@
-"""Last resort: an unexpected error still gets the person a plain apology, never silence."""
+"""Last resort: an unexpected error still gets the person a plain apology, never silence.
+
+Only for a request known to be Slack's: one that came over the socket, or that the HTTP
+front verified (it marks the context). Any other request that somehow reached Bolt (its own
+verifier raises on a timestamp that is not a number, and lands here) gets neither a reply
+to its ``response_url`` nor a log line carrying its fields.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
 from bot import blocks
+from bot.web.guards import SIGNATURE_VERIFIED
 from handlers.payloads import describe, event_type, is_command, team_id_of
 from handlers.replies import reply
 
@@ -31,9 +38,16 @@ def register(app: AsyncApp, *, allowed_teams: frozenset[str]) -> None:
         app.middleware(functools.partial(only_allowed_teams, allowed_teams=allowed_teams))
 
 
-async def apologise(error: Exception, body: dict[str, Any], respond: AsyncRespond | None) -> None:
+async def apologise(
+    error: Exception, body: dict[str, Any], respond: AsyncRespond | None, request: AsyncBoltRequest
+) -> None:
+    if not (request.mode == "socket_mode" or request.context.get(SIGNATURE_VERIFIED)):
+        # Neither the body nor the error's text (it may quote the request) can be trusted.
+        log.error("error in a request not known to be Slack's (%s)", type(error).__name__)
+        return
     log.error("unhandled error for %s", describe(body), exc_info=error)
-    if respond is not None:
+    # Modal submissions, global shortcuts and events carry no response_url to apologise to.
+    if respond is not None and respond.response_url:
         try:
             await reply(respond, blocks.render_error(APOLOGY))
         except Exception:  # the apology itself failed; the log above has the cause

@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.search.home import AppHome
@@ -58,7 +59,10 @@ async def publish_home(
     if event.get("tab") not in (None, "home") or not await first_delivery(body, store):
         return
     asker = asker_of(body)
-    await client.views_publish(user_id=asker.user_id, view=await home.render(asker))
+    try:
+        await client.views_publish(user_id=asker.user_id, view=await home.render(asker))
+    except SlackApiError as exc:  # e.g. not_enabled: the Home tab is off in the app's settings
+        log.warning("App Home not published for %s: %s", asker.user_id, exc.response.get("error"))
 
 
 async def forget_install(

@@ -52,6 +52,7 @@ from bot.blocks.ids import (
     parse_page_value,
     parse_recording_ref,
     recording_ref,
+    whole_number,
 )
 from bot.blocks.limits import MAX_BUTTON_VALUE
 from bot.blocks.mrkdwn import (
@@ -124,6 +125,7 @@ __all__ = [
     "render_whoami",
     "sanitize_mrkdwn",
     "slack_date",
+    "whole_number",
 ]
 
 

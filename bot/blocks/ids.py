@@ -65,6 +65,17 @@ def recording_ref(rec: Recording) -> str:
     return f"c:{rec.id}"
 
 
+def whole_number(text: str) -> int | None:
+    """``text`` as a number if it is 1 to 18 ASCII digits (a page in a button), else None.
+
+    ``str.isdigit`` alone also passes ``²`` and 5,000 digits, which ``int`` refuses (raising
+    ValueError), and other scripts' digits, which it reads; we render none of them.
+    """
+    if 0 < len(text) <= 18 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def parse_recording_ref(value: str) -> RecordingRef:
     """Inverse of ``recording_ref``; raises ValueError for anything else.
 

@@ -52,6 +52,7 @@ _DIRECTIONS = {
 _KINDS = {"both": None, "company": RecordingKind.COMPANY, "on-demand": RecordingKind.ON_DEMAND}
 _CALL_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _EXTENSION = re.compile(r"[0-9]{1,8}")
+_NAME_MAX = 100  # the input's max_length: Slack enforces it, so more is not a person typing
 
 
 class ModalErrors(Exception):
@@ -168,7 +169,7 @@ def build_search_modal(
             _text(", ".join(req.numbers), "+1 732 555 0100, +44 20 7946 0000", 300),
             "Separate several numbers with commas.",
         ),
-        _input(BLOCK_NAME, "Caller name", _text(f.cnam, "John Smith")),
+        _input(BLOCK_NAME, "Caller name", _text(f.cnam, "John Smith", _NAME_MAX)),
         _input(BLOCK_EXTENSION, "Extension", _text(f.extension, "999", 8)),
         _input(
             BLOCK_CALL_ID, "Call ID", _text(f.call_id, "c91150a6-8cc4-4e73-9fef-17fd925c6448", 128)
@@ -334,11 +335,14 @@ def parse_search_modal(
     high = form.integer(BLOCK_MAX_DURATION, 0, _MAX_DURATION_S, "The longest call")
     if low is not None and high is not None and low > high:
         form.errors[BLOCK_MAX_DURATION] = "The longest call is shorter than the shortest."
+    name = form.text(BLOCK_NAME)
+    if len(name) > _NAME_MAX:  # it would go to VBC in the URL of every query
+        form.errors[BLOCK_NAME] = f"A caller name is at most {_NAME_MAX} characters."
     request_filter = RecordingFilter(
         call_direction=_DIRECTIONS.get(form.choice(BLOCK_DIRECTION)),
         call_id=form.pattern(BLOCK_CALL_ID, _CALL_ID, "A call id is letters, digits, . _ : -"),
         caller_id=form.number(BLOCK_CALLER, region),
-        cnam=form.text(BLOCK_NAME) or None,
+        cnam=name or None,
         dnis=form.number(BLOCK_DIALED, region),
         duration_gte=None if low is None else low * 1000,
         duration_lte=None if high is None else high * 1000,

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from slack_sdk.errors import SlackApiError
+
 from bot import blocks
 from bot.clock import Clock
 from bot.exports import messages as export_messages
@@ -94,7 +96,11 @@ class ExportService:
 
     async def start(self, asker: Asker, text: str) -> Message:
         """``/recordings export [filters]``: nothing goes to VBC for words that do not parse."""
-        tz = zone((await self._directory.profile(asker.team_id, asker.user_id)).tz)
+        try:
+            tz = zone((await self._directory.profile(asker.team_id, asker.user_id)).tz)
+        except (LookupError, SlackApiError) as exc:  # as searches do: Slack may not tell us
+            log.warning("no Slack profile for %s (%s); reading times in UTC", asker.user_id, exc)
+            tz = ZoneInfo("UTC")
         try:
             request = parse_filter(text, now=self._clock(), tz=tz, region=self._region)
         except FilterError as exc:

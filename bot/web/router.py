@@ -1,34 +1,45 @@
 """The bot's HTTP front: Slack's endpoint, health, OAuth callbacks and signed links (ASGI).
 
 Bolt's ASGI adapter answers only Slack's paths; this small router puts ``/healthz`` and our
-own streaming routes beside it without pulling in a web framework.
+own streaming routes beside it without pulling in a web framework. Slack's endpoint goes
+through `SlackSignature` first, and exists only when Slack's traffic comes over HTTP.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.adapter.asgi.http_request import AsgiHttpRequest
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
+from bot.web.guards import SIGNATURE_VERIFIED, App, Receive, Scope, Send, SlackSignature, answer
 from bot.web.http import Handler, Request, Response
+from bot.web.slack_payloads import payload_problem
 
 log = logging.getLogger(__name__)
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+SLACK_EVENTS_PATH = "/slack/events"  # commands, interactivity and events (manifest.yml)
 
 
 class Router:
-    """Exact-path and prefix routes in front of Bolt (a ``bot.web.http.Routes``)."""
+    """Exact-path and prefix routes, Slack's endpoint and Bolt's OAuth pages; 404 otherwise.
 
-    def __init__(self, app: AsyncApp) -> None:
-        # Bolt types the ASGI scope narrowly; the adapter accepts any ASGI mapping.
-        self._bolt: Any = AsyncSlackRequestHandler(app)
+    ``slack_signing_secret`` is None in Socket Mode: Slack's traffic arrives over the socket,
+    so no HTTP request is ever handed to Bolt's dispatch (``POST /slack/events`` is a 404).
+    """
+
+    def __init__(self, app: AsyncApp, *, slack_signing_secret: str | None) -> None:
+        bolt = _BoltEndpoint(app, SLACK_EVENTS_PATH)
+        self._events: App | None = None
+        if slack_signing_secret is not None:
+            self._events = SlackSignature(bolt, slack_signing_secret)
+        flow = app.oauth_flow  # install page and redirect: GETs guarded by the OAuth state
+        self._bolt_pages: dict[str, App] = (
+            {flow.install_path: bolt, flow.redirect_uri_path: bolt} if flow else {}
+        )
         self._exact: dict[tuple[str, str], Handler] = {("GET", "/healthz"): _healthz}
         self._prefix: list[tuple[str, str, Handler]] = []
 
@@ -40,20 +51,22 @@ class Router:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self._bolt(scope, receive, send)
+            if scope["type"] == "websocket":  # nothing here speaks WebSocket
+                await send({"type": "websocket.close", "code": 1008})
             return
         method, path = scope["method"], scope["path"]
         handler = self._exact.get((method, path)) or next(
             (h for m, p, h in self._prefix if m == method and path.startswith(p)), None
         )
         if handler is None:
-            await self._bolt(scope, receive, send)
+            await self._slack(scope, receive, send)
             return
         request = Request(
             method=method,
             path=path,
-            query={k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()},
-            headers={k.decode().lower(): v.decode() for k, v in scope.get("headers", [])},
+            query={k: v[0] for k, v in parse_qs(scope["query_string"].decode("latin-1")).items()},
+            # Header values may carry any byte above 0x7f; latin-1 reads them all.
+            headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
         )
         try:
             response = await handler(request)
@@ -61,6 +74,57 @@ class Router:
             log.exception("error in %s %s", method, path)
             response = Response(500, b"Something went wrong on our side.")
         await _send(response, send)
+
+    async def _slack(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method, path = scope["method"], scope["path"]
+        if method == "POST" and path == SLACK_EVENTS_PATH and self._events is not None:
+            await self._events(scope, receive, send)
+        elif method == "GET" and path in self._bolt_pages:
+            await self._bolt_pages[path](scope, receive, send)
+        else:
+            await answer(send, 404, b"Not Found")
+
+
+class _BoltEndpoint(AsyncSlackRequestHandler):
+    """Bolt's ASGI adapter, except that a payload Bolt cannot read is a 400, not a 500.
+
+    Bolt parses before it dispatches (and so before its error handler): a body that is not
+    UTF-8, JSON that does not decode or nests too deep; then it and our listeners index into
+    the payload (see `payload_problem`). Only a signed request gets this far, so this is Slack
+    (or someone holding its secret) sending what Slack does not send.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _utf8(scope["query_string"], *(v for _, v in scope["headers"])):
+            await answer(send, 400, b"Bad Request")
+            return
+        await super().__call__(scope, receive, send)  # type: ignore[arg-type]
+
+    async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=await request.get_raw_body(),
+                query=request.query_string,
+                headers=request.get_headers(),
+            )
+        except (ValueError, TypeError, AttributeError, LookupError, RecursionError) as exc:
+            log.warning("a signed Slack request Bolt cannot parse (%s)", type(exc).__name__)
+            return BoltResponse(status=400, body="")
+        problem = payload_problem(bolt_request.body, bolt_request.context)
+        if problem is not None:
+            log.warning("a signed Slack request of a shape Slack does not send: %s", problem)
+            return BoltResponse(status=400, body="")
+        bolt_request.context[SIGNATURE_VERIFIED] = True  # by `SlackSignature`, the only way here
+        return await self.app.async_dispatch(bolt_request)
+
+
+def _utf8(*values: bytes) -> bool:
+    try:
+        for value in values:
+            value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 async def _healthz(_request: Request) -> Response:

@@ -14,16 +14,23 @@ import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import Runtime
+from bot.web.guards import App, BodyCap
 from bot.web.router import Router
 
 log = logging.getLogger(__name__)
 
 
-def build_router(runtime: Runtime) -> Router:
-    router = Router(runtime.app)
+def build_front(runtime: Runtime) -> App:
+    """The ASGI app uvicorn serves: the body cap, then the routes."""
+    settings = runtime.settings
+    # In Socket Mode Slack's requests come over the socket: no HTTP route may take them.
+    secret = None if settings.mode == "socket" else settings.slack_signing_secret
+    if settings.mode != "socket" and not secret:
+        raise ValueError("SLACK_SIGNING_SECRET is required outside Socket Mode")
+    router = Router(runtime.app, slack_signing_secret=secret)
     for route in runtime.routes:
         route(router)
-    return router
+    return BodyCap(router)
 
 
 class _Server(uvicorn.Server):
@@ -46,9 +53,9 @@ class _Server(uvicorn.Server):
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def uvicorn_server(router: Router, host: str, port: int) -> uvicorn.Server:
+def uvicorn_server(app: App, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(
-        router, host=host, port=port, lifespan="off", log_level="warning", access_log=False
+        app, host=host, port=port, lifespan="off", log_level="warning", access_log=False
     )
     return _Server(config)
 
@@ -56,7 +63,7 @@ def uvicorn_server(router: Router, host: str, port: int) -> uvicorn.Server:
 async def serve(runtime: Runtime) -> None:
     """Serve until cancelled; background work (export watcher) runs alongside."""
     settings = runtime.settings
-    server = uvicorn_server(build_router(runtime), settings.host, settings.port)
+    server = uvicorn_server(build_front(runtime), settings.host, settings.port)
     # ~130k long-lived objects exist after start-up; a full collection over them stalls the
     # loop for 100-200 ms, long enough to push acks past Slack's patience. Freeze them.
     gc.collect()
@@ -68,9 +75,8 @@ async def serve(runtime: Runtime) -> None:
         socket = AsyncSocketModeHandler(runtime.app, settings.slack_app_token)
         await socket.connect_async()  # type: ignore[no-untyped-call]
         log.info("connected to Slack in Socket Mode")
-    log.info(
-        "listening on http://%s:%d (POST /slack/events, GET /healthz)", settings.host, settings.port
-    )
+    slack = "Slack over the socket" if socket is not None else "POST /slack/events"
+    log.info("listening on http://%s:%d (%s, GET /healthz)", settings.host, settings.port, slack)
     try:
         # uvicorn handles SIGINT/SIGTERM: when it stops serving, everything else stops too.
         await http
@@ -89,7 +95,7 @@ class LocalServer:
 
     def __init__(self, runtime: Runtime, host: str = "127.0.0.1", port: int = 0) -> None:
         self.runtime = runtime
-        self._server = uvicorn_server(build_router(runtime), host, port)
+        self._server = uvicorn_server(build_front(runtime), host, port)
         self._task: asyncio.Task[None] | None = None
         self._background: list[asyncio.Task[None]] = []
         self.url = ""

@@ -11,9 +11,10 @@ import httpx
 import pytest
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes.sink import Sink
-from tests.integration.conftest import MEMBER, Stack
+from tests.integration.conftest import MEMBER, SIGNING_SECRET, Stack
 from tests.security.conftest import (
     FORGED_TEXT,
     FORGED_USER,
@@ -27,8 +28,8 @@ FORM = "application/x-www-form-urlencoded"
 Headers = dict[str, str]
 
 
-def _signed(stack: Stack, body: bytes, timestamp: str) -> Headers:
-    signature = stack.driver._verifier.generate_signature(timestamp=timestamp, body=body)
+def _signed(_stack: Stack, body: bytes, timestamp: str) -> Headers:
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=timestamp, body=body)
     assert signature is not None
     return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
 

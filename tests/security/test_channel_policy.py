@@ -8,7 +8,7 @@ Play and export results are followed to where the fake Slack saw them land.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from alembic import command
@@ -26,21 +26,9 @@ from tests.integration.conftest import (
     MEMBER,
     TEAM,
     Stack,
-    start_stack,
-    stop_stack,
 )
 
 DEADLINE = 20.0
-
-
-@pytest.fixture
-async def stack(sqlite_url: str) -> AsyncIterator[Stack]:
-    running = await start_stack(sqlite_url)
-    try:
-        yield running
-    finally:
-        await stop_stack(running)
-    assert running.slack.problems == [], running.slack.problems
 
 
 async def say(stack: Stack, user: str, words: str) -> str:

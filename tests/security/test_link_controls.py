@@ -8,10 +8,7 @@ clicking the button the refusal showed, and forged or stale clicks are checked o
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from bot import blocks
 from bot.store import AuditQuery
@@ -24,22 +21,10 @@ from tests.integration.conftest import (
     TEAM,
     UNLINKED,
     Stack,
-    start_stack,
-    stop_stack,
 )
 from tests.security.stored import every_stored_value
 
 DEADLINE = 10.0
-
-
-@pytest.fixture
-async def stack(sqlite_url: str) -> AsyncIterator[Stack]:
-    running = await start_stack(sqlite_url)
-    try:
-        yield running
-    finally:
-        await stop_stack(running)
-    assert running.slack.problems == [], running.slack.problems
 
 
 async def ask(stack: Stack, user: str, words: str) -> Message:

@@ -8,10 +8,7 @@ click: a "Play here" in a channel that no longer delivers directly goes to the D
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from bot import blocks
 from bot.vbcsim.data import SimRecording
@@ -22,23 +19,11 @@ from tests.integration.conftest import (
     CHANNEL,
     MEMBER,
     Stack,
-    start_stack,
-    stop_stack,
 )
 
 MB = 1024 * 1024
 DEADLINE = 20.0
 PLAIN = "C0002"  # a channel with no settings: sharing not allowed, no direct delivery
-
-
-@pytest.fixture
-async def stack(sqlite_url: str) -> AsyncIterator[Stack]:
-    running = await start_stack(sqlite_url)
-    try:
-        yield running
-    finally:
-        await stop_stack(running)
-    assert running.slack.problems == [], running.slack.problems
 
 
 async def admin_says(stack: Stack, words: str) -> str:

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -151,6 +152,7 @@ async def run(size: int, clients: int) -> list[tuple[str, str, bool]]:
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",
+        "BOT_SECRET_KEY": secrets.token_urlsafe(32),  # required outside the demo
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, cwd=str(workdir)

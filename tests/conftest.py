@@ -10,9 +10,12 @@ import asyncpg
 import pytest
 
 from bot.clock import system_clock
+from bot.demo.fake_slack import FakeSlack
 from bot.store import Store
 from bot.store.engine import create_engine, migrate
+from bot.vbcsim import RunningSimulator, start_simulator
 from tests.fakes.vbc_router import VbcRouter
+from tests.integration.conftest import MEMBER
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -65,3 +68,17 @@ async def postgres_url() -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture
+async def backends() -> AsyncIterator[tuple[RunningSimulator, FakeSlack]]:
+    """The VBC simulator and a fake Slack knowing MEMBER, for tests that run the real process."""
+    sim = await start_simulator()
+    slack = FakeSlack(trigger_ttl=None)
+    await slack.start()
+    slack.add_user(MEMBER, "Hannah Kowalski", email=sim.state.users[0].email)
+    try:
+        yield sim, slack
+    finally:
+        await slack.close()
+        await sim.close()

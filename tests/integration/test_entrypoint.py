@@ -8,10 +8,8 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
 from bot.demo.stack import free_port
 from bot.vbcsim import (
@@ -20,23 +18,9 @@ from bot.vbcsim import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
     RunningSimulator,
-    start_simulator,
 )
 from tests.fakes import FakeSlack, SlackDriver, render_text, wait_until
 from tests.integration.conftest import MEMBER, SIGNING_SECRET
-
-
-@pytest.fixture
-async def backends() -> AsyncIterator[tuple[RunningSimulator, FakeSlack]]:
-    sim = await start_simulator()
-    slack = FakeSlack(trigger_ttl=None)
-    await slack.start()
-    slack.add_user(MEMBER, "Hannah Kowalski", email=sim.state.users[0].email)
-    try:
-        yield sim, slack
-    finally:
-        await slack.close()
-        await sim.close()
 
 
 async def test_run_serves_slack_over_http_and_stops_on_sigterm(

@@ -9,7 +9,6 @@ import os
 import re
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,7 +24,6 @@ from bot.vbcsim import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
     RunningSimulator,
-    start_simulator,
 )
 from tests.fakes import FakeSlack, SlackDriver
 from tests.integration.conftest import MEMBER, SIGNING_SECRET
@@ -34,19 +32,6 @@ from tests.security.stored import every_stored_value, found_in
 BOT_TOKEN = "xoxb-debug-log-bot-token"
 SECRET_KEYS = "debug-log-key-new-0123456789abcdef,debug-log-key-old-0123456789abcdef"
 LINK = re.compile(r"/links/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/")
-
-
-@pytest.fixture
-async def backends() -> AsyncIterator[tuple[RunningSimulator, FakeSlack]]:
-    sim = await start_simulator()
-    slack = FakeSlack(trigger_ttl=None)
-    await slack.start()
-    slack.add_user(MEMBER, "Hannah Kowalski", email=sim.state.users[0].email)
-    try:
-        yield sim, slack
-    finally:
-        await slack.close()
-        await sim.close()
 
 
 def elements(value: object) -> list[Json]:

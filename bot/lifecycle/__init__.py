@@ -1,0 +1,1 @@
+"""The life of a recording after the call: deletion, legal holds, retention."""

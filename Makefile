@@ -32,7 +32,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --cov=bot --cov=handlers --cov-branch \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --cov=bot --cov=handlers --cov-branch \
 		--cov-report=term:skip-covered
 
 bench: $(STAMP)

@@ -1,6 +1,8 @@
 """The durable export watcher: polls VBC jobs with backoff under row leases, then hands off.
 
-Runs in every bot process. A process claims due requests under a row lease
+Runs in every bot process. Jobs are read from one VBC listing per user shared by every
+request in flight (``bot.exports.listing``); a job the listing does not show is read on
+its own. A process claims due requests under a row lease
 (``bot.store.lease``), so each request is polled by one process at a time; a lease left by a
 killed process runs out and another takes over.
 When every job of a request has ended, the write-back moves it to ``notifying`` under the same
@@ -20,6 +22,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.exports.delivery import NoticeDelivery
+from bot.exports.listing import JobListing, Snapshot
 from bot.exports.messages import progress_bucket
 from bot.exports.state import NOTIFYING, RUNNING, Notifier, WatchTuning, aware, final_state
 from bot.store import Store
@@ -27,7 +30,7 @@ from bot.store.exports import ExportRows, PollResult
 from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError, VbcRateLimitedError
-from bot.vbc.models import TERMINAL_JOB_STATES
+from bot.vbc.models import TERMINAL_JOB_STATES, ExportJob
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +68,9 @@ class ExportWatcher:
         self.notices = NoticeDelivery(
             store=store, notifier=notifier, clock=clock, tuning=self.tuning, owner=self.owner
         )
-        self.polls = 0  # VBC job reads, for the benchmark
+        self.listing = JobListing(vbc=vbc, in_flight=self._rows.jobs_in_flight, tuning=self.tuning)
+        self.polls = 0  # single VBC job reads, for tests and the benchmark
+        self.looks = 0  # unfinished jobs looked at (one per job per interval)
 
     def wake(self) -> None:
         """A request was just created here: look at once instead of at the next idle check."""
@@ -103,7 +108,8 @@ class ExportWatcher:
         running = [p for p in loaded if p.request.state == RUNNING]
         budget = asyncio.get_running_loop().time() + self.tuning.lease_seconds * POLL_SHARE
         gate = asyncio.Semaphore(self.tuning.concurrency)
-        await asyncio.gather(*(self._poll(p, gate, budget) for p in running))
+        listed = await self._listed(running)
+        await asyncio.gather(*(self._poll(p, listed, gate, budget) for p in running))
         await self._write_back(running)
         for p in loaded:
             if p.request.state == NOTIFYING:  # re-claimed, or ``ended`` just now
@@ -139,33 +145,57 @@ class ExportWatcher:
 
     # -- polling -----------------------------------------------------------------------------
 
-    async def _poll(self, polled: Polled, gate: asyncio.Semaphore, budget: float) -> None:
-        """Read each unfinished job; stop when the lease's share for polling is spent."""
+    async def _listed(self, running: list[Polled]) -> dict[str, Snapshot]:
+        """The listings that serve these requests' unfinished jobs, per VBC user."""
+        if not self.tuning.by_list:
+            return {}
+        users = {j.vbc_user_id for p in running for j in p.jobs if not _ended(j)}
+        return await self.listing.read(users) if users else {}
+
+    async def _poll(
+        self,
+        polled: Polled,
+        listed: dict[str, Snapshot],
+        gate: asyncio.Semaphore,
+        budget: float,
+    ) -> None:
+        """Each unfinished job from its listing, else read on its own within the budget."""
         loop = asyncio.get_running_loop()
         for job in polled.jobs:
-            if job.status.lower() in TERMINAL_JOB_STATES:
+            if _ended(job):
                 continue
-            async with gate:
-                left = budget - loop.time()
-                if left <= 0:
-                    return  # the next pass polls the rest, still under a lease
-                self.polls += 1
-                try:
-                    async with asyncio.timeout(left):
-                        fresh = await self._vbc.get_export_job(job.vbc_job_id, job.vbc_user_id)
-                except VbcNotFoundError:
-                    job.status = "failed"  # VBC no longer knows the job
-                    continue
-                except VbcRateLimitedError as exc:
-                    polled.retry_after = max(polled.retry_after or 0.0, exc.retry_after or 0.0)
-                    continue
-                except (VbcError, TimeoutError) as exc:
-                    log.warning("export job %s: poll failed: %r", job.vbc_job_id, exc)
+            self.looks += 1
+            snapshot = listed.get(job.vbc_user_id)
+            if snapshot is not None and snapshot.retry_after is not None:
+                polled.retry_after = max(polled.retry_after or 0.0, snapshot.retry_after)
+                continue  # VBC asked for a pause: no single reads either
+            fresh = snapshot.jobs.get(job.vbc_job_id) if snapshot else None
+            if fresh is None:
+                async with gate:
+                    left = budget - loop.time()
+                    if left <= 0:
+                        return  # the next pass polls the rest, still under a lease
+                    fresh = await self._read_one(polled, job, left)
+                if fresh is None:
                     continue
             job.status = fresh.status
             job.files_completed = fresh.files_completed or 0
             job.files_total = fresh.files_total or job.files_total
             job.valid_until = fresh.valid_until
+
+    async def _read_one(self, polled: Polled, job: ExportJobRow, left: float) -> ExportJob | None:
+        """One job on its own; None when it could not be read this time."""
+        self.polls += 1
+        try:
+            async with asyncio.timeout(left):
+                return await self._vbc.get_export_job(job.vbc_job_id, job.vbc_user_id)
+        except VbcNotFoundError:
+            job.status = "failed"  # VBC no longer knows the job
+        except VbcRateLimitedError as exc:
+            polled.retry_after = max(polled.retry_after or 0.0, exc.retry_after or 0.0)
+        except (VbcError, TimeoutError) as exc:
+            log.warning("export job %s: poll failed: %r", job.vbc_job_id, exc)
+        return None
 
     # -- writing back ------------------------------------------------------------------------
 
@@ -223,6 +253,10 @@ class ExportWatcher:
             keep_lease=False,
             jobs=polled.jobs,
         )
+
+
+def _ended(job: ExportJobRow) -> bool:
+    return job.status.lower() in TERMINAL_JOB_STATES
 
 
 async def _quietly(work: Awaitable[None], request_id: str) -> None:

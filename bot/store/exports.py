@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,6 +36,8 @@ REQUEST_LEASE = Lease(
     )
 )
 _RUNNING = (col(ExportRequest.state) == RUNNING,)
+# As VBC spells them (``bot.vbc.models.TERMINAL_JOB_STATES``; the store imports nothing above it).
+ENDED_JOB_STATES = ("complete", "failed", "expired", "cancelled", "canceled")
 _NOTIFYING = (col(ExportRequest.state) == NOTIFYING,)
 
 WithJobs = tuple[ExportRequest, list[ExportJobRow]]
@@ -166,6 +168,17 @@ class ExportRows:
             found = sorted(requests, key=lambda r: r.id)  # one lock order across processes
             jobs = await self._jobs_of(s, [r.id for r in found])
         return [(r, sorted(jobs[r.id], key=lambda j: j.vbc_job_id)) for r in found]
+
+    async def jobs_in_flight(self) -> dict[str, int]:
+        """Per VBC user, how many jobs of running requests have not ended (every process's)."""
+        async with self._store.session() as s:
+            rows = await s.exec(
+                select(ExportJobRow.vbc_user_id, func.count())
+                .join(ExportRequest, col(ExportRequest.id) == col(ExportJobRow.request_id))
+                .where(*_RUNNING, col(ExportJobRow.status).not_in(ENDED_JOB_STATES))
+                .group_by(col(ExportJobRow.vbc_user_id))
+            )
+            return {str(user): int(count) for user, count in rows}
 
     async def next_free_at(self) -> datetime | None:
         """When the next watched request is due and out of its lease."""

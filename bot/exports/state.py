@@ -33,6 +33,12 @@ class WatchTuning:
     list_reuse: float = 1.0  # seconds one listing serves the passes that follow it
     list_growth: float = 4.0  # a listing over growth x jobs in flight + slack is too big
     list_slack: int = 200
+    list_batch: int = 1000  # requests per pass when listed: reading them costs VBC one call
+
+    @property
+    def claim_limit(self) -> int:
+        """Requests claimed per pass: many when one listing serves them all."""
+        return max(self.batch, self.list_batch) if self.by_list else self.batch
 
 
 @dataclass(frozen=True)

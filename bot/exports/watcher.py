@@ -17,7 +17,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -45,6 +45,7 @@ class Polled:
     jobs: list[ExportJobRow]
     bucket_before: int
     retry_after: float | None = None
+    changed: set[str] = field(default_factory=set)  # jobs whose state moved: written back
 
 
 class ExportWatcher:
@@ -83,7 +84,7 @@ class ExportWatcher:
                 self._wake.clear()
                 try:
                     claimed = await self.tick()
-                    delay = 0.0 if claimed >= self.tuning.batch else await self._until_due()
+                    delay = 0.0 if claimed >= self.tuning.claim_limit else await self._until_due()
                 except Exception:
                     log.exception("export watcher pass failed; trying again shortly")
                     delay = self.tuning.idle_wait
@@ -128,7 +129,9 @@ class ExportWatcher:
     async def _claim(self) -> list[str]:
         now = self._clock()
         until = now + timedelta(seconds=self.tuning.lease_seconds)
-        return await self._rows.claim_due(self.owner, now=now, until=until, limit=self.tuning.batch)
+        return await self._rows.claim_due(
+            self.owner, now=now, until=until, limit=self.tuning.claim_limit
+        )
 
     async def _load(self, ids: list[str]) -> list[Polled]:
         """The claimed requests still held here, in id order: one lock order across processes."""
@@ -178,10 +181,7 @@ class ExportWatcher:
                     fresh = await self._read_one(polled, job, left)
                 if fresh is None:
                     continue
-            job.status = fresh.status
-            job.files_completed = fresh.files_completed or 0
-            job.files_total = fresh.files_total or job.files_total
-            job.valid_until = fresh.valid_until
+            _apply(polled, job, fresh)
 
     async def _read_one(self, polled: Polled, job: ExportJobRow, left: float) -> ExportJob | None:
         """One job on its own; None when it could not be read this time."""
@@ -191,6 +191,7 @@ class ExportWatcher:
                 return await self._vbc.get_export_job(job.vbc_job_id, job.vbc_user_id)
         except VbcNotFoundError:
             job.status = "failed"  # VBC no longer knows the job
+            polled.changed.add(job.vbc_job_id)
         except VbcRateLimitedError as exc:
             polled.retry_after = max(polled.retry_after or 0.0, exc.retry_after or 0.0)
         except (VbcError, TimeoutError) as exc:
@@ -239,7 +240,7 @@ class ExportWatcher:
                 request.poll_interval,
                 next_poll_at=now,
                 keep_lease=True,
-                jobs=polled.jobs,
+                jobs=[j for j in polled.jobs if j.vbc_job_id in polled.changed],
             )
         interval = min(request.poll_interval * self.tuning.factor, self.tuning.cap)
         interval = max(interval, polled.retry_after or 0.0)
@@ -251,8 +252,26 @@ class ExportWatcher:
             interval,
             next_poll_at=now + timedelta(seconds=interval),
             keep_lease=False,
-            jobs=polled.jobs,
+            jobs=[j for j in polled.jobs if j.vbc_job_id in polled.changed],
         )
+
+
+def _apply(polled: Polled, job: ExportJobRow, fresh: ExportJob) -> None:
+    """What VBC said of the job, noted as a change only when it moved (only those are written)."""
+    seen = (
+        fresh.status,
+        fresh.files_completed or 0,
+        fresh.files_total or job.files_total,
+        fresh.valid_until,
+    )
+    if seen == (job.status, job.files_completed, job.files_total, _utc(job.valid_until)):
+        return
+    job.status, job.files_completed, job.files_total, job.valid_until = seen
+    polled.changed.add(job.vbc_job_id)
+
+
+def _utc(when: datetime | None) -> datetime | None:
+    return None if when is None else aware(when)
 
 
 def _ended(job: ExportJobRow) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -41,6 +41,39 @@ ENDED_JOB_STATES = ("complete", "failed", "expired", "cancelled", "canceled")
 _NOTIFYING = (col(ExportRequest.state) == NOTIFYING,)
 
 WithJobs = tuple[ExportRequest, list[ExportJobRow]]
+
+_REQUESTS = table_of(ExportRequest)
+_JOBS = table_of(ExportJobRow)
+# What one poll writes, by primary key, for many rows at once (executemany).
+_REQUEST_POLLED = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("b_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "state",
+                "attempts",
+                "error",
+                "poll_interval",
+                "next_poll_at",
+                "updated_at",
+                "lease_owner",
+                "lease_until",
+            )
+        }
+    )
+)
+_JOB_POLLED = (
+    update(_JOBS)
+    .where(_JOBS.c.vbc_job_id == bindparam("b_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("status", "files_completed", "files_total", "download_url", "valid_until")
+        }
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -190,40 +223,48 @@ class ExportRows:
     ) -> set[str]:
         """One transaction, rows in the given order: renew the lease, then store the polls.
 
+        The renewal locks the rows still held (PostgreSQL row locks, SQLite's one writer) until
+        the commit, so what the polls saw is then written by primary key, one batch per table.
         Returns the requests ``owner`` still held; the others are left to their new owner.
         """
         async with self._store.session() as s:
             held = await REQUEST_LEASE.renew(
                 s, [r.request_id for r in results], owner, until=until, where=_RUNNING
             )
-            for result in results:
-                if result.request_id not in held:
-                    continue
-                values: dict[str, object] = {
-                    "state": result.state,
-                    "attempts": result.attempts,
-                    "error": result.error,
-                    "poll_interval": result.poll_interval,
-                    "next_poll_at": result.next_poll_at,
-                    "updated_at": now,
-                }
-                ids = [result.request_id]
-                if result.keep_lease:
-                    await REQUEST_LEASE.renew(s, ids, owner, until=until, where=_RUNNING, **values)
-                else:
-                    await REQUEST_LEASE.release(s, ids, owner, where=_RUNNING, **values)
-                for job in result.jobs:
-                    await s.exec(
-                        update(ExportJobRow)
-                        .where(col(ExportJobRow.vbc_job_id) == job.vbc_job_id)
-                        .values(
-                            status=job.status,
-                            files_completed=job.files_completed,
-                            files_total=job.files_total,
-                            download_url=None,  # read again when needed: it is a credential
-                            valid_until=job.valid_until,
-                        )
-                    )
+            mine = [r for r in results if r.request_id in held]
+            if mine:
+                conn = await s.connection()
+                await conn.execute(
+                    _REQUEST_POLLED,
+                    [
+                        {
+                            "b_id": r.request_id,
+                            "state": r.state,
+                            "attempts": r.attempts,
+                            "error": r.error,
+                            "poll_interval": r.poll_interval,
+                            "next_poll_at": r.next_poll_at,
+                            "updated_at": now,
+                            "lease_owner": owner if r.keep_lease else None,
+                            "lease_until": until if r.keep_lease else None,
+                        }
+                        for r in mine
+                    ],
+                )
+                jobs = [
+                    {
+                        "b_id": job.vbc_job_id,
+                        "status": job.status,
+                        "files_completed": job.files_completed,
+                        "files_total": job.files_total,
+                        "download_url": None,  # read again when needed: it is a credential
+                        "valid_until": job.valid_until,
+                    }
+                    for r in mine
+                    for job in r.jobs
+                ]
+                if jobs:
+                    await conn.execute(_JOB_POLLED, jobs)
             await s.commit()
         return held
 

@@ -98,7 +98,7 @@ class Faults:
             raise ValueError(f"next_jobs entries must be one of {sorted(JOB_OUTCOMES)}")
         unlisted = data.get("unlisted_jobs", [])
         if not isinstance(unlisted, list):
-            raise ValueError("unlisted_jobs must be a list of job ids")
+            raise TypeError("unlisted_jobs must be a list of job ids")
         if "ignore_status_filter" in data:
             self.ignore_status_filter = bool(data["ignore_status_filter"])
         self.rules.extend(rules)

@@ -166,6 +166,7 @@ class Figures:
     single_reads: int
     listings: int
     looks: int
+    passes: int
     min_gap: float
     busy_wall: float
     busy_cpu: float
@@ -217,6 +218,8 @@ async def run(database: Path, url: str, *, by_list: bool) -> Figures:
     deadline = time.monotonic() + DEADLINE
     while len(recorder.notified) < JOBS and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
+    while watcher.notices.tasks and time.monotonic() < deadline:  # the notices' last writes
+        await asyncio.sleep(0.05)
     busy_wall = time.monotonic() - wall_start
     busy_cpu = _cpu(me) - _sum(cpu_start)
     idle_cpu_start, idle_start = _cpu(me), time.monotonic()
@@ -234,6 +237,7 @@ async def run(database: Path, url: str, *, by_list: bool) -> Figures:
         single_reads=sum(len(p) for p in polls.values()),
         listings=listings,
         looks=watcher.looks,
+        passes=watcher.passes,
         min_gap=min(gaps, default=FIRST_POLL_SECONDS),
         busy_wall=busy_wall,
         busy_cpu=busy_cpu,
@@ -248,7 +252,10 @@ def show(f: Figures) -> None:
         f"VBC job reads:             {f.reads} ({f.listings} listings, {f.single_reads} single;"
         f" {f.reads / f.busy_wall * 60:.0f} per minute)"
     )
-    print(f"reads per job per interval: {f.per_look:.3f} ({f.looks} looks at unfinished jobs)")
+    print(
+        f"reads per job per interval: {f.per_look:.3f}"
+        f" ({f.looks} looks at unfinished jobs in {f.passes} passes)"
+    )
     print(f"shortest gap between single reads of one job: {f.min_gap:.2f} s")
     print(f"watcher CPU while busy:    {f.busy_share * 100:.1f} % of one core")
     print(f"watcher CPU when idle:     {f.idle_share * 100:.2f} % of one core")

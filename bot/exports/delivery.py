@@ -17,7 +17,7 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.exports.state import Notifier, Outcome, WatchTuning, final_state
 from bot.store import Store
-from bot.store.exports import ExportRows
+from bot.store.exports import ExportRows, Notified
 from bot.store.tables import ExportJobRow, ExportRequest
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ class NoticeDelivery:
         self._tuning = tuning
         self._owner = owner
         self.tasks: set[asyncio.Task[None]] = set()
+        self._ended: list[tuple[Notified, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     def start(self, request: ExportRequest, jobs: Sequence[ExportJobRow]) -> None:
         """Deliver in the background: a slow upload must not hold up the next poll."""
@@ -68,13 +70,33 @@ class NoticeDelivery:
                 return
 
     async def _complete(self, request: ExportRequest, outcome: Outcome) -> None:
-        await self._rows.mark_notified(
-            request.id,
-            state=outcome.state,
-            link=outcome.link,
-            error=outcome.error or request.error,
-            now=self._clock(),
-        )
+        """Mark the request notified, together with the others that end meanwhile.
+
+        Returns once written. A crash before that leaves the row ``notifying`` with its notice
+        recorded: the next owner edits that notice instead of posting another.
+        """
+        done = Notified(request.id, outcome.state, outcome.link, outcome.error or request.error)
+        written = asyncio.get_running_loop().create_future()
+        self._ended.append((done, written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_ended())
+        await asyncio.shield(written)
+
+    async def _write_ended(self) -> None:
+        """Write what has ended, batch after batch, until nothing is waiting."""
+        await asyncio.sleep(0)  # let the notices ending in this same turn join
+        while self._ended:
+            batch, self._ended = self._ended, []
+            try:
+                await self._rows.mark_notified([d for d, _ in batch], now=self._clock())
+            except Exception as exc:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_exception(exc)
+            else:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_result(None)
 
     async def _retry_later(self, request: ExportRequest, state: str) -> None:
         attempts = request.notice_attempts + 1

@@ -34,6 +34,7 @@ class WatchTuning:
     list_growth: float = 4.0  # a listing over growth x jobs in flight + slack is too big
     list_slack: int = 200
     list_batch: int = 1000  # requests per pass when listed: reading them costs VBC one call
+    list_gap: float = 0.25  # at least this long between passes when listed: fewer, fuller ones
 
     @property
     def claim_limit(self) -> int:

@@ -72,6 +72,7 @@ class ExportWatcher:
         self.listing = JobListing(vbc=vbc, in_flight=self._rows.jobs_in_flight, tuning=self.tuning)
         self.polls = 0  # single VBC job reads, for tests and the benchmark
         self.looks = 0  # unfinished jobs looked at (one per job per interval)
+        self.passes = 0  # passes that claimed something
 
     def wake(self) -> None:
         """A request was just created here: look at once instead of at the next idle check."""
@@ -105,6 +106,7 @@ class ExportWatcher:
         ids = await self._claim()
         if not ids:
             return 0
+        self.passes += 1
         loaded = await self._load(ids)
         running = [p for p in loaded if p.request.state == RUNNING]
         budget = asyncio.get_running_loop().time() + self.tuning.lease_seconds * POLL_SHARE
@@ -144,7 +146,8 @@ class ExportWatcher:
         if due is None:
             return self.tuning.idle_wait
         wait = (aware(due) - self._clock()).total_seconds()
-        return min(max(wait, 0.02), self.tuning.idle_wait)
+        floor = self.tuning.list_gap if self.tuning.by_list else 0.02
+        return min(max(wait, floor), self.tuning.idle_wait)
 
     # -- polling -----------------------------------------------------------------------------
 
@@ -215,10 +218,10 @@ class ExportWatcher:
         for p, result in zip(polled, results, strict=True):
             if p.request.id not in held:
                 continue  # taken over: the new owner's view of the row stands
-            request = p.request
-            request.state, request.attempts = result.state, result.attempts
-            request.error, request.poll_interval = result.error, result.poll_interval
-            if result.state == NOTIFYING:
+            if result.state == NOTIFYING:  # the notice reads the row as written
+                request = p.request
+                request.state, request.attempts = result.state, result.attempts
+                request.error, request.poll_interval = result.error, result.poll_interval
                 ended.add(request.id)
         return ended
 

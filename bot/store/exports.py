@@ -64,6 +64,24 @@ _REQUEST_POLLED = (
         }
     )
 )
+_NOTIFIED = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("b_id"), _REQUESTS.c.state == bindparam("b_notifying"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "state",
+                "notified_at",
+                "result_permalink",
+                "error",
+                "lease_owner",
+                "lease_until",
+                "updated_at",
+            )
+        }
+    )
+)
 _JOB_POLLED = (
     update(_JOBS)
     .where(_JOBS.c.vbc_job_id == bindparam("b_id"))
@@ -88,6 +106,16 @@ class PollResult:
     next_poll_at: datetime
     keep_lease: bool  # an ended request keeps it for its notice; a running one lets it go
     jobs: Sequence[ExportJobRow]
+
+
+@dataclass(frozen=True)
+class Notified:
+    """A request whose notice is complete: how it ended."""
+
+    request_id: str
+    state: str
+    link: str | None
+    error: str | None
 
 
 class ExportRows:
@@ -297,23 +325,31 @@ class ExportRows:
             request_id, owner, state=state, error=error, notice_attempts=attempts, updated_at=now
         )
 
-    async def mark_notified(
-        self, request_id: str, *, state: str, link: str | None, error: str | None, now: datetime
-    ) -> None:
-        """The notice is complete: the request ends in ``state``, its lease let go."""
+    async def mark_notified(self, done: Sequence[Notified], *, now: datetime) -> None:
+        """These notices are complete: each request ends in its state, its lease let go.
+
+        One transaction for many: notices that end together are written together.
+        """
+        if not done:
+            return
         async with self._store.session() as s:
-            await s.exec(
-                update(ExportRequest)
-                .where(col(ExportRequest.id) == request_id, col(ExportRequest.state) == NOTIFYING)
-                .values(
-                    state=state,
-                    notified_at=now,
-                    result_permalink=link,
-                    error=error,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
+            conn = await s.connection()
+            await conn.execute(
+                _NOTIFIED,
+                [
+                    {
+                        "b_id": d.request_id,
+                        "b_notifying": NOTIFYING,
+                        "state": d.state,
+                        "notified_at": now,
+                        "result_permalink": d.link,
+                        "error": d.error,
+                        "lease_owner": None,
+                        "lease_until": None,
+                        "updated_at": now,
+                    }
+                    for d in done
+                ],
             )
             await s.commit()
 

@@ -155,9 +155,7 @@ async def list_jobs(request: web.Request) -> web.Response:
     now = state.clock()
     faults = state.faults
     views = [
-        (job, job.view(now))
-        for job in state.jobs_of(user.id)
-        if job.id not in faults.unlisted_jobs
+        (job, job.view(now)) for job in state.jobs_of(user.id) if job.id not in faults.unlisted_jobs
     ]
     wanted = request.query.get("status")
     if wanted and not faults.ignore_status_filter:

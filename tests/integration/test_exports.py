@@ -449,6 +449,82 @@ async def test_a_status_filter_vbc_ignores_still_ends_in_one_notice_each(
     assert len(await notices(stack, MEMBER)) == 2
 
 
+# -- parts: none empty, each described -----------------------------------------------------
+
+
+async def start_export(stack: Stack, user: str, text: str) -> str:
+    """Start an export, confirming it when the bot asks first; the "Started" reply."""
+    reply = await command_reply(stack.slack, stack.driver, user, text)
+    if "Start export" in reply:
+        value = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_EXPORT_CONFIRM)
+        before = len(stack.slack.responses)
+        await stack.driver.click(user, blocks.ACTION_EXPORT_CONFIRM, value)
+        await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
+        reply = render_text(stack.slack.responses[-1].args["blocks"])
+    assert "Started export" in reply, reply
+    return reply
+
+
+def forget_on_demand(stack: Stack, user_index: int) -> int:
+    """Delete a simulated user's on-demand recordings at VBC; how many there were."""
+    owner = stack.sim.state.users[user_index].id
+    mine = [r for r in stack.sim.state.dataset.on_demand if r.owner_user_id == owner]
+    return sum(stack.sim.state.delete_recording(r.id, owner) for r in mine)
+
+
+async def test_a_part_that_matches_nothing_is_not_requested(stack: Stack) -> None:
+    assert forget_on_demand(stack, 0) > 0
+    reply = await start_export(stack, MEMBER, "export last 3d")
+    assert "No zip for on-demand recordings: none match, so I did not ask VBC for one." in reply
+    assert "zip files" not in reply, "one part left: nothing to number"
+    [posted] = export_posts(stack.sim)
+    assert posted["path"].endswith("company_call_recordings/export"), "no on-demand job at all"
+    [done] = await settled(stack, MEMBER)
+    [(_, [job])] = await requests_of(stack, MEMBER)
+    [notice] = await notices(stack, MEMBER)
+    text = render_text(notice.blocks)
+    [sim_job] = stack.sim.state.jobs.values()
+    count = len(sim_job.recording_ids)
+    [attached] = in_thread(stack.slack, notice)
+    size = blocks.format_size(stack.slack.uploads[attached.files[0]].length)
+    extension = stack.sim.state.users[0].extension
+    line = (
+        f"Open the zip>: company recordings of extension {extension} · "
+        f"{count} recording{'s' if count != 1 else ''} · {size}, uploaded to our DM"
+    )
+    assert line in text, text
+    assert done.state == "complete"
+    assert job.holds == f"company recordings of extension {extension}"
+
+
+async def test_a_zip_vbc_built_empty_is_left_out_with_a_line_saying_why(
+    long_jobs_stack: Stack,
+) -> None:
+    stack = long_jobs_stack
+    reply = await start_export(stack, MEMBER, "export last 3d")
+    holds = dict(re.findall(r"part (\d): ([\w-]+) recordings", reply))
+    assert sorted(holds.values()) == ["company", "on-demand"], reply
+    forget_on_demand(stack, 0)  # gone at VBC before it built the zip: the zip is empty
+    [done] = await settled(stack, MEMBER)
+    assert done.state == "complete"
+    [notice] = await notices(stack, MEMBER)
+    text = render_text(notice.blocks)
+    empty = next(n for n, kind in holds.items() if kind == "on-demand")
+    full = next(n for n, kind in holds.items() if kind == "company")
+    assert (
+        f"Part {empty}, on-demand recordings: left out, VBC found no recordings for it" in text
+    ), text
+    assert f"Open part {empty}>" not in text
+    assert f"Download part {empty}>" not in text
+    assert re.search(
+        rf"Open part {full}>: company recordings of extension \d+ · \d+ recordings? · [\d.]+ \w+,",
+        text,
+    ), text
+    files = in_thread(stack.slack, notice)
+    assert [m.kind for m in files] == ["file"], "only the zip with recordings was uploaded"
+    assert all(stack.slack.uploads[m.files[0]].length > 22 for m in files)
+
+
 # -- the signed link ----------------------------------------------------------------------
 
 

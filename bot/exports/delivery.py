@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.clock import Clock
+from bot.exports.batched import Batched
 from bot.exports.state import Notifier, Outcome, WatchTuning, final_state
 from bot.store import Store
-from bot.store.exports import ExportRows, Notified
+from bot.store.exports import ExportRows, NoticePosted, Notified
 from bot.store.tables import ExportJobRow, ExportRequest
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ class NoticeDelivery:
         self._tuning = tuning
         self._owner = owner
         self.tasks: set[asyncio.Task[None]] = set()
-        self._ended: list[tuple[Notified, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        # Notices ending together are recorded and marked together (``bot.exports.batched``).
+        self._record = Batched(self._rows.record_notices)
+        self._mark = Batched(self._mark_notified)
 
     def start(self, request: ExportRequest, jobs: Sequence[ExportJobRow]) -> None:
         """Deliver in the background: a slow upload must not hold up the next poll."""
@@ -49,7 +51,7 @@ class NoticeDelivery:
         heartbeat = asyncio.create_task(self._renew_forever(request.id))
         try:
             outcome = await self._notifier.finish(
-                request, jobs, state, NoticeRecord(self._rows, request)
+                request, jobs, state, NoticeRecord(self._record, request)
             )
         except Exception:
             log.exception("export %s: the notice was not delivered; trying again", request.id)
@@ -70,33 +72,18 @@ class NoticeDelivery:
                 return
 
     async def _complete(self, request: ExportRequest, outcome: Outcome) -> None:
-        """Mark the request notified, together with the others that end meanwhile.
+        """Mark the request notified; returns once written.
 
-        Returns once written. A crash before that leaves the row ``notifying`` with its notice
-        recorded: the next owner edits that notice instead of posting another.
+        A crash before that leaves the row ``notifying`` with its notice recorded: the next
+        owner edits that notice instead of posting another.
         """
-        done = Notified(request.id, outcome.state, outcome.link, outcome.error or request.error)
-        written = asyncio.get_running_loop().create_future()
-        self._ended.append((done, written))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_ended())
-        await asyncio.shield(written)
+        await self._mark(
+            Notified(request.id, outcome.state, outcome.link, outcome.error or request.error)
+        )
 
-    async def _write_ended(self) -> None:
-        """Write what has ended, batch after batch, until nothing is waiting."""
-        await asyncio.sleep(0)  # let the notices ending in this same turn join
-        while self._ended:
-            batch, self._ended = self._ended, []
-            try:
-                await self._rows.mark_notified([d for d, _ in batch], now=self._clock())
-            except Exception as exc:
-                for _, written in batch:
-                    if not written.done():
-                        written.set_exception(exc)
-            else:
-                for _, written in batch:
-                    if not written.done():
-                        written.set_result(None)
+    async def _mark_notified(self, done: Sequence[Notified]) -> list[None]:
+        await self._rows.mark_notified(done, now=self._clock())
+        return [None] * len(done)
 
     async def _retry_later(self, request: ExportRequest, state: str) -> None:
         attempts = request.notice_attempts + 1
@@ -125,11 +112,13 @@ class NoticeDelivery:
 class NoticeRecord:
     """``RecordNotice`` for one request: the first (channel, ts) stored is the notice."""
 
-    def __init__(self, rows: ExportRows, request: ExportRequest) -> None:
-        self._rows = rows
+    def __init__(
+        self, record: Batched[NoticePosted, tuple[str, str]], request: ExportRequest
+    ) -> None:
+        self._record = record
         self._request = request
 
     async def __call__(self, channel: str, ts: str) -> tuple[str, str]:
-        kept = await self._rows.record_notice(self._request.id, channel, ts)
+        kept = await self._record(NoticePosted(self._request.id, channel, ts))
         self._request.notice_channel, self._request.notice_ts = kept
         return kept

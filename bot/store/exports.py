@@ -82,6 +82,11 @@ _NOTIFIED = (
         }
     )
 )
+_NOTICE_RECORDED = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("b_id"), _REQUESTS.c.notice_ts.is_(None))
+    .values(notice_channel=bindparam("notice_channel"), notice_ts=bindparam("notice_ts"))
+)
 _JOB_POLLED = (
     update(_JOBS)
     .where(_JOBS.c.vbc_job_id == bindparam("b_id"))
@@ -116,6 +121,15 @@ class Notified:
     state: str
     link: str | None
     error: str | None
+
+
+@dataclass(frozen=True)
+class NoticePosted:
+    """A notice Slack has just accepted: where it is."""
+
+    request_id: str
+    channel: str
+    ts: str
 
 
 class ExportRows:
@@ -353,19 +367,32 @@ class ExportRows:
             )
             await s.commit()
 
-    async def record_notice(self, request_id: str, channel: str, ts: str) -> tuple[str, str]:
-        """Store the notice's (channel, ts) unless one is stored already; the one on record."""
+    async def record_notices(self, posted: Sequence[NoticePosted]) -> list[tuple[str, str]]:
+        """Store each notice's (channel, ts) unless its request has one already; per item, the
+        one on record (another only when two processes raced to post it)."""
+        ids = [p.request_id for p in posted]
         async with self._store.session() as s:
-            result = await s.exec(
-                update(ExportRequest)
-                .where(col(ExportRequest.id) == request_id, col(ExportRequest.notice_ts).is_(None))
-                .values(notice_channel=channel, notice_ts=ts)
+            conn = await s.connection()
+            await conn.execute(
+                _NOTICE_RECORDED,
+                [
+                    {"b_id": p.request_id, "notice_channel": p.channel, "notice_ts": p.ts}
+                    for p in posted
+                ],
             )
+            rows = await conn.execute(
+                select(_REQUESTS.c.id, _REQUESTS.c.notice_channel, _REQUESTS.c.notice_ts).where(
+                    _REQUESTS.c.id.in_(ids)
+                )
+            )
+            kept = {str(i): (c, t) for i, c, t in rows}
             await s.commit()
-            if result.rowcount == 1:
-                return channel, ts
-            row = await s.get(ExportRequest, request_id, populate_existing=True)
-            return (row.notice_channel or channel, row.notice_ts or ts) if row else (channel, ts)
+        return [
+            (kept[p.request_id][0] or p.channel, kept[p.request_id][1] or p.ts)
+            if p.request_id in kept
+            else (p.channel, p.ts)
+            for p in posted
+        ]
 
     async def _release_notice(self, request_id: str, owner: str, **values: object) -> bool:
         async with self._store.session() as s:

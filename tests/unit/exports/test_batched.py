@@ -28,7 +28,7 @@ async def test_writes_due_together_go_as_one_and_each_gets_its_answer() -> None:
     one = asyncio.create_task(batched(7))
     await asyncio.sleep(0.001)  # 7 is being written: 8 and 9 wait for the next batch
     rest = await asyncio.gather(batched(8), batched(9))
-    assert (await one, rest) == (70, [80, 90])
+    assert (await one, list(rest)) == (70, [80, 90])
     assert batches[1:] == [[7], [8, 9]]
 
 

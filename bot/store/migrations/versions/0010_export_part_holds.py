@@ -6,7 +6,7 @@ the zip, no longer has the plan that named it.
 
 Revision ID: 0010
 Revises: 0004
-Create Date: 2026-12-10 10:00:00.000000
+Create Date: 2026-12-04 10:00:00.000000
 """
 
 from collections.abc import Sequence

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.clock import Clock
+from bot.exports.batched import Batched
 from bot.exports.state import Notifier, Outcome, WatchTuning, final_state
 from bot.store import Store
-from bot.store.exports import ExportRows
+from bot.store.exports import ExportRows, NoticePosted, Notified
 from bot.store.tables import ExportJobRow, ExportRequest
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,9 @@ class NoticeDelivery:
         self._tuning = tuning
         self._owner = owner
         self.tasks: set[asyncio.Task[None]] = set()
+        # Notices ending together are recorded and marked together (``bot.exports.batched``).
+        self._record = Batched(self._rows.record_notices)
+        self._mark = Batched(self._mark_notified)
 
     def start(self, request: ExportRequest, jobs: Sequence[ExportJobRow]) -> None:
         """Deliver in the background: a slow upload must not hold up the next poll."""
@@ -47,7 +51,7 @@ class NoticeDelivery:
         heartbeat = asyncio.create_task(self._renew_forever(request.id))
         try:
             outcome = await self._notifier.finish(
-                request, jobs, state, NoticeRecord(self._rows, request)
+                request, jobs, state, NoticeRecord(self._record, request)
             )
         except Exception:
             log.exception("export %s: the notice was not delivered; trying again", request.id)
@@ -68,13 +72,18 @@ class NoticeDelivery:
                 return
 
     async def _complete(self, request: ExportRequest, outcome: Outcome) -> None:
-        await self._rows.mark_notified(
-            request.id,
-            state=outcome.state,
-            link=outcome.link,
-            error=outcome.error or request.error,
-            now=self._clock(),
+        """Mark the request notified; returns once written.
+
+        A crash before that leaves the row ``notifying`` with its notice recorded: the next
+        owner edits that notice instead of posting another.
+        """
+        await self._mark(
+            Notified(request.id, outcome.state, outcome.link, outcome.error or request.error)
         )
+
+    async def _mark_notified(self, done: Sequence[Notified]) -> list[None]:
+        await self._rows.mark_notified(done, now=self._clock())
+        return [None] * len(done)
 
     async def _retry_later(self, request: ExportRequest, state: str) -> None:
         attempts = request.notice_attempts + 1
@@ -103,11 +112,13 @@ class NoticeDelivery:
 class NoticeRecord:
     """``RecordNotice`` for one request: the first (channel, ts) stored is the notice."""
 
-    def __init__(self, rows: ExportRows, request: ExportRequest) -> None:
-        self._rows = rows
+    def __init__(
+        self, record: Batched[NoticePosted, tuple[str, str]], request: ExportRequest
+    ) -> None:
+        self._record = record
         self._request = request
 
     async def __call__(self, channel: str, ts: str) -> tuple[str, str]:
-        kept = await self._rows.record_notice(self._request.id, channel, ts)
+        kept = await self._record(NoticePosted(self._request.id, channel, ts))
         self._request.notice_channel, self._request.notice_ts = kept
         return kept

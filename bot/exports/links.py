@@ -9,6 +9,7 @@ from VBC so an expired zip is reported as such rather than half-streamed.
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 from bot.clock import Clock
@@ -107,8 +108,12 @@ class ExportLinks:
         await self._check_access(request)
         if not job_id and len(jobs) > 1:
             parts = [
-                (f"Part {n}", self.url_for(request, job, n, longest=LISTED_TTL))
+                (
+                    f"Part {n}: {html.unescape(export_messages.part_holds(job))}",
+                    self.url_for(request, job, n, longest=LISTED_TTL),
+                )
                 for n, job in enumerate(jobs, 1)
+                if not (job.files_total == 0 and job.status == "complete")  # an empty zip
             ]
             return Response.html(export_messages.link_page(request, parts))
         job = next((j for j in jobs if j.vbc_job_id == job_id or not job_id), None)

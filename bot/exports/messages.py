@@ -45,13 +45,18 @@ def parse_export_value(value: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class PartResult:
-    """Where one VBC job's zip can be opened: a Slack file or a signed link on our server."""
+    """Where one VBC job's zip can be opened: a Slack file or a signed link on our server.
+
+    An ``empty`` part (VBC found no recordings for it) has no zip: the notice says so instead.
+    """
 
     number: int
     url: str
     uploaded: bool
-    size: int | None = None
-    holds: str | None = None  # which recordings, when there are several zips
+    size: int | None = None  # bytes of the zip, once known
+    holds: str | None = None  # which recordings: kind, and extension or number where they differ
+    count: int | None = None  # how many recordings, as VBC counted them
+    empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,17 +115,14 @@ def part_labels(queries: Sequence[VbcQuery]) -> list[str]:
     return labels
 
 
-def job_parts(queries: Sequence[VbcQuery], jobs: Sequence[ExportJobRow]) -> list[str]:
-    """What each zip holds, in part order (jobs by VBC job id, as the notice numbers them).
+def job_parts(jobs: Sequence[ExportJobRow]) -> list[str]:
+    """What each zip holds, in part order (jobs by VBC job id, as the notice numbers them)."""
+    return [part_holds(j) for j in sorted(jobs, key=lambda j: j.vbc_job_id)]
 
-    Jobs are made one per query, in query order; when VBC split a query into several jobs
-    the pairing is lost, and each part is named by its kind alone.
-    """
-    if len(jobs) == len(queries):
-        holds = dict(zip((j.vbc_job_id for j in jobs), part_labels(queries), strict=True))
-    else:
-        holds = {j.vbc_job_id: kind_label(j.kind) for j in jobs}
-    return [holds[j.vbc_job_id] for j in sorted(jobs, key=lambda j: j.vbc_job_id)]
+
+def part_holds(job: ExportJobRow) -> str:
+    """What the job's zip holds, as stored when it was made (else named by its kind alone)."""
+    return job.holds or kind_label(job.kind)
 
 
 def kind_label(kind: str) -> str:
@@ -128,13 +130,16 @@ def kind_label(kind: str) -> str:
     return f"{esc(kind, 20)} recordings"
 
 
-def with_parts(message: Message, holds: Sequence[str]) -> Message:
-    """A reply with a line saying which part holds what (only for several zips)."""
-    if len(holds) < 2:
-        return message
-    line = "; ".join(f"part {n}: {what}" for n, what in enumerate(holds, 1))
-    text = f"It comes in {len(holds)} zip files, {line}."
-    message["blocks"].append(context(text, "export_parts"))
+def with_parts(message: Message, holds: Sequence[str], *, left_out: Sequence[str] = ()) -> Message:
+    """A reply with a line saying which part holds what (for several zips), and which zips
+    were not requested because nothing matched them."""
+    if len(holds) >= 2:
+        line = "; ".join(f"part {n}: {what}" for n, what in enumerate(holds, 1))
+        text = f"It comes in {len(holds)} zip files, {line}."
+        message["blocks"].append(context(text, "export_parts"))
+    if left_out:
+        text = f"No zip for {' or '.join(left_out)}: none match, so I did not ask VBC for one."
+        message["blocks"].append(context(text, "export_left_out"))
     return message
 
 
@@ -172,17 +177,27 @@ def progress(request: ExportRequest, jobs: Sequence[ExportJobRow]) -> Message:
 
 
 def _part_lines(parts: Sequence[PartResult], valid_until: str | None, where: str) -> list[str]:
+    """One line per part: what it holds (kind, extension, count, size) and where it is."""
     many = len(parts) > 1
     lines = []
     for part in parts:
         name = f"part {part.number}" if many else "the zip"
-        size = f" ({blocks.format_size(part.size)})" if part.size else ""
-        holds = f": {part.holds}" if many and part.holds else ""
+        holds = part.holds or "recordings"
+        if part.empty:
+            lines.append(
+                f"• {name.capitalize()}, {holds}: left out, VBC found no recordings for it"
+                " (an empty zip is not worth a download)."
+            )
+            continue
+        facts = [plural(part.count, "recording")] if part.count else []
+        if part.size:
+            facts.append(blocks.format_size(part.size))
+        about = ": " + " · ".join([holds, *facts])
         if part.uploaded:
-            lines.append(f"• <{part.url}|Open {name}>{holds}{size}, uploaded to {where}")
+            lines.append(f"• <{part.url}|Open {name}>{about}, uploaded to {where}")
         else:
             until = f", link valid until {valid_until}" if valid_until else ""
-            lines.append(f"• <{part.url}|Download {name}>{holds}{size}{until}")
+            lines.append(f"• <{part.url}|Download {name}>{about}{until}")
     return lines
 
 
@@ -198,8 +213,14 @@ def ready(
 
     ``where`` names the conversation the zips were uploaded to (into the notice's thread).
     """
-    files = f" in {len(parts)} zip files" if len(parts) > 1 else ""
+    zips = sum(1 for p in parts if not p.empty)
+    files = f" in {zips} zip files" if zips > 1 else ""
     head = f":white_check_mark: Your {_label(request)} is ready{files}."
+    if zips == 0:
+        head = (
+            f":white_check_mark: Your {_label(request)} has finished, but VBC found no "
+            "recordings for it, so there is no zip."
+        )
     return blocks.render_notice("\n".join([head, *_part_lines(parts, valid_until, where)]))
 
 

@@ -37,10 +37,19 @@ from bot.vbc.models import ExportJob
 log = logging.getLogger(__name__)
 
 _GONE_STATUS = 410  # VBC's answer for a zip it no longer keeps
+EMPTY_ZIP_BYTES = 22  # a zip with no member is its end-of-central-directory record alone
 
 
 class _NotUploaded(Exception):
     """This zip stays a link: too big, of unknown length, or Slack refused it."""
+
+    def __init__(self, why: str, *, size: int | None) -> None:
+        super().__init__(why)
+        self.size = size
+
+
+class _Empty(Exception):
+    """VBC's zip holds no file at all (its end record alone)."""
 
 
 class _Gone(Exception):
@@ -134,7 +143,11 @@ class ExportNotifier:
         jobs: list[ExportJobRow],
         fresh: list[ExportJob],
     ) -> Outcome:
-        """Post the notice with links, upload the zips into its thread, point at the files."""
+        """Post the notice with links, upload the zips into its thread, point at the files.
+
+        A part VBC built empty (no recordings by the time it ran) is not linked nor uploaded:
+        its line says why.
+        """
         until = _until(*jobs)
         many = len(jobs) > 1
         parts = [
@@ -142,16 +155,19 @@ class ExportNotifier:
                 n,
                 self._links.url_for(request, job, n if many else None),
                 uploaded=False,
-                holds=export_messages.kind_label(job.kind) if many else None,
+                holds=export_messages.part_holds(job),
+                count=now.files_total,
+                empty=now.files_total == 0,
             )
-            for n, job in enumerate(jobs, 1)
+            for n, (job, now) in enumerate(zip(jobs, fresh, strict=True), 1)
         ]
         where = export_messages.place(request.notice_channel or "", request)
-        channel, ts = await notice.show(
-            export_messages.ready(request, parts, valid_until=until, where=where)
-        )
+        first = export_messages.ready(request, parts, valid_until=until, where=where)
+        channel, ts = await notice.show(first)
         where = export_messages.place(channel, request)
         for n, job in enumerate(fresh, 1):
+            if parts[n - 1].empty:
+                continue
             try:
                 done = await self._upload(
                     notice.client, channel, ts, request, job, n if many else None
@@ -161,12 +177,17 @@ class ExportNotifier:
                     return await self._failed(notice, request, "expired", "VBC deleted the zip.")
                 log.info("export %s part %d stays a link: %s", request.id, n, exc)
                 continue
+            except _Empty:
+                log.info("export %s part %d is an empty zip: left out", request.id, n)
+                parts[n - 1] = replace(parts[n - 1], empty=True)
+                continue
             except _NotUploaded as exc:
                 log.info("export %s part %d stays a link: %s", request.id, n, exc)
+                parts[n - 1] = replace(parts[n - 1], size=exc.size)
                 continue
             parts[n - 1] = replace(parts[n - 1], url=done.permalink, uploaded=True, size=done.size)
         message = export_messages.ready(request, parts, valid_until=until, where=where)
-        if any(p.uploaded for p in parts):
+        if message != first:
             await notice.show(message)
         await self._edit_original(notice, request, "complete", message)
         only = parts[0] if len(parts) == 1 else None
@@ -182,8 +203,12 @@ class ExportNotifier:
         number: int | None,
     ) -> SlackFile:
         async with self._vbc.open_export(job) as download:
-            if download.length is None or not 0 < download.length <= self._cap:
-                raise _NotUploaded(f"{download.length} bytes; the cap is {self._cap}")
+            if download.length is not None and download.length <= EMPTY_ZIP_BYTES:
+                raise _Empty
+            if download.length is None or download.length > self._cap:
+                raise _NotUploaded(
+                    f"{download.length} bytes; the cap is {self._cap}", size=download.length
+                )
             try:
                 return await upload_stream(
                     client,
@@ -198,7 +223,7 @@ class ExportNotifier:
                     thread_ts=thread_ts,
                 )
             except (UploadError, SourceError) as exc:
-                raise _NotUploaded(str(exc)) from exc
+                raise _NotUploaded(str(exc), size=download.length) from exc
 
     async def _failed(
         self, notice: _Notice, request: ExportRequest, state: str, reason: str

@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
+from bot.exports.messages import part_labels
 from bot.grammar import SearchRequest, describe_filter, format_filter
 from bot.people.asker import Asker
 from bot.people.directory import Directory
@@ -31,6 +32,7 @@ class Prepared:
     text: str  # canonical filter text: re-read on retry with the same absolute times
     tz: ZoneInfo
     summary: str
+    counts: tuple[int, ...] | None = None  # per query, once counted: no job for an empty one
 
     @property
     def digest(self) -> str:
@@ -49,21 +51,32 @@ async def prepare_export(
     return Prepared(request, plan, text, tz, describe_filter(request, tz=tz))
 
 
-async def count_matching(access: VbcAccess, prepared: Prepared) -> tuple[int, bool]:
-    """How many recordings match: ``total_items`` of page 1 (size 1) per query; exact?"""
+async def count_matching(access: VbcAccess, prepared: Prepared) -> tuple[Prepared, int, bool]:
+    """How many recordings match: ``total_items`` of page 1 (size 1) per query; exact?
+
+    The plan comes back with the count of each query, so a query that matches nothing gets
+    no VBC job (whose zip would be empty).
+    """
     pages = await asyncio.gather(*(_first(access.for_query(q), q) for q in prepared.plan.queries))
-    return sum(p.total_items for p in pages), prepared.plan.disjoint
+    counts = tuple(p.total_items for p in pages)
+    return replace(prepared, counts=counts), sum(counts), prepared.plan.disjoint
 
 
 async def start_jobs(access: VbcAccess, prepared: Prepared, request_id: str) -> list[ExportJobRow]:
-    """One VBC export per query, in order; raises VbcError (the POST is never retried).
+    """One VBC export per query that matched something, in order; raises VbcError (the POST
+    is never retried). Each job keeps what its zip holds, named among all the queries.
 
     A person's own on-demand recordings are exported with their own login when they connected
     VBC; that job is then theirs, read under their user (by the integration user, like any
     other user's recordings).
     """
+    queries = prepared.plan.queries
+    labels = part_labels(queries)
+    counts = prepared.counts or (None,) * len(queries)
     jobs: list[ExportJobRow] = []
-    for query in prepared.plan.queries:
+    for query, label, count in zip(queries, labels, counts, strict=True):
+        if count == 0:
+            continue  # its zip would hold nothing: not requested
         vbc = access.for_query(query)
         jobs_user = JOBS_USER
         if query.kind is RecordingKind.ON_DEMAND and query.user_id:
@@ -78,10 +91,18 @@ async def start_jobs(access: VbcAccess, prepared: Prepared, request_id: str) -> 
                 request_id=request_id,
                 vbc_user_id=jobs_user,
                 kind=query.kind.value,
+                holds=label if len(ids) == 1 else None,
             )
             for job_id in ids
         ]
     return jobs
+
+
+def left_out(prepared: Prepared) -> list[str]:
+    """What the queries that matched nothing would have held: no zip was requested for them."""
+    counts = prepared.counts or ()
+    labels = part_labels(prepared.plan.queries)
+    return [label for label, count in zip(labels, counts, strict=False) if count == 0]
 
 
 async def _first(vbc: VbcClient, query: VbcQuery) -> Page[Recording]:

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.clock import Clock
 from bot.exports import messages as export_messages
-from bot.exports.plan import Prepared, count_matching, prepare_export
+from bot.exports.plan import Prepared, count_matching, left_out, prepare_export
 from bot.exports.start import ExportStarter
 from bot.grammar import FilterError, SearchRequest, format_filter, parse_filter
 from bot.people.asker import Asker, zone
@@ -211,7 +211,7 @@ class ExportService:
         try:
             prepared = await self.prepare(asker, request, tz)
             access = await self._access_for(asker.team_id, asker.user_id)
-            total, exact = await count_matching(access, prepared)
+            prepared, total, exact = await count_matching(access, prepared)
         except AccessRefusedError as refusal:
             await self._audit(asker, "refused", format_filter(request, tz=tz), str(refusal))
             return blocks.render_error(str(refusal))
@@ -254,8 +254,8 @@ class ExportService:
         await self._audit(asker, "allowed", prepared.text, f"{started.request.id}: {jobs} {ids}")
         if self.on_created is not None:
             self.on_created()
-        holds = export_messages.job_parts(prepared.plan.queries, started.jobs)
-        return export_messages.with_parts(started.reply, holds)
+        holds = export_messages.job_parts(started.jobs)
+        return export_messages.with_parts(started.reply, holds, left_out=left_out(prepared))
 
     async def _audit(self, asker: Asker, outcome: str, target: str, detail: str = "") -> None:
         await self._store.audit(

@@ -27,6 +27,19 @@ class WatchTuning:
     idle_wait: float = 1.0  # how often the database is checked for new or due work
     notice_retry: float = 2.0  # first wait after Slack refused the notice, then doubled
     notice_attempts: int = 8  # then the export ends without a notice, its error kept
+    # One VBC listing per user serves every job in flight (``bot.exports.listing``); False
+    # reads each job on its own (the benchmark's baseline).
+    by_list: bool = True
+    list_reuse: float = 1.0  # seconds one listing serves the passes that follow it
+    list_growth: float = 4.0  # a listing over growth x jobs in flight + slack is too big
+    list_slack: int = 200
+    list_batch: int = 1000  # requests per pass when listed: reading them costs VBC one call
+    list_gap: float = 0.25  # at least this long between passes when listed: fewer, fuller ones
+
+    @property
+    def claim_limit(self) -> int:
+        """Requests claimed per pass: many when one listing serves them all."""
+        return max(self.batch, self.list_batch) if self.by_list else self.batch
 
 
 @dataclass(frozen=True)

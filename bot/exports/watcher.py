@@ -1,6 +1,8 @@
 """The durable export watcher: polls VBC jobs with backoff under row leases, then hands off.
 
-Runs in every bot process. A process claims due requests under a row lease
+Runs in every bot process. Jobs are read from one VBC listing per user shared by every
+request in flight (``bot.exports.listing``); a job the listing does not show is read on
+its own. A process claims due requests under a row lease
 (``bot.store.lease``), so each request is polled by one process at a time; a lease left by a
 killed process runs out and another takes over.
 When every job of a request has ended, the write-back moves it to ``notifying`` under the same
@@ -15,11 +17,12 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.exports.delivery import NoticeDelivery
+from bot.exports.listing import JobListing, Snapshot
 from bot.exports.messages import progress_bucket
 from bot.exports.state import NOTIFYING, RUNNING, Notifier, WatchTuning, aware, final_state
 from bot.store import Store
@@ -27,7 +30,7 @@ from bot.store.exports import ExportRows, PollResult
 from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError, VbcRateLimitedError
-from bot.vbc.models import TERMINAL_JOB_STATES
+from bot.vbc.models import TERMINAL_JOB_STATES, ExportJob
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ class Polled:
     jobs: list[ExportJobRow]
     bucket_before: int
     retry_after: float | None = None
+    changed: set[str] = field(default_factory=set)  # jobs whose state moved: written back
 
 
 class ExportWatcher:
@@ -65,7 +69,10 @@ class ExportWatcher:
         self.notices = NoticeDelivery(
             store=store, notifier=notifier, clock=clock, tuning=self.tuning, owner=self.owner
         )
-        self.polls = 0  # VBC job reads, for the benchmark
+        self.listing = JobListing(vbc=vbc, in_flight=self._rows.jobs_in_flight, tuning=self.tuning)
+        self.polls = 0  # single VBC job reads, for tests and the benchmark
+        self.looks = 0  # unfinished jobs looked at (one per job per interval)
+        self.passes = 0  # passes that claimed something
 
     def wake(self) -> None:
         """A request was just created here: look at once instead of at the next idle check."""
@@ -78,7 +85,7 @@ class ExportWatcher:
                 self._wake.clear()
                 try:
                     claimed = await self.tick()
-                    delay = 0.0 if claimed >= self.tuning.batch else await self._until_due()
+                    delay = 0.0 if claimed >= self.tuning.claim_limit else await self._until_due()
                 except Exception:
                     log.exception("export watcher pass failed; trying again shortly")
                     delay = self.tuning.idle_wait
@@ -99,11 +106,13 @@ class ExportWatcher:
         ids = await self._claim()
         if not ids:
             return 0
+        self.passes += 1
         loaded = await self._load(ids)
         running = [p for p in loaded if p.request.state == RUNNING]
         budget = asyncio.get_running_loop().time() + self.tuning.lease_seconds * POLL_SHARE
         gate = asyncio.Semaphore(self.tuning.concurrency)
-        await asyncio.gather(*(self._poll(p, gate, budget) for p in running))
+        listed = await self._listed(running)
+        await asyncio.gather(*(self._poll(p, listed, gate, budget) for p in running))
         await self._write_back(running)
         for p in loaded:
             if p.request.state == NOTIFYING:  # re-claimed, or ``ended`` just now
@@ -122,7 +131,9 @@ class ExportWatcher:
     async def _claim(self) -> list[str]:
         now = self._clock()
         until = now + timedelta(seconds=self.tuning.lease_seconds)
-        return await self._rows.claim_due(self.owner, now=now, until=until, limit=self.tuning.batch)
+        return await self._rows.claim_due(
+            self.owner, now=now, until=until, limit=self.tuning.claim_limit
+        )
 
     async def _load(self, ids: list[str]) -> list[Polled]:
         """The claimed requests still held here, in id order: one lock order across processes."""
@@ -135,37 +146,60 @@ class ExportWatcher:
         if due is None:
             return self.tuning.idle_wait
         wait = (aware(due) - self._clock()).total_seconds()
-        return min(max(wait, 0.02), self.tuning.idle_wait)
+        floor = self.tuning.list_gap if self.tuning.by_list else 0.02
+        return min(max(wait, floor), self.tuning.idle_wait)
 
     # -- polling -----------------------------------------------------------------------------
 
-    async def _poll(self, polled: Polled, gate: asyncio.Semaphore, budget: float) -> None:
-        """Read each unfinished job; stop when the lease's share for polling is spent."""
+    async def _listed(self, running: list[Polled]) -> dict[str, Snapshot]:
+        """The listings that serve these requests' unfinished jobs, per VBC user."""
+        if not self.tuning.by_list:
+            return {}
+        users = {j.vbc_user_id for p in running for j in p.jobs if not _ended(j)}
+        return await self.listing.read(users) if users else {}
+
+    async def _poll(
+        self,
+        polled: Polled,
+        listed: dict[str, Snapshot],
+        gate: asyncio.Semaphore,
+        budget: float,
+    ) -> None:
+        """Each unfinished job from its listing, else read on its own within the budget."""
         loop = asyncio.get_running_loop()
         for job in polled.jobs:
-            if job.status.lower() in TERMINAL_JOB_STATES:
+            if _ended(job):
                 continue
-            async with gate:
-                left = budget - loop.time()
-                if left <= 0:
-                    return  # the next pass polls the rest, still under a lease
-                self.polls += 1
-                try:
-                    async with asyncio.timeout(left):
-                        fresh = await self._vbc.get_export_job(job.vbc_job_id, job.vbc_user_id)
-                except VbcNotFoundError:
-                    job.status = "failed"  # VBC no longer knows the job
+            self.looks += 1
+            snapshot = listed.get(job.vbc_user_id)
+            if snapshot is not None and snapshot.retry_after is not None:
+                polled.retry_after = max(polled.retry_after or 0.0, snapshot.retry_after)
+                continue  # VBC asked for a pause: no single reads either
+            fresh = snapshot.jobs.get(job.vbc_job_id) if snapshot else None
+            if fresh is None:
+                async with gate:
+                    left = budget - loop.time()
+                    if left <= 0:
+                        return  # the next pass polls the rest, still under a lease
+                    fresh = await self._read_one(polled, job, left)
+                if fresh is None:
                     continue
-                except VbcRateLimitedError as exc:
-                    polled.retry_after = max(polled.retry_after or 0.0, exc.retry_after or 0.0)
-                    continue
-                except (VbcError, TimeoutError) as exc:
-                    log.warning("export job %s: poll failed: %r", job.vbc_job_id, exc)
-                    continue
-            job.status = fresh.status
-            job.files_completed = fresh.files_completed or 0
-            job.files_total = fresh.files_total or job.files_total
-            job.valid_until = fresh.valid_until
+            _apply(polled, job, fresh)
+
+    async def _read_one(self, polled: Polled, job: ExportJobRow, left: float) -> ExportJob | None:
+        """One job on its own; None when it could not be read this time."""
+        self.polls += 1
+        try:
+            async with asyncio.timeout(left):
+                return await self._vbc.get_export_job(job.vbc_job_id, job.vbc_user_id)
+        except VbcNotFoundError:
+            job.status = "failed"  # VBC no longer knows the job
+            polled.changed.add(job.vbc_job_id)
+        except VbcRateLimitedError as exc:
+            polled.retry_after = max(polled.retry_after or 0.0, exc.retry_after or 0.0)
+        except (VbcError, TimeoutError) as exc:
+            log.warning("export job %s: poll failed: %r", job.vbc_job_id, exc)
+        return None
 
     # -- writing back ------------------------------------------------------------------------
 
@@ -184,10 +218,10 @@ class ExportWatcher:
         for p, result in zip(polled, results, strict=True):
             if p.request.id not in held:
                 continue  # taken over: the new owner's view of the row stands
-            request = p.request
-            request.state, request.attempts = result.state, result.attempts
-            request.error, request.poll_interval = result.error, result.poll_interval
-            if result.state == NOTIFYING:
+            if result.state == NOTIFYING:  # the notice reads the row as written
+                request = p.request
+                request.state, request.attempts = result.state, result.attempts
+                request.error, request.poll_interval = result.error, result.poll_interval
                 ended.add(request.id)
         return ended
 
@@ -209,7 +243,7 @@ class ExportWatcher:
                 request.poll_interval,
                 next_poll_at=now,
                 keep_lease=True,
-                jobs=polled.jobs,
+                jobs=[j for j in polled.jobs if j.vbc_job_id in polled.changed],
             )
         interval = min(request.poll_interval * self.tuning.factor, self.tuning.cap)
         interval = max(interval, polled.retry_after or 0.0)
@@ -221,8 +255,30 @@ class ExportWatcher:
             interval,
             next_poll_at=now + timedelta(seconds=interval),
             keep_lease=False,
-            jobs=polled.jobs,
+            jobs=[j for j in polled.jobs if j.vbc_job_id in polled.changed],
         )
+
+
+def _apply(polled: Polled, job: ExportJobRow, fresh: ExportJob) -> None:
+    """What VBC said of the job, noted as a change only when it moved (only those are written)."""
+    seen = (
+        fresh.status,
+        fresh.files_completed or 0,
+        fresh.files_total or job.files_total,
+        fresh.valid_until,
+    )
+    if seen == (job.status, job.files_completed, job.files_total, _utc(job.valid_until)):
+        return
+    job.status, job.files_completed, job.files_total, job.valid_until = seen
+    polled.changed.add(job.vbc_job_id)
+
+
+def _utc(when: datetime | None) -> datetime | None:
+    return None if when is None else aware(when)
+
+
+def _ended(job: ExportJobRow) -> bool:
+    return job.status.lower() in TERMINAL_JOB_STATES
 
 
 async def _quietly(work: Awaitable[None], request_id: str) -> None:

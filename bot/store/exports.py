@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,9 +36,67 @@ REQUEST_LEASE = Lease(
     )
 )
 _RUNNING = (col(ExportRequest.state) == RUNNING,)
+# As VBC spells them (``bot.vbc.models.TERMINAL_JOB_STATES``; the store imports nothing above it).
+ENDED_JOB_STATES = ("complete", "failed", "expired", "cancelled", "canceled")
 _NOTIFYING = (col(ExportRequest.state) == NOTIFYING,)
 
 WithJobs = tuple[ExportRequest, list[ExportJobRow]]
+
+_REQUESTS = table_of(ExportRequest)
+_JOBS = table_of(ExportJobRow)
+# What one poll writes, by primary key, for many rows at once (executemany).
+_REQUEST_POLLED = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("b_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "state",
+                "attempts",
+                "error",
+                "poll_interval",
+                "next_poll_at",
+                "updated_at",
+                "lease_owner",
+                "lease_until",
+            )
+        }
+    )
+)
+_NOTIFIED = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("b_id"), _REQUESTS.c.state == bindparam("b_notifying"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "state",
+                "notified_at",
+                "result_permalink",
+                "error",
+                "lease_owner",
+                "lease_until",
+                "updated_at",
+            )
+        }
+    )
+)
+_NOTICE_RECORDED = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("b_id"), _REQUESTS.c.notice_ts.is_(None))
+    .values(notice_channel=bindparam("notice_channel"), notice_ts=bindparam("notice_ts"))
+)
+_JOB_POLLED = (
+    update(_JOBS)
+    .where(_JOBS.c.vbc_job_id == bindparam("b_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("status", "files_completed", "files_total", "download_url", "valid_until")
+        }
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +111,25 @@ class PollResult:
     next_poll_at: datetime
     keep_lease: bool  # an ended request keeps it for its notice; a running one lets it go
     jobs: Sequence[ExportJobRow]
+
+
+@dataclass(frozen=True)
+class Notified:
+    """A request whose notice is complete: how it ended."""
+
+    request_id: str
+    state: str
+    link: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class NoticePosted:
+    """A notice Slack has just accepted: where it is."""
+
+    request_id: str
+    channel: str
+    ts: str
 
 
 class ExportRows:
@@ -167,6 +244,17 @@ class ExportRows:
             jobs = await self._jobs_of(s, [r.id for r in found])
         return [(r, sorted(jobs[r.id], key=lambda j: j.vbc_job_id)) for r in found]
 
+    async def jobs_in_flight(self) -> dict[str, int]:
+        """Per VBC user, how many jobs of running requests have not ended (every process's)."""
+        async with self._store.session() as s:
+            rows = await s.exec(
+                select(ExportJobRow.vbc_user_id, func.count())
+                .join(ExportRequest, col(ExportRequest.id) == col(ExportJobRow.request_id))
+                .where(*_RUNNING, col(ExportJobRow.status).not_in(ENDED_JOB_STATES))
+                .group_by(col(ExportJobRow.vbc_user_id))
+            )
+            return {str(user): int(count) for user, count in rows}
+
     async def next_free_at(self) -> datetime | None:
         """When the next watched request is due and out of its lease."""
         async with self._store.session() as s:
@@ -177,40 +265,48 @@ class ExportRows:
     ) -> set[str]:
         """One transaction, rows in the given order: renew the lease, then store the polls.
 
+        The renewal locks the rows still held (PostgreSQL row locks, SQLite's one writer) until
+        the commit, so what the polls saw is then written by primary key, one batch per table.
         Returns the requests ``owner`` still held; the others are left to their new owner.
         """
         async with self._store.session() as s:
             held = await REQUEST_LEASE.renew(
                 s, [r.request_id for r in results], owner, until=until, where=_RUNNING
             )
-            for result in results:
-                if result.request_id not in held:
-                    continue
-                values: dict[str, object] = {
-                    "state": result.state,
-                    "attempts": result.attempts,
-                    "error": result.error,
-                    "poll_interval": result.poll_interval,
-                    "next_poll_at": result.next_poll_at,
-                    "updated_at": now,
-                }
-                ids = [result.request_id]
-                if result.keep_lease:
-                    await REQUEST_LEASE.renew(s, ids, owner, until=until, where=_RUNNING, **values)
-                else:
-                    await REQUEST_LEASE.release(s, ids, owner, where=_RUNNING, **values)
-                for job in result.jobs:
-                    await s.exec(
-                        update(ExportJobRow)
-                        .where(col(ExportJobRow.vbc_job_id) == job.vbc_job_id)
-                        .values(
-                            status=job.status,
-                            files_completed=job.files_completed,
-                            files_total=job.files_total,
-                            download_url=None,  # read again when needed: it is a credential
-                            valid_until=job.valid_until,
-                        )
-                    )
+            mine = [r for r in results if r.request_id in held]
+            if mine:
+                conn = await s.connection()
+                await conn.execute(
+                    _REQUEST_POLLED,
+                    [
+                        {
+                            "b_id": r.request_id,
+                            "state": r.state,
+                            "attempts": r.attempts,
+                            "error": r.error,
+                            "poll_interval": r.poll_interval,
+                            "next_poll_at": r.next_poll_at,
+                            "updated_at": now,
+                            "lease_owner": owner if r.keep_lease else None,
+                            "lease_until": until if r.keep_lease else None,
+                        }
+                        for r in mine
+                    ],
+                )
+                jobs = [
+                    {
+                        "b_id": job.vbc_job_id,
+                        "status": job.status,
+                        "files_completed": job.files_completed,
+                        "files_total": job.files_total,
+                        "download_url": None,  # read again when needed: it is a credential
+                        "valid_until": job.valid_until,
+                    }
+                    for r in mine
+                    for job in r.jobs
+                ]
+                if jobs:
+                    await conn.execute(_JOB_POLLED, jobs)
             await s.commit()
         return held
 
@@ -243,39 +339,60 @@ class ExportRows:
             request_id, owner, state=state, error=error, notice_attempts=attempts, updated_at=now
         )
 
-    async def mark_notified(
-        self, request_id: str, *, state: str, link: str | None, error: str | None, now: datetime
-    ) -> None:
-        """The notice is complete: the request ends in ``state``, its lease let go."""
+    async def mark_notified(self, done: Sequence[Notified], *, now: datetime) -> None:
+        """These notices are complete: each request ends in its state, its lease let go.
+
+        One transaction for many: notices that end together are written together.
+        """
+        if not done:
+            return
         async with self._store.session() as s:
-            await s.exec(
-                update(ExportRequest)
-                .where(col(ExportRequest.id) == request_id, col(ExportRequest.state) == NOTIFYING)
-                .values(
-                    state=state,
-                    notified_at=now,
-                    result_permalink=link,
-                    error=error,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
+            conn = await s.connection()
+            await conn.execute(
+                _NOTIFIED,
+                [
+                    {
+                        "b_id": d.request_id,
+                        "b_notifying": NOTIFYING,
+                        "state": d.state,
+                        "notified_at": now,
+                        "result_permalink": d.link,
+                        "error": d.error,
+                        "lease_owner": None,
+                        "lease_until": None,
+                        "updated_at": now,
+                    }
+                    for d in done
+                ],
             )
             await s.commit()
 
-    async def record_notice(self, request_id: str, channel: str, ts: str) -> tuple[str, str]:
-        """Store the notice's (channel, ts) unless one is stored already; the one on record."""
+    async def record_notices(self, posted: Sequence[NoticePosted]) -> list[tuple[str, str]]:
+        """Store each notice's (channel, ts) unless its request has one already; per item, the
+        one on record (another only when two processes raced to post it)."""
+        ids = [p.request_id for p in posted]
         async with self._store.session() as s:
-            result = await s.exec(
-                update(ExportRequest)
-                .where(col(ExportRequest.id) == request_id, col(ExportRequest.notice_ts).is_(None))
-                .values(notice_channel=channel, notice_ts=ts)
+            conn = await s.connection()
+            await conn.execute(
+                _NOTICE_RECORDED,
+                [
+                    {"b_id": p.request_id, "notice_channel": p.channel, "notice_ts": p.ts}
+                    for p in posted
+                ],
             )
+            rows = await conn.execute(
+                select(_REQUESTS.c.id, _REQUESTS.c.notice_channel, _REQUESTS.c.notice_ts).where(
+                    _REQUESTS.c.id.in_(ids)
+                )
+            )
+            kept = {str(i): (c, t) for i, c, t in rows}
             await s.commit()
-            if result.rowcount == 1:
-                return channel, ts
-            row = await s.get(ExportRequest, request_id, populate_existing=True)
-            return (row.notice_channel or channel, row.notice_ts or ts) if row else (channel, ts)
+        return [
+            (kept[p.request_id][0] or p.channel, kept[p.request_id][1] or p.ts)
+            if p.request_id in kept
+            else (p.channel, p.ts)
+            for p in posted
+        ]
 
     async def _release_notice(self, request_id: str, owner: str, **values: object) -> bool:
         async with self._store.session() as s:

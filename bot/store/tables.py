@@ -164,6 +164,8 @@ class ExportJobRow(SQLModel, table=True):
     files_total: int = 0
     download_url: str | None = Field(default=None, max_length=2000)
     valid_until: datetime | None = None
+    # What its zip holds as the notice says it (mrkdwn): "company recordings of extension 101"
+    holds: str | None = Field(default=None, max_length=200)
 
 
 class SeenEvent(SQLModel, table=True):

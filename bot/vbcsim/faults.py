@@ -1,4 +1,5 @@
-"""Fault injection: latency, scripted error answers, malformed bodies, failing export jobs."""
+"""Fault injection: latency, scripted error answers, malformed bodies, failing export jobs,
+and a job listing that leaves jobs out or ignores its ``status`` filter."""
 
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ class Faults:
     latency: float = 0.0
     rules: list[FaultRule] = field(default_factory=list)
     next_job_outcomes: list[str] = field(default_factory=list)
+    unlisted_jobs: set[str] = field(default_factory=set)  # readable one by one, not listed
+    ignore_status_filter: bool = False  # the job listing answers every state whatever is asked
 
     def take(self, method: str, path: str) -> FaultRule | None:
         """The first matching rule, spending one of its uses."""
@@ -82,6 +85,8 @@ class Faults:
             self.rules.clear()
             self.next_job_outcomes.clear()
             self.latency = 0.0
+            self.unlisted_jobs.clear()
+            self.ignore_status_filter = False
         if "latency" in data:
             latency = float(data["latency"])
             if latency < 0:
@@ -91,12 +96,20 @@ class Faults:
         outcomes = [str(o) for o in data.get("next_jobs", [])]
         if any(o not in JOB_OUTCOMES for o in outcomes):
             raise ValueError(f"next_jobs entries must be one of {sorted(JOB_OUTCOMES)}")
+        unlisted = data.get("unlisted_jobs", [])
+        if not isinstance(unlisted, list):
+            raise TypeError("unlisted_jobs must be a list of job ids")
+        if "ignore_status_filter" in data:
+            self.ignore_status_filter = bool(data["ignore_status_filter"])
         self.rules.extend(rules)
         self.next_job_outcomes.extend(outcomes)
+        self.unlisted_jobs.update(str(job_id) for job_id in unlisted)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "latency": self.latency,
             "fail_next": [rule.to_json() for rule in self.rules],
             "next_jobs": list(self.next_job_outcomes),
+            "unlisted_jobs": sorted(self.unlisted_jobs),
+            "ignore_status_filter": self.ignore_status_filter,
         }

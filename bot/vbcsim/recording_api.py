@@ -145,26 +145,29 @@ async def export_on_demand(request: web.Request) -> web.Response:
 
 
 async def list_jobs(request: web.Request) -> web.Response:
+    """``getCCRExportJobs`` as VBC documents it: every job of the user in one HAL document.
+
+    The only parameter is ``status``; the document names no paging, so none is offered (the
+    answer is page 1 of 1). Faults can leave jobs out or make the filter ignored.
+    """
     user = _path_user(request)
     state = state_of(request)
     now = state.clock()
-    views = [(job, job.view(now)) for job in state.jobs_of(user.id)]
+    faults = state.faults
+    views = [
+        (job, job.view(now)) for job in state.jobs_of(user.id) if job.id not in faults.unlisted_jobs
+    ]
     wanted = request.query.get("status")
-    if wanted:
+    if wanted and not faults.ignore_status_filter:
         views = [(job, view) for job, view in views if view.status == wanted]
-    try:
-        params = parse_list_params({k: v for k, v in request.query.items() if k.startswith("page")})
-    except QueryError as exc:
-        abort(400, "invalid_parameter", str(exc), invalid_parameters=[_invalid(exc)])
-    items, _ = page_slice(views, params.page, params.page_size)
     origin = origin_of(request)
     return web.json_response(
         hal_page(
             request.url,
             "jobs",
-            [job_json(job, view, origin) for job, view in items],
-            page=params.page,
-            page_size=params.page_size,
+            [job_json(job, view, origin) for job, view in views],
+            page=1,
+            page_size=max(len(views), 1),
             total=len(views),
         )
     )

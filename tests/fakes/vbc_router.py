@@ -28,7 +28,8 @@ COMPANY_RECORDINGS = f"{RECORDING_API}/accounts/{{account}}/company_call_recordi
 COMPANY_RECORDING = f"{COMPANY_RECORDINGS}/{{recording_id}}"
 USER_RECORDINGS = f"{RECORDING_API}/accounts/{{account}}/users/{{user_id}}/call_recordings"
 USER_RECORDING = f"{USER_RECORDINGS}/{{recording_id}}"
-EXPORT_JOB = f"{USER_RECORDINGS}/jobs/{{job_id}}"
+EXPORT_JOBS = f"{USER_RECORDINGS}/jobs"
+EXPORT_JOB = f"{EXPORT_JOBS}/{{job_id}}"
 USERS = f"{PROVISIONING_API}/accounts/{{account}}/users"
 USER = f"{USERS}/{{user_id}}"
 

@@ -77,6 +77,21 @@ def link_in(notice: Message) -> str:
     return found.group(1)
 
 
+def listings(sim: Any) -> list[dict[str, Any]]:
+    """The simulator's log of ``getCCRExportJobs`` calls: one listing of many jobs."""
+    return [e for e in sim.state.requests if e["method"] == "GET" and e["path"].endswith("/jobs")]
+
+
+def single_reads(sim: Any) -> dict[str, int]:
+    """``getCCRExportJobs/{job_id}`` calls per job id: one job read on its own."""
+    reads: dict[str, int] = {}
+    for entry in sim.state.requests:
+        if entry["method"] == "GET" and "/call_recordings/jobs/" in entry["path"]:
+            job_id = entry["path"].rsplit("/", 1)[1]
+            reads[job_id] = reads.get(job_id, 0) + 1
+    return reads
+
+
 def local(stack: Stack, link: str) -> str:
     """The bot's public URL is not served in tests: the same path on its local server."""
     return f"{stack.bot.url}/{link.split('://', 1)[1].split('/', 1)[1]}"
@@ -347,6 +362,169 @@ async def test_nothing_matching_starts_nothing_and_bad_words_are_named(stack: St
     assert export_posts(stack.sim) == []
 
 
+# -- the watcher reads VBC's job listing ----------------------------------------------------
+
+
+@pytest.fixture
+async def long_jobs_stack(sqlite_url: str) -> AsyncIterator[Stack]:
+    """Jobs take 4 s at the simulator: the watcher looks at them over several intervals."""
+    running = await start_stack(sqlite_url, job_seconds=4.0)
+    try:
+        yield running
+    finally:
+        await stop_stack(running)
+    assert running.slack.problems == [], running.slack.problems
+
+
+async def six_exports(stack: Stack) -> None:
+    """Three exports each for two people (the most one person may have in flight)."""
+    for n, user in enumerate((MEMBER, MEMBER, MEMBER, OTHER, OTHER, OTHER)):
+        reply = await command_reply(
+            stack.slack, stack.driver, user, f"export type:company last {n + 2}d"
+        )
+        assert "Started export" in reply, reply
+
+
+async def test_one_listing_per_pass_reads_every_job_in_flight(long_jobs_stack: Stack) -> None:
+    stack = long_jobs_stack
+    await six_exports(stack)
+    await settled(stack, MEMBER, count=3)
+    await settled(stack, OTHER, count=3)
+    watcher = stack.bot.runtime.services.export_watcher
+    sim = stack.sim
+    assert len(sim.state.jobs) == 6
+    assert watcher.polls == 0, "the watcher read no job on its own"
+    assert watcher.looks >= 12, "every job was looked at over several intervals"
+    listed = listings(sim)
+    assert 0 < len(listed) <= watcher.passes, "at most one listing per pass, whatever it holds"
+    assert len(listed) < watcher.looks / 2, "not one read per job per interval"
+    assert all(set(e["query"]) <= {"status"} for e in listed), "the listing documents no paging"
+    assert all(e["path"].endswith("/users/self/call_recordings/jobs") for e in listed)
+    # The notice reads each job once for its zip's URL, never kept in the database.
+    assert single_reads(sim) == dict.fromkeys(sim.state.jobs, 1)
+    assert len(await notices(stack, MEMBER)) == 3
+    assert len(await notices(stack, OTHER)) == 3
+
+
+async def test_a_job_the_listing_leaves_out_is_read_on_its_own(long_jobs_stack: Stack) -> None:
+    stack = long_jobs_stack
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 2d")
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 3d")
+    hidden, shown = sorted(sim_job.id for sim_job in stack.sim.state.jobs.values())
+    async with httpx.AsyncClient() as http:
+        faulted = await http.post(f"{stack.sim.url}/_sim/faults", json={"unlisted_jobs": [hidden]})
+        assert faulted.json()["unlisted_jobs"] == [hidden]
+    done = await settled(stack, MEMBER, count=2)
+    assert [r.state for r in done] == ["complete", "complete"]
+    watcher = stack.bot.runtime.services.export_watcher
+    reads = single_reads(stack.sim)
+    assert reads[hidden] >= 2, "polled on its own (and once more by its notice)"
+    assert reads[shown] == 1, "the listed job was read only by its notice"
+    assert watcher.polls == reads[hidden] - 1
+    assert listings(stack.sim)
+    assert len(await notices(stack, MEMBER)) == 2
+
+
+async def test_a_status_filter_vbc_ignores_still_ends_in_one_notice_each(
+    long_jobs_stack: Stack,
+) -> None:
+    """A listing far beyond the jobs in flight is filtered; VBC ignoring it: single reads."""
+    stack = long_jobs_stack
+    watcher = stack.bot.runtime.services.export_watcher
+    watcher.tuning.list_slack = 0  # two jobs in flight and ten finished ones is "far beyond"
+    watcher.tuning.list_growth = 1.0
+    async with httpx.AsyncClient() as http:
+        await http.post(f"{stack.sim.url}/_sim/faults", json={"ignore_status_filter": True})
+    old = [stack.sim.state.create_job(stack.sim.state.admin.id, "company", []) for _ in range(10)]
+    for job in old:
+        stack.sim.state.force_job(job.id, "complete")
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 2d")
+    await command_reply(stack.slack, stack.driver, MEMBER, "export type:company last 3d")
+    done = await settled(stack, MEMBER, count=2)
+    assert [r.state for r in done] == ["complete", "complete"]
+    asked = [e["query"].get("status") for e in listings(stack.sim)]
+    assert asked[0] is None, "first the whole listing"
+    assert "queued" in asked, "then only unfinished jobs, as the filter is documented"
+    assert watcher.polls > 0, "VBC ignored the filter: the jobs were read one by one"
+    assert len(await notices(stack, MEMBER)) == 2
+
+
+# -- parts: none empty, each described -----------------------------------------------------
+
+
+async def start_export(stack: Stack, user: str, text: str) -> str:
+    """Start an export, confirming it when the bot asks first; the "Started" reply."""
+    reply = await command_reply(stack.slack, stack.driver, user, text)
+    if "Start export" in reply:
+        value = button_value(stack.slack.responses[-1].args["blocks"], blocks.ACTION_EXPORT_CONFIRM)
+        before = len(stack.slack.responses)
+        await stack.driver.click(user, blocks.ACTION_EXPORT_CONFIRM, value)
+        await stack.slack.wait_for(lambda: stack.slack.responses[before:] or None)
+        reply = render_text(stack.slack.responses[-1].args["blocks"])
+    assert "Started export" in reply, reply
+    return reply
+
+
+def forget_on_demand(stack: Stack, user_index: int) -> int:
+    """Delete a simulated user's on-demand recordings at VBC; how many there were."""
+    owner = stack.sim.state.users[user_index].id
+    mine = [r for r in stack.sim.state.dataset.on_demand if r.owner_user_id == owner]
+    return sum(stack.sim.state.delete_recording(r.id, owner) for r in mine)
+
+
+async def test_a_part_that_matches_nothing_is_not_requested(stack: Stack) -> None:
+    assert forget_on_demand(stack, 0) > 0
+    reply = await start_export(stack, MEMBER, "export last 3d")
+    assert "No zip for on-demand recordings: none match, so I did not ask VBC for one." in reply
+    assert "zip files" not in reply, "one part left: nothing to number"
+    [posted] = export_posts(stack.sim)
+    assert posted["path"].endswith("company_call_recordings/export"), "no on-demand job at all"
+    [done] = await settled(stack, MEMBER)
+    [(_, [job])] = await requests_of(stack, MEMBER)
+    [notice] = await notices(stack, MEMBER)
+    text = render_text(notice.blocks)
+    [sim_job] = stack.sim.state.jobs.values()
+    count = len(sim_job.recording_ids)
+    [attached] = in_thread(stack.slack, notice)
+    size = blocks.format_size(stack.slack.uploads[attached.files[0]].length)
+    extension = stack.sim.state.users[0].extension
+    line = (
+        f"Open the zip>: company recordings of extension {extension} · "
+        f"{count} recording{'s' if count != 1 else ''} · {size}, uploaded to our DM"
+    )
+    assert line in text, text
+    assert done.state == "complete"
+    assert job.holds == f"company recordings of extension {extension}"
+
+
+async def test_a_zip_vbc_built_empty_is_left_out_with_a_line_saying_why(
+    long_jobs_stack: Stack,
+) -> None:
+    stack = long_jobs_stack
+    reply = await start_export(stack, MEMBER, "export last 3d")
+    holds = dict(re.findall(r"part (\d): ([\w-]+) recordings", reply))
+    assert sorted(holds.values()) == ["company", "on-demand"], reply
+    forget_on_demand(stack, 0)  # gone at VBC before it built the zip: the zip is empty
+    [done] = await settled(stack, MEMBER)
+    assert done.state == "complete"
+    [notice] = await notices(stack, MEMBER)
+    text = render_text(notice.blocks)
+    empty = next(n for n, kind in holds.items() if kind == "on-demand")
+    full = next(n for n, kind in holds.items() if kind == "company")
+    assert (
+        f"Part {empty}, on-demand recordings: left out, VBC found no recordings for it" in text
+    ), text
+    assert f"Open part {empty}>" not in text
+    assert f"Download part {empty}>" not in text
+    assert re.search(
+        rf"Open part {full}>: company recordings of extension \d+ · \d+ recordings? · [\d.]+ \w+,",
+        text,
+    ), text
+    files = in_thread(stack.slack, notice)
+    assert [m.kind for m in files] == ["file"], "only the zip with recordings was uploaded"
+    assert all(stack.slack.uploads[m.files[0]].length > 22 for m in files)
+
+
 # -- the signed link ----------------------------------------------------------------------
 
 
@@ -589,7 +767,7 @@ async def test_a_bot_killed_at_any_step_of_an_export_still_notifies_once(sqlite_
             await kill_when_held(first, slack)
         [job] = sim.state.jobs.values()
         watcher = await spawn()
-        await wait_until(lambda: any("/jobs/" in r["path"] for r in sim.state.requests), 60)
+        await wait_until(lambda: listings(sim) or single_reads(sim), 60)
         watcher.kill()
         await watcher.stop()
         assert job.view(sim.state.clock()).status != "complete", "killed while still running"
@@ -636,14 +814,11 @@ async def test_two_processes_on_postgres_notify_each_export_once(postgres_url: s
         await asyncio.sleep(2.5)  # a quiet spell of a few poll caps: a second notice shows here
         assert len(ready_notices(slack)) == len(texts), "one notice per export"
         assert len(sim.state.jobs) == len(texts)
-        polls: dict[str, int] = {}
-        for entry in sim.state.requests:
-            if "/jobs/" in entry["path"]:
-                job_id = entry["path"].rsplit("/", 1)[1]
-                polls[job_id] = polls.get(job_id, 0) + 1
-        # Jobs take 2 s and the poll cap is 1 s: a job polled by both processes each
-        # interval would show about twice as many reads.
-        assert max(polls.values()) <= 4, polls
+        # Jobs take 2 s and the poll cap is 1 s, and two processes watch them: the listings
+        # read them all, and a job is read on its own only by the one notice that fetches it.
+        assert listings(sim), "the watchers read the jobs from VBC's listing"
+        assert sorted(single_reads(sim)) == sorted(sim.state.jobs), "each notice read its job"
+        assert max(single_reads(sim).values()) == 1, single_reads(sim)
 
 
 async def test_the_store_keeps_exports_for_the_jobs_list(stack: Stack) -> None:

@@ -516,6 +516,34 @@ async def test_on_demand_export_and_bad_bodies(
         assert answer.status_code == 400, body
 
 
+async def test_the_job_listing_is_one_document_and_can_leave_jobs_out(
+    sim: RunningSimulator, client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    ids = [
+        (await client.post(f"{COMPANY}/export", json={}, headers=auth)).json()["job_ids"][0]
+        for _ in range(3)
+    ]
+    listed = (await client.get(f"{MY}/jobs", params={"page_size": "1"}, headers=auth)).json()
+    assert sorted(job["id"] for job in listed["_embedded"]["jobs"]) == sorted(ids)
+    assert (listed["page"], listed["total_pages"], listed["total_items"]) == (1, 1, 3)
+    assert "next" not in listed["_links"], "VBC documents no paging for the job listing"
+    await client.post("/_sim/faults", json={"unlisted_jobs": [ids[0]]})
+    listed = (await client.get(f"{MY}/jobs", headers=auth)).json()
+    assert ids[0] not in [job["id"] for job in listed["_embedded"]["jobs"]]
+    alone = await client.get(f"{MY}/jobs/{ids[0]}", headers=auth)
+    assert alone.status_code == 200, "left out of the listing, still read on its own"
+    queued = (await client.get(f"{MY}/jobs", params={"status": "queued"}, headers=auth)).json()
+    assert {job["status"] for job in queued["_embedded"]["jobs"]} == {"queued"}
+    await client.post("/_sim/faults", json={"ignore_status_filter": True})
+    sim.state.force_job(ids[1], "complete")
+    ignored = (await client.get(f"{MY}/jobs", params={"status": "queued"}, headers=auth)).json()
+    assert "complete" in {job["status"] for job in ignored["_embedded"]["jobs"]}
+    await client.post("/_sim/faults", json={"clear": True})
+    faults = (await client.get("/_sim/faults")).json()
+    assert (faults["unlisted_jobs"], faults["ignore_status_filter"]) == ([], False)
+    assert (await client.post("/_sim/faults", json={"unlisted_jobs": "x"})).status_code == 400
+
+
 @pytest.mark.parametrize("outcome", ["failed", "expired"])
 async def test_jobs_can_be_made_to_fail_or_expire(
     client: httpx.AsyncClient, auth: dict[str, str], outcome: str

@@ -1,6 +1,8 @@
 """The export watcher on a real store and a VbcClient over the VBC router, with a hand clock.
 
-No sockets and no sleeps: each test calls ``tick()`` and moves the clock itself.
+No sockets and no sleeps: each test calls ``tick()`` and moves the clock itself. Most tests
+read each job on its own (``by_list=False``, the leases and notices are the same either way);
+the ``listed`` ones read jobs from VBC's job listing.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import pytest
 
 from bot.exports import ExportWatcher, Outcome, RecordNotice, WatchTuning, final_state
 from bot.store import Store
+from bot.store.exports import ENDED_JOB_STATES, ExportRows
 from bot.store.tables import ExportJobRow, ExportRequest
 from bot.vbc.client import VbcClient
+from bot.vbc.models import TERMINAL_JOB_STATES
 from bot.vbc.retry import RetryPolicy
-from tests.fakes.vbc_router import EXPORT_JOB, PathParams, VbcRouter
+from tests.fakes.vbc_router import EXPORT_JOB, EXPORT_JOBS, PathParams, VbcRouter, hal_page
 
 API = "https://vbc.test"
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -43,9 +47,29 @@ class Vbc:
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
     gets: list[str] = field(default_factory=list)
     status_code: dict[str, int] = field(default_factory=dict)
+    listings: list[str | None] = field(default_factory=list)  # the status asked, per listing
+    unlisted: set[str] = field(default_factory=set)  # jobs the listing leaves out
+    listing_status: int = 200
+    honour_status: bool = True
+    finished_elsewhere: int = 0  # old finished jobs the listing shows as well
 
     def route(self, router: VbcRouter) -> None:
         router.add("GET", EXPORT_JOB, self._job)
+        router.add("GET", EXPORT_JOBS, self._jobs)
+
+    def _jobs(self, request: httpx.Request, path: PathParams) -> httpx.Response:
+        assert (path["account"], path["user_id"]) == ("self", "self")
+        assert set(request.url.params) <= {"status"}, "the listing documents no paging"
+        status = request.url.params.get("status")
+        self.listings.append(status)
+        if self.listing_status != 200:
+            return httpx.Response(self.listing_status, headers={"Retry-After": "20"})
+        old = [{"id": f"old{n}", "status": "complete"} for n in range(self.finished_elsewhere)]
+        jobs = [{"id": j, **state} for j, state in self.states.items() if j not in self.unlisted]
+        if status and self.honour_status:
+            jobs = [j for j in jobs if j["status"] == status]
+            old = []
+        return httpx.Response(200, json=hal_page("jobs", [*jobs, *old]))
 
     def _job(self, _request: httpx.Request, path: PathParams) -> httpx.Response:
         assert (path["account"], path["user_id"]) == ("self", "self")
@@ -109,7 +133,7 @@ class World:
             vbc=self.client,
             notifier=self.notices,
             clock=self.clock,
-            tuning=WatchTuning(factor=2.0, cap=8.0, **tuning),
+            tuning=WatchTuning(factor=2.0, cap=8.0, **{"by_list": False, **tuning}),
             owner=owner,
         )
 
@@ -234,7 +258,7 @@ async def test_the_gate_lets_only_one_of_two_processes_notify(world: World) -> N
     gate = asyncio.Semaphore(1)
     budget = asyncio.get_running_loop().time() + 60
     for polled in slow_polled:
-        await slow._poll(polled, gate, budget)
+        await slow._poll(polled, {}, gate, budget)
     assert await slow._write_back(slow_polled) == set(), "the gate refused the second notice"
     assert world.notices.finished == [("r1", "complete")]
     assert world.notices.posted == ["r1"]
@@ -301,7 +325,7 @@ async def test_a_process_that_died_holding_a_notice_is_taken_over_once(world: Wo
     assert [p.request.id for p in polled] == ["r1", "r2"], "write-back goes in id order"
     budget = asyncio.get_running_loop().time() + 60
     for p in polled:
-        await dead._poll(p, asyncio.Semaphore(1), budget)
+        await dead._poll(p, {}, asyncio.Semaphore(1), budget)
     assert await dead._write_back(polled) == {"r1"}
     # ... and the process was killed here, before its notice task ran.
     claimed = await world.request("r1")
@@ -337,7 +361,7 @@ async def test_client_retries_cannot_outlast_the_polls_share_of_the_lease(world:
         vbc=patient,
         notifier=world.notices,
         clock=world.clock,
-        tuning=WatchTuning(lease_seconds=0.2),
+        tuning=WatchTuning(lease_seconds=0.2, by_list=False),
         owner="a",
     )
     world.clock.advance(1)
@@ -355,3 +379,120 @@ async def test_a_row_leased_elsewhere_is_waited_for_not_spun_on(world: World) ->
     world.clock.advance(1)
     await holder._claim()
     assert await waiter._until_due() == 30.0, "due again when the lease runs out"
+
+
+# -- listed: one VBC listing serves every job in flight ----------------------------------------
+
+
+def listed(world: World, owner: str = "a", **tuning: Any) -> ExportWatcher:
+    return world.watcher(owner, by_list=True, list_reuse=0.0, **tuning)
+
+
+async def test_listed_one_listing_serves_every_request_in_flight(world: World) -> None:
+    for n in range(5):
+        await world.add(f"r{n}", f"j{n}")
+    watcher = listed(world)
+    world.clock.advance(1)
+    assert await drained(watcher) == 5
+    assert world.vbc.listings == [None], "one listing for five requests"
+    assert world.vbc.gets == [], "no job read on its own"
+    for n in range(5):
+        world.vbc.states[f"j{n}"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    world.clock.advance(10)
+    assert await drained(watcher) == 5
+    assert world.vbc.listings == [None, None]
+    assert world.vbc.gets == []
+    assert sorted(world.notices.finished) == [(f"r{n}", "complete") for n in range(5)]
+    assert (watcher.listing.calls, watcher.polls, watcher.looks) == (2, 0, 10)
+
+
+async def test_listed_a_job_the_listing_does_not_show_is_read_on_its_own(world: World) -> None:
+    await world.add("r1", "j1", "j2")
+    world.vbc.unlisted = {"j2"}
+    world.vbc.states["j2"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    watcher = listed(world)
+    world.clock.advance(1)
+    await drained(watcher)
+    assert (world.vbc.listings, world.vbc.gets) == ([None], ["j2"])
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    world.clock.advance(10)
+    await drained(watcher)
+    assert world.vbc.gets == ["j2"], "an ended job is not read again"
+    assert world.notices.finished == [("r1", "complete")]
+
+
+async def test_listed_a_listing_grown_far_beyond_is_filtered_by_status(world: World) -> None:
+    await world.add("r1", "j1")
+    await world.add("r2", "j2")
+    world.vbc.states["j2"] = {"status": "in_progress", "files_completed": 1, "files_total": 4}
+    world.vbc.finished_elsewhere = 50  # finished jobs VBC still keeps, far more than 2 in flight
+    watcher = listed(world, list_growth=4.0, list_slack=10)
+    world.clock.advance(1)
+    await drained(watcher)
+    assert world.vbc.listings == [None], "the big listing still served this pass"
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    world.clock.advance(10)
+    await drained(watcher)
+    assert world.vbc.listings == [None, "queued", "in_progress"]
+    assert world.vbc.gets == ["j1"], "missing from the unfinished jobs: ended, read once"
+    assert world.notices.finished == [("r1", "complete")]
+    assert (await world.request("r2")).state == "running"
+
+
+async def test_listed_a_status_filter_vbc_ignores_falls_back_to_single_reads(
+    world: World,
+) -> None:
+    await world.add("r1", "j1")
+    world.vbc.finished_elsewhere = 50
+    world.vbc.honour_status = False
+    watcher = listed(world, list_growth=4.0, list_slack=10)
+    for _ in range(3):
+        world.clock.advance(10)
+        await drained(watcher)
+    assert world.vbc.listings == [None, "queued"], "the filter was not honoured: stop listing"
+    assert world.vbc.gets == ["j1", "j1"], "from then on the job is read on its own"
+
+
+async def test_listed_a_rate_limited_listing_pauses_every_read(world: World) -> None:
+    await world.add("r1", "j1")
+    await world.add("r2", "j2")
+    world.vbc.listing_status = 429
+    watcher = listed(world)
+    world.clock.advance(1)
+    assert await drained(watcher) == 2
+    assert world.vbc.gets == [], "no burst of single reads after a 429"
+    assert (await world.request("r1")).poll_interval == 20.0, "Retry-After beats the backoff"
+
+
+async def test_listed_a_listing_vbc_refuses_falls_back_to_single_reads(world: World) -> None:
+    await world.add("r1", "j1")
+    world.vbc.listing_status = 403
+    watcher = listed(world)
+    for _ in range(2):
+        world.clock.advance(10)
+        await drained(watcher)
+    assert world.vbc.listings == [None]
+    assert world.vbc.gets == ["j1", "j1"]
+
+
+async def test_listed_two_processes_still_notify_once(world: World) -> None:
+    await world.add("r1", "j1")
+    world.vbc.states["j1"] = {"status": "complete", "files_completed": 4, "files_total": 4}
+    first, second = listed(world, "a"), listed(world, "b")
+    world.clock.advance(1)
+    await asyncio.gather(drained(first), drained(second))
+    world.clock.advance(60)
+    await asyncio.gather(drained(first), drained(second))
+    assert world.notices.posted == ["r1"]
+    assert world.notices.finished == [("r1", "complete")]
+
+
+async def test_the_store_counts_the_jobs_in_flight_per_user(world: World) -> None:
+    await world.add("r1", "j1", "j2")
+    await world.add("r2", "j3")
+    world.vbc.states["j2"] = {"status": "complete", "files_total": 4}
+    watcher = listed(world)
+    world.clock.advance(1)
+    await drained(watcher)
+    assert await ExportRows(world.store).jobs_in_flight() == {"self": 2}
+    assert set(ENDED_JOB_STATES) == TERMINAL_JOB_STATES, "the store spells them as VBC does"

@@ -186,7 +186,7 @@ def test_render_dates_links_and_buttons() -> None:
     stamp = int(datetime(2024, 5, 1, 16, 5, tzinfo=UTC).timestamp())
     date = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|2024-05-01 16:05 UTC>"
     text = f"{date} <@U1> <https://x.test|the file> &lt;3"
-    assert render_mrkdwn(text, reader) == "Yesterday 9:05 AM @Dana Demo the file <3"
+    assert render_mrkdwn(text, reader) == "Yesterday 9:05 AM @Dana Demo the file (https://x.test) <3"
     assert render_mrkdwn(f"<!date^{stamp}^{{nonsense}}|fallback>", reader) == "fallback"
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}},

@@ -50,7 +50,10 @@ class LogFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+        path.write_text("", encoding="utf-8")
+        # Appending: uvicorn's dictConfig closes every handler as the bot starts, and a
+        # closed handler reopens on its next record only in append mode.
+        self._handler = logging.FileHandler(path, mode="a", encoding="utf-8")
         self._handler.setFormatter(logging.Formatter(LOG_FORMAT))
         self._saved: list[tuple[logging.Logger, list[logging.Handler], bool]] = []
 

@@ -57,13 +57,18 @@ class Console:
         ansi: bool = False,
         log_path: str | None = None,
         quiet: float = QUIET,
+        patience: float = FIRST_PATIENCE,
     ) -> None:
+        """``quiet``: how long replies must stop changing before they print; ``patience``:
+        how long before "(still working…)" (a recorded session raises both, so the machine's
+        load cannot change what it shows)."""
         self.stack = stack
         self.source = source
         self.screen = Screen(stack, out, ansi=ansi)
         self.me: DemoPerson = stack.people[0]
         self.log_path = log_path
         self.quiet = quiet
+        self.patience = min(patience, REPLY_DEADLINE)
         self.shown = 0  # blocks printed so far (messages, App Home): scripts wait on it
         self._inbox = Inbox(stack.fake)
         self._targets: list[_Target] = []
@@ -253,12 +258,13 @@ class Console:
     async def wait_and_show(self) -> None:
         fake, user = self.stack.fake, self.me.user_id
         try:
-            await fake.wait_for(lambda: self._inbox.has_pending(user), FIRST_PATIENCE)
+            await fake.wait_for(lambda: self._inbox.has_pending(user), self.patience)
         except TimeoutError:
-            self.say("(still working…)")
+            if self.patience < REPLY_DEADLINE:
+                self.say("(still working…)")
             try:
                 await fake.wait_for(
-                    lambda: self._inbox.has_pending(user), REPLY_DEADLINE - FIRST_PATIENCE
+                    lambda: self._inbox.has_pending(user), REPLY_DEADLINE - self.patience
                 )
             except TimeoutError:
                 self.say(f"(no reply within {REPLY_DEADLINE:.0f} s)")

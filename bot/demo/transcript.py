@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.demo.clock import StillClock
-from bot.demo.console import Console
+from bot.demo.console import REPLY_DEADLINE, Console
 from bot.demo.stack import DemoStack, running_demo
 from bot.demo.terminal import LogFile
 
 START = datetime(2025, 6, 10, 15, 0, tzinfo=UTC)  # a Tuesday; 11:00 AM for Dana in New York
 BACKGROUND_DEADLINE = 30.0  # seconds a ``@later`` waits for something to arrive
+QUIET = 1.0  # replies print once unchanged this long: a busy machine splits no reply in two
 _LATER = re.compile(r"^@later\s+(\d+)\s*(s|m|h)$")
 _UNITS = {"s": (1, "second"), "m": (60, "minute"), "h": (3600, "hour")}
 _EXPORT_ID = re.compile(r"export `([0-9a-f]{12})`")
@@ -101,7 +102,14 @@ async def record(script: Iterable[str], workdir: Path) -> str:
     with LogFile(workdir / "demo.log") as log_file:
         async with running_demo(workdir, clock=clock) as stack:
             log_file.reroute_streams()
-            console = Console(stack, source, out, log_path=str(log_file.path))
+            console = Console(
+                stack,
+                source,
+                out,
+                log_path=str(log_file.path),
+                quiet=QUIET,
+                patience=REPLY_DEADLINE,
+            )
             source.console = console
             await console.run()
             return scrub(out.getvalue(), stack, workdir)
@@ -110,7 +118,7 @@ async def record(script: Iterable[str], workdir: Path) -> str:
 def scrub(text: str, stack: DemoStack, workdir: Path) -> str:
     """Fixed stand-ins for what differs in every run whatever the clock."""
     stand_ins: list[tuple[str, str]] = [
-        (str(workdir), "/tmp/rb-demo"),
+        (str(workdir), "/tmp/rb-demo"),  # noqa: S108 - shown, never opened
         (stack.server.url, "http://127.0.0.1:3000"),
         (stack.runtime.settings.base_url, "http://localhost:3000"),
         (stack.sim.url, "http://127.0.0.1:8090"),

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
 import pexpect
+from pexpect.popen_spawn import PopenSpawn
 
 REPO = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|[\r\x07]")
@@ -105,3 +107,30 @@ def test_background_notice_home_shortcuts_rendering_and_logs(tmp_path: Path) -> 
     assert "Traceback" not in screen
     assert " WARNING " not in screen
     assert " INFO " not in screen
+
+
+def test_piped_stdin_still_prints_what_arrives_meanwhile(tmp_path: Path) -> None:
+    """Not a terminal: plain lines, and the ready notice prints while no line is sent."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "VBC_"))}
+    env |= {"PYTHONPATH": str(REPO), "TMPDIR": str(tmp_path)}
+    child = PopenSpawn(
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=str(tmp_path),
+        env=env,
+        encoding="utf-8",
+        timeout=40,
+    )
+    try:
+        child.sendline("export inbound last 7d")
+        child.expect("Started export")
+        child.expect(r"is ready in 2 zip files")
+        meanwhile = child.before or ""
+        assert "dana>" not in meanwhile  # no line was read: it arrived on its own
+        assert "\x1b[" not in meanwhile  # plain text, no terminal styles
+        assert "Download" not in meanwhile or "(http" in meanwhile
+        child.sendline("quit")
+        child.expect("bye")
+        child.expect(pexpect.EOF)
+    finally:
+        if child.proc.poll() is None:
+            child.kill(signal.SIGKILL)

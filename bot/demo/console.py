@@ -5,6 +5,8 @@ to the bot's real ``/slack/events`` endpoint; replies are whatever the bot poste
 Slack (response_urls, ephemeral messages, DMs, modals, files, App Home), rendered as text.
 What arrives while nobody types (an export's progress and ready notice, any other notice) is
 printed as it arrives, by a background task that takes turns with the command being run.
+A little past 300 lines as one class on purpose: the loop, the background printer and the
+commands share the turn lock, the inbox and the last reply's buttons.
 """
 
 from __future__ import annotations
@@ -16,18 +18,17 @@ import itertools
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 import httpx
 
 from bot.blocks import CALLBACK_MESSAGE_SHORTCUT, CALLBACK_SHORTCUT_SEARCH
+from bot.demo.buttons import Target, find_target, is_button_number
 from bot.demo.console_text import CONSOLE_HELP, banner, people_text
-from bot.demo.fake_slack import Message
 from bot.demo.inbox import Inbox
 from bot.demo.lines import LineSource
 from bot.demo.modal_session import ModalSession
-from bot.demo.render import Clickable, Reader, Rendered
+from bot.demo.render import Reader
 from bot.demo.screen import Screen, text_of
 from bot.demo.stack import DemoPerson, DemoStack
 
@@ -38,13 +39,6 @@ QUIET = 0.4  # a reply is complete once nothing more arrives for this long
 IDLE_CHECK = 60.0  # the background task re-reads who is typing at least this often
 # ``@dana`` typed on its own (not inside an email address or an existing ``<@U…>``).
 _TYPED_MENTION = re.compile(r"(?<![\w@<|])@([A-Za-z][\w-]*)")
-
-
-@dataclass(frozen=True)
-class _Target:
-    clickable: Clickable
-    message: Message | None
-    view: Json | None = None  # the App Home the button is on
 
 
 class Console:
@@ -71,7 +65,7 @@ class Console:
         self.patience = min(patience, REPLY_DEADLINE)
         self.shown = 0  # blocks printed so far (messages, App Home): scripts wait on it
         self._inbox = Inbox(stack.fake)
-        self._targets: list[_Target] = []
+        self._targets: list[Target] = []
         self._turn = asyncio.Lock()  # the command being run, or the background printer
         self._events = itertools.count(1)
 
@@ -133,7 +127,7 @@ class Console:
             await self.open_home()
         elif word.lower() == "shortcut":
             await self.shortcut(rest.strip())
-        elif _is_button_number(line) or word.lower() in ("press", "click"):
+        elif is_button_number(line) or word.lower() in ("press", "click"):
             await self.press(line)
         elif word.startswith("/") and word != "/recordings":
             self.say(f"(only /recordings exists in this workspace, not {word})")
@@ -217,27 +211,12 @@ class Console:
         answer = await self.source.read(f"  y = {yes}, n = {no} [y/N] ")
         return (answer or "").strip().lower() in ("y", "yes")
 
-    def _target_for(self, line: str) -> _Target | None:
-        number = int(line) if _is_button_number(line) else None
-        search_hint = f"to search a number type from:{line} or ext:{line}"
-        if not self._targets:
-            hint = f"; {search_hint}" if number is not None else ""
-            self.say(f"(nothing to press: no reply with buttons yet{hint})")
+    def _target_for(self, line: str) -> Target | None:
+        found = find_target(self._targets, line)
+        if isinstance(found, str):
+            self.say(found)
             return None
-        if number is not None:
-            found = [t for t in self._targets if t.clickable.number == number]
-            if not found:
-                count = len(self._targets)
-                self.say(f"there is no button {number} (the last reply has {count}); {search_hint}")
-                return None
-        else:
-            wanted = line.partition(" ")[2].strip().lower()
-            found = [t for t in self._targets if wanted and wanted in t.clickable.label.lower()]
-        if not found:
-            shown = " ".join(f"[{t.clickable.number} {t.clickable.label}]" for t in self._targets)
-            self.say(f"(no such button; the last reply has {shown})")
-            return None
-        return found[0]
+        return found
 
     # ---- talking to the bot ----------------------------------------------------------------
     async def send(self, request: Callable[[], Awaitable[httpx.Response]]) -> None:
@@ -252,7 +231,10 @@ class Console:
             return
         answer = _json_or_none(response)
         if answer and (answer.get("text") or answer.get("blocks")):
-            self._show_lines(self._render(answer.get("text", ""), answer.get("blocks") or []).lines)
+            rendered = self.screen.render(
+                self.reader(), answer.get("text", ""), answer.get("blocks") or []
+            )
+            self._show_lines(rendered.lines)
         await self.wait_and_show()
 
     async def wait_and_show(self) -> None:
@@ -296,7 +278,7 @@ class Console:
         """Print the person's new and changed messages, then their App Home if it changed."""
         user = self.me.user_id
         reader = self.reader()
-        targets: list[_Target] = []
+        targets: list[Target] = []
         for message in self._inbox.fresh(user):
             updated = self._inbox.mark_shown(user, message)
             self.say(self.screen.heading(message, updated))
@@ -306,20 +288,17 @@ class Console:
             rendered = self.screen.render(
                 reader, message.text, message.blocks, first=len(targets) + 1
             )
-            targets += [_Target(c, message) for c in rendered.clickables]
+            targets += [Target(c, message) for c in rendered.clickables]
             self._show_lines(rendered.lines + self.screen.file_lines(message))
         home = self._inbox.take_home(user)
         if home is not None:
             self.say("┄ App Home · recordings-bot")
             self.shown += 1
             rendered = self.screen.render(reader, "", home["blocks"], first=len(targets) + 1)
-            targets += [_Target(c, None, home) for c in rendered.clickables]
+            targets += [Target(c, None, home) for c in rendered.clickables]
             self._show_lines(rendered.lines)
         if targets:
             self._targets = targets
-
-    def _render(self, text: str, blocks: list[Json], *, first: int = 1) -> Rendered:
-        return self.screen.render(self.reader(), text, blocks, first=first)
 
     def reader(self) -> Reader:
         return self.screen.reader(self.me)
@@ -329,11 +308,6 @@ class Console:
 
     def say(self, text: str) -> None:
         self.screen.say(text)
-
-
-def _is_button_number(line: str) -> bool:
-    """Short numbers press buttons; longer digit strings are phone numbers to search for."""
-    return line.isdigit() and len(line) <= 3
 
 
 def _json_or_none(response: httpx.Response) -> Json | None:

@@ -42,7 +42,7 @@ def test_the_recording_shows_what_issue_14_asks_for() -> None:
     waited = text.split("(nothing typed for a minute)", 1)
     assert len(waited) == 2
     assert "Started export" in waited[0]
-    assert "is ready" in waited[1].split("dana> ", 1)[0]  # arrived with nothing typed
+    assert "ready" in waited[1].split("dana> ", 1)[0]  # arrived with nothing typed
     assert "┄ App Home" in text
     assert "┄ modal: Search recordings" in text
     assert any(t.startswith('shortcut "') for t in typed)

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check lint format types unit bench sim demo clean
+.PHONY: run test check lint format types unit bench sim demo demo-transcript clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ run: $(STAMP)  ## run the bot; with no Slack credentials, the demo against the s
 
 demo: $(STAMP)
 	$(BIN)/recordings-bot demo
+
+demo-transcript: $(STAMP)  ## docs/demo.md: the demo console run on docs/demo-script.txt
+	$(BIN)/python -m bot.demo.transcript docs/demo-script.txt docs/demo.md
 
 sim: $(STAMP)
 	$(BIN)/recordings-bot sim

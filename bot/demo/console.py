@@ -1,61 +1,113 @@
 """The demo console: type what a Slack person would, read what the bot shows them.
 
-Every command, click and modal submission is a signed HTTP request to the bot's real
-``/slack/events`` endpoint; replies are whatever the bot posted to the fake Slack
-(response_urls, ephemeral messages, DMs, modals, files), rendered as text.
+Every command, click, shortcut, App Home visit and modal submission is a signed HTTP request
+to the bot's real ``/slack/events`` endpoint; replies are whatever the bot posted to the fake
+Slack (response_urls, ephemeral messages, DMs, modals, files, App Home), rendered as text.
+What arrives while nobody types (an export's progress and ready notice, any other notice) is
+printed as it arrives, by a background task that takes turns with the command being run.
+A little past 300 lines as one class on purpose: the loop, the background printer and the
+commands share the turn lock, the inbox and the last reply's buttons.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
+import itertools
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from bot.blocks import CALLBACK_MESSAGE_SHORTCUT, CALLBACK_SHORTCUT_SEARCH
+from bot.demo.buttons import Target, find_target, is_button_number
 from bot.demo.console_text import CONSOLE_HELP, banner, people_text
-from bot.demo.fake_slack import Message
 from bot.demo.inbox import Inbox
 from bot.demo.lines import LineSource
 from bot.demo.modal_session import ModalSession
-from bot.demo.render import Clickable, Reader, Rendered, render_blocks, render_mrkdwn
+from bot.demo.render import Reader
+from bot.demo.screen import Screen, text_of
 from bot.demo.stack import DemoPerson, DemoStack
 
 Json = dict[str, Any]
 FIRST_PATIENCE = 2.0  # seconds before "(still working…)"
 REPLY_DEADLINE = 15.0
 QUIET = 0.4  # a reply is complete once nothing more arrives for this long
+IDLE_CHECK = 60.0  # the background task re-reads who is typing at least this often
 # ``@dana`` typed on its own (not inside an email address or an existing ``<@U…>``).
 _TYPED_MENTION = re.compile(r"(?<![\w@<|])@([A-Za-z][\w-]*)")
 
 
-@dataclass(frozen=True)
-class _Target:
-    clickable: Clickable
-    message: Message | None
-
-
 class Console:
-    def __init__(self, stack: DemoStack, source: LineSource, out: TextIO) -> None:
+    def __init__(
+        self,
+        stack: DemoStack,
+        source: LineSource,
+        out: TextIO,
+        *,
+        ansi: bool = False,
+        log_path: str | None = None,
+        quiet: float = QUIET,
+        patience: float = FIRST_PATIENCE,
+    ) -> None:
+        """``quiet``: how long replies must stop changing before they print; ``patience``:
+        how long before "(still working…)" (a recorded session raises both, so the machine's
+        load cannot change what it shows)."""
         self.stack = stack
         self.source = source
-        self.out = out
+        self.screen = Screen(stack, out, ansi=ansi)
         self.me: DemoPerson = stack.people[0]
+        self.log_path = log_path
+        self.quiet = quiet
+        self.patience = min(patience, REPLY_DEADLINE)
+        self.shown = 0  # blocks printed so far (messages, App Home): scripts wait on it
         self._inbox = Inbox(stack.fake)
-        self._targets: list[_Target] = []
+        self._targets: list[Target] = []
+        self._turn = asyncio.Lock()  # the command being run, or the background printer
+        self._events = itertools.count(1)
 
     # ---- the loop --------------------------------------------------------------------------
     async def run(self) -> None:
-        self.say(banner(self.stack, self.me))
-        while (line := await self.source.read(f"{self.me.short}> ")) is not None:
-            if not await self.handle(line.strip()):
-                break
+        self.say(banner(self.stack, self.me, log_path=self.log_path))
+        background = asyncio.create_task(self._print_background())
+        try:
+            while (line := await self.source.read(f"{self.me.short}> ")) is not None:
+                async with self._turn:
+                    if not await self.handle(line.strip()):
+                        break
+        finally:
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
         self.say("bye")
+
+    async def _print_background(self) -> None:
+        """Print what arrives while the person is at the prompt, once it stops changing."""
+        fake = self.stack.fake
+        while True:
+            try:
+                await fake.wait_for(lambda: self._inbox.has_news(self.me.user_id), IDLE_CHECK)
+            except TimeoutError:
+                continue
+            await self._settle(self.me.user_id)
+            async with self._turn:  # a command's own replies are shown by the command
+                self._show_pending()
+
+    async def wait_for_background(self, timeout: float) -> bool:
+        """Sit at the prompt until something arrives and is printed, then quiet (scripts)."""
+        before = self.shown
+        try:
+            await self.stack.fake.wait_for(lambda: self.shown > before, timeout)
+        except TimeoutError:
+            return False
+        while True:
+            printed = self.shown
+            await asyncio.sleep(self.quiet * 2)
+            if self.shown == printed and not self._inbox.has_news(self.me.user_id):
+                return True
 
     async def handle(self, line: str) -> bool:
         """Act on one typed line; False means leave."""
@@ -71,7 +123,11 @@ class Console:
             self.say(people_text(self.stack.people))
         elif word.lower() == "as" and rest:
             self.switch(rest)
-        elif _is_button_number(line) or word.lower() in ("press", "click"):
+        elif line.lower() == "home":
+            await self.open_home()
+        elif word.lower() == "shortcut":
+            await self.shortcut(rest.strip())
+        elif is_button_number(line) or word.lower() in ("press", "click"):
             await self.press(line)
         elif word.startswith("/") and word != "/recordings":
             self.say(f"(only /recordings exists in this workspace, not {word})")
@@ -89,6 +145,30 @@ class Console:
             return person.mention if person is not None else match[0]
 
         return _TYPED_MENTION.sub(mention, text)
+
+    async def open_home(self) -> None:
+        """Open the app's Home tab: Slack sends ``app_home_opened``, the bot publishes a view."""
+        user = self.me.user_id
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": self.stack.fake.dm_channel(user),
+            "tab": "home",
+            "event_ts": f"{self.stack.clock().timestamp():.6f}",
+        }
+        event_id = f"Ev{next(self._events):04d}{user}"
+        await self.send(lambda: self.stack.driver.event(event, event_id=event_id))
+
+    async def shortcut(self, text: str) -> None:
+        """``shortcut``: the global "Search recordings"; ``shortcut "text"``: the message
+        shortcut "Find recordings for this number" on a message saying ``text``."""
+        driver, user = self.stack.driver, self.me.user_id
+        if not text:
+            await self.send(lambda: driver.shortcut(user, CALLBACK_SHORTCUT_SEARCH))
+            return
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+            text = text[1:-1]
+        await self.send(lambda: driver.message_shortcut(user, CALLBACK_MESSAGE_SHORTCUT, text))
 
     def switch(self, who: str) -> None:
         person = self.stack.person(who)
@@ -114,7 +194,9 @@ class Console:
         driver, user = self.stack.driver, self.me.user_id
         try:
             await self.send(
-                lambda: driver.click(user, click.action_id, click.value, message=target.message)
+                lambda: driver.click(
+                    user, click.action_id, click.value, message=target.message, view=target.view
+                )
             )
         except AssertionError:
             self.say("(that button is not there any more)")
@@ -122,34 +204,19 @@ class Console:
     async def _confirmed(self, confirm: Mapping[str, Any]) -> bool:
         """Slack's confirm dialog: title, text, then its two buttons as the question."""
         reader = self.reader()
-        self.say(f"┄ {_text(confirm.get('title'), reader)}")
-        self._show_lines([_text(confirm.get("text"), reader)])
-        yes = _text(confirm.get("confirm"), reader) or "Confirm"
-        no = _text(confirm.get("deny"), reader) or "Cancel"
+        self.say(f"┄ {text_of(confirm.get('title'), reader)}")
+        self._show_lines([text_of(confirm.get("text"), reader)])
+        yes = text_of(confirm.get("confirm"), reader) or "Confirm"
+        no = text_of(confirm.get("deny"), reader) or "Cancel"
         answer = await self.source.read(f"  y = {yes}, n = {no} [y/N] ")
         return (answer or "").strip().lower() in ("y", "yes")
 
-    def _target_for(self, line: str) -> _Target | None:
-        number = int(line) if _is_button_number(line) else None
-        search_hint = f"to search a number type from:{line} or ext:{line}"
-        if not self._targets:
-            hint = f"; {search_hint}" if number is not None else ""
-            self.say(f"(nothing to press: no reply with buttons yet{hint})")
+    def _target_for(self, line: str) -> Target | None:
+        found = find_target(self._targets, line)
+        if isinstance(found, str):
+            self.say(found)
             return None
-        if number is not None:
-            found = [t for t in self._targets if t.clickable.number == number]
-            if not found:
-                count = len(self._targets)
-                self.say(f"there is no button {number} (the last reply has {count}); {search_hint}")
-                return None
-        else:
-            wanted = line.partition(" ")[2].strip().lower()
-            found = [t for t in self._targets if wanted and wanted in t.clickable.label.lower()]
-        if not found:
-            shown = " ".join(f"[{t.clickable.number} {t.clickable.label}]" for t in self._targets)
-            self.say(f"(no such button; the last reply has {shown})")
-            return None
-        return found[0]
+        return found
 
     # ---- talking to the bot ----------------------------------------------------------------
     async def send(self, request: Callable[[], Awaitable[httpx.Response]]) -> None:
@@ -164,18 +231,22 @@ class Console:
             return
         answer = _json_or_none(response)
         if answer and (answer.get("text") or answer.get("blocks")):
-            self._show_lines(self._render(answer.get("text", ""), answer.get("blocks") or []).lines)
+            rendered = self.screen.render(
+                self.reader(), answer.get("text", ""), answer.get("blocks") or []
+            )
+            self._show_lines(rendered.lines)
         await self.wait_and_show()
 
     async def wait_and_show(self) -> None:
         fake, user = self.stack.fake, self.me.user_id
         try:
-            await fake.wait_for(lambda: self._inbox.has_pending(user), FIRST_PATIENCE)
+            await fake.wait_for(lambda: self._inbox.has_pending(user), self.patience)
         except TimeoutError:
-            self.say("(still working…)")
+            if self.patience < REPLY_DEADLINE:
+                self.say("(still working…)")
             try:
                 await fake.wait_for(
-                    lambda: self._inbox.has_pending(user), REPLY_DEADLINE - FIRST_PATIENCE
+                    lambda: self._inbox.has_pending(user), REPLY_DEADLINE - self.patience
                 )
             except TimeoutError:
                 self.say(f"(no reply within {REPLY_DEADLINE:.0f} s)")
@@ -185,11 +256,11 @@ class Console:
 
     async def _settle(self, user: str) -> None:
         """Wait until replies stop arriving (a progress note may be replaced a moment later)."""
-        for _ in range(int(REPLY_DEADLINE / QUIET)):
+        for _ in range(int(REPLY_DEADLINE / self.quiet)):
             before = self._inbox.version(user)
             try:
                 await self.stack.fake.wait_for(
-                    functools.partial(self._inbox.changed_since, user, before), QUIET
+                    functools.partial(self._inbox.changed_since, user, before), self.quiet
                 )
             except TimeoutError:
                 return
@@ -204,73 +275,39 @@ class Console:
 
     # ---- what the person sees --------------------------------------------------------------
     def _show_pending(self) -> None:
-        fresh = self._inbox.fresh(self.me.user_id)
-        if not fresh:
-            return
-        targets: list[_Target] = []
-        for message in fresh:
-            updated = self._inbox.mark_shown(self.me.user_id, message)
-            self.say(self._heading(message, updated))
+        """Print the person's new and changed messages, then their App Home if it changed."""
+        user = self.me.user_id
+        reader = self.reader()
+        targets: list[Target] = []
+        for message in self._inbox.fresh(user):
+            updated = self._inbox.mark_shown(user, message)
+            self.say(self.screen.heading(message, updated))
+            self.shown += 1
             if message.deleted:
                 continue
-            rendered = self._render(message.text, message.blocks, first=len(targets) + 1)
-            targets += [_Target(c, message) for c in rendered.clickables]
-            self._show_lines(rendered.lines + self._file_lines(message))
+            rendered = self.screen.render(
+                reader, message.text, message.blocks, first=len(targets) + 1
+            )
+            targets += [Target(c, message) for c in rendered.clickables]
+            self._show_lines(rendered.lines + self.screen.file_lines(message))
+        home = self._inbox.take_home(user)
+        if home is not None:
+            self.say("┄ App Home · recordings-bot")
+            self.shown += 1
+            rendered = self.screen.render(reader, "", home["blocks"], first=len(targets) + 1)
+            targets += [Target(c, None, home) for c in rendered.clickables]
+            self._show_lines(rendered.lines)
         if targets:
             self._targets = targets
 
-    def _heading(self, message: Message, updated: bool) -> str:
-        fake = self.stack.fake
-        if message.deleted:
-            return "┄ (a message was deleted)"
-        if message.ephemeral:
-            where = "only visible to you"
-        elif message.channel.startswith("D"):
-            where = "direct message"
-        else:
-            where = "#" + str(fake.channels.get(message.channel, {}).get("name", message.channel))
-        what = "file" if message.kind == "file" else "recordings-bot"
-        return f"┄ {what} · {where}{' · updated' if updated else ''}"
-
-    def _file_lines(self, message: Message) -> list[str]:
-        lines = []
-        for file_id in message.files:
-            upload = self.stack.fake.uploads.get(file_id)
-            if upload is not None:
-                lines.append(f"📎 {upload.title or upload.filename} ({upload.size:,} bytes)")
-        return lines
-
-    def _render(self, text: str, blocks: list[Json], *, first: int = 1) -> Rendered:
-        reader = self.reader()
-        if blocks:
-            return render_blocks(blocks, reader, first_number=first)
-        return render_blocks([{"type": "markdown", "text": text}], reader, first_number=first)
-
     def reader(self) -> Reader:
-        fake = self.stack.fake
-        names = {uid: str(u.get("real_name", uid)) for uid, u in fake.users.items()}
-        names |= {cid: str(c.get("name", cid)) for cid, c in fake.channels.items()}
-        return Reader(tz=ZoneInfo(self.me.tz), now=datetime.now(UTC), names=names)
+        return self.screen.reader(self.me)
 
     def _show_lines(self, lines: list[str]) -> None:
-        self.say("\n".join("  " + line for line in lines if line.strip()))
+        self.screen.show_lines(lines)
 
     def say(self, text: str) -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
-
-
-def _is_button_number(line: str) -> bool:
-    """Short numbers press buttons; longer digit strings are phone numbers to search for."""
-    return line.isdigit() and len(line) <= 3
-
-
-def _text(node: Any, reader: Reader) -> str:
-    """A text object as shown: mrkdwn rendered, plain text as is."""
-    if not isinstance(node, Mapping):
-        return str(node or "")
-    text = str(node.get("text", ""))
-    return render_mrkdwn(text, reader) if node.get("type") == "mrkdwn" else text
+        self.screen.say(text)
 
 
 def _json_or_none(response: httpx.Response) -> Json | None:

@@ -11,11 +11,17 @@ Commands (anything else is sent as /recordings <text>):
   inbound yesterday            search; same as /recordings inbound yesterday
   /recordings help             the bot's help: the whole search grammar
   /recordings                  the search form (a modal), field by field
+  home                         open the app's Home tab (App Home)
+  shortcut                     the "Search recordings" shortcut: the search form
+  shortcut "call +1 732 555 0100"  the message shortcut "Find recordings for this number"
+                               on a message with that text
   1, 2, …                      press a numbered button of the last reply
   press next                   press the first button whose label contains "next"
   user:@dana last 30d          name a person with @ (as if picked from Slack's list)
   as admin  (as sam, as dana)  act as another person; `people` lists them
-  ?                            this list;  quit  leaves"""
+  ?                            this list;  quit  leaves
+What the bot posts while you are at the prompt (an export's progress and ready notice)
+is printed as it arrives, above the line you are typing."""
 
 
 def people_text(people: Sequence[DemoPerson]) -> str:
@@ -27,13 +33,15 @@ def people_text(people: Sequence[DemoPerson]) -> str:
     return "People in this workspace (@name in a command means that person):\n" + "\n".join(rows)
 
 
-def banner(stack: DemoStack, me: DemoPerson) -> str:
+def banner(stack: DemoStack, me: DemoPerson, *, log_path: str | None = None) -> str:
+    logs = f"  log lines: {log_path}\n" if log_path else ""
     return (
         "recordings-bot demo: the bot, a fake Slack workspace and a simulated VBC account,\n"
         "all on this machine; nothing here talks to Slack or Vonage. Type what a person\n"
         "would type in Slack: each command and click reaches the bot as a signed Slack\n"
         "request, and what the bot shows that person is printed below.\n"
-        f"  bot: {stack.server.url}  ·  VBC simulator: {stack.sim.url}\n\n"
+        f"  bot: {stack.server.url}  ·  VBC simulator: {stack.sim.url}\n"
+        f"{logs}\n"
         f"You are {me.name} ({me.user_id}, time zone {me.tz}). Your Slack email\n"
         f"matches VBC user {me.vbc_name}, so the bot links you on first use.\n"
         f"{people_text(stack.people)}\n"

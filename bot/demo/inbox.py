@@ -9,10 +9,11 @@ from bot.demo.fake_slack import FakeSlack, Json, Message
 
 @dataclass
 class _Seen:
-    """What one person has been shown: message versions and the last modal."""
+    """What one person has been shown: message versions, the last modal, their App Home."""
 
     messages: dict[tuple[str, str], tuple[int, bool]] = field(default_factory=dict)
     view: tuple[str, str] | None = None
+    home: str | None = None
 
 
 class Inbox:
@@ -36,7 +37,8 @@ class Inbox:
     def version(self, user: str) -> tuple[object, ...]:
         view = self._fake.current_view(user)
         messages = tuple((m.channel, m.ts, m.edits, m.deleted) for m in self.visible(user))
-        return messages, (view["id"], view["hash"]) if view else None
+        home = self._fake.homes.get(user)
+        return messages, (view["id"], view["hash"]) if view else None, home and home["hash"]
 
     def changed_since(self, user: str, before: tuple[object, ...]) -> bool:
         return self.version(user) != before
@@ -53,9 +55,16 @@ class Inbox:
         return fresh
 
     def has_pending(self, user: str) -> bool:
+        """Anything to show: news, or a modal (which waits for a command: it needs the keys)."""
         view = self._fake.current_view(user)
         new_view = view is not None and (view["id"], view["hash"]) != self._seen_by(user).view
-        return bool(self.fresh(user)) or new_view
+        return self.has_news(user) or new_view
+
+    def has_news(self, user: str) -> bool:
+        """New or changed messages, or a newly published App Home: shown as they arrive."""
+        home = self._fake.homes.get(user)
+        new_home = home is not None and home["hash"] != self._seen_by(user).home
+        return bool(self.fresh(user)) or new_home
 
     def mark_shown(self, user: str, message: Message) -> bool:
         """Note ``message`` as shown to ``user``; True when an earlier version had been."""
@@ -73,6 +82,15 @@ class Inbox:
             return None
         seen.view = (view["id"], view["hash"])
         return view
+
+    def take_home(self, user: str) -> Json | None:
+        """The person's App Home if published or changed since last shown; shown now."""
+        home = self._fake.homes.get(user)
+        seen = self._seen_by(user)
+        if home is None or home["hash"] == seen.home:
+            return None
+        seen.home = home["hash"]
+        return home
 
     def _seen_by(self, user: str) -> _Seen:
         return self._seen.setdefault(user, _Seen())

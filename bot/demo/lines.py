@@ -1,4 +1,7 @@
-"""Where the console's lines come from: the terminal, a pipe, or a list (tests and scripts)."""
+"""Where the console's lines come from: a pipe, or a list (tests and scripts).
+
+The terminal's line editor is ``bot.demo.terminal.PromptLines``.
+"""
 
 from __future__ import annotations
 
@@ -18,17 +21,6 @@ class LineSource(Protocol):
         ...
 
 
-class TerminalLines:
-    """``input()`` with line editing, read on a daemon thread.
-
-    The event loop keeps serving the bot meanwhile. A daemon thread rather than
-    ``asyncio.to_thread``: on Ctrl-C the process must not wait for a prompt nobody answers.
-    """
-
-    async def read(self, prompt: str) -> str | None:
-        return await _on_daemon_thread(lambda: _input_or_none(prompt))
-
-
 class StreamLines:
     """Lines from a pipe or file (stdin that is not a TTY), echoed so the transcript reads well."""
 
@@ -37,6 +29,8 @@ class StreamLines:
         self._out = out
 
     async def read(self, prompt: str) -> str | None:
+        # A daemon thread rather than ``asyncio.to_thread``: on Ctrl-C the process must not
+        # wait for a line nobody sends. The event loop serves the bot meanwhile.
         line = await _on_daemon_thread(self._stream.readline)
         if not line:
             return None
@@ -60,13 +54,6 @@ class ScriptLines:
         self._out.write(f"{prompt}{text}\n")
         self._out.flush()
         return text
-
-
-def _input_or_none(prompt: str) -> str | None:
-    try:
-        return input(prompt)
-    except EOFError:
-        return None
 
 
 async def _on_daemon_thread(work: Callable[[], T]) -> T:

@@ -6,36 +6,14 @@ names, so a ``<!date^…>`` token reads the way that person's Slack client would
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from bot.demo.mrkdwn import Reader, format_slack_date, render_mrkdwn
 
 Json = Mapping[str, Any]
-
-_TOKEN = re.compile(r"<([^<>]+)>")
-_DATE_FORMAT = re.compile(r"\{([a-z_]+)\}")
-_EMOJI = {
-    "mag": "🔍",
-    "warning": "⚠️",
-    "white_check_mark": "✅",
-    "no_entry": "⛔",
-    "x": "❌",
-    "arrow_down": "↓",
-    "arrow_up": "↑",
-    "left_right_arrow": "↔",
-    "arrows_counterclockwise": "↻",
-    "hourglass_flowing_sand": "⏳",
-    "package": "📦",
-    "lock": "🔒",
-    "link": "🔗",
-    "bust_in_silhouette": "👤",
-    "telephone_receiver": "📞",
-    "information_source": "ℹ️",  # noqa: RUF001 - the emoji itself
-}
-_EMOJI_NAME = re.compile(r":([a-z0-9_+\-]+):")
+__all__ = ["Clickable", "Reader", "Rendered", "format_slack_date", "render_blocks", "render_mrkdwn"]
 
 
 @dataclass(frozen=True)
@@ -60,93 +38,12 @@ class Rendered:
         return "\n".join(self.lines)
 
 
-@dataclass(frozen=True)
-class Reader:
-    """Whose eyes: their time zone, the moment they look, and display names for mentions."""
-
-    tz: ZoneInfo
-    now: datetime
-    names: Mapping[str, str] = field(default_factory=dict)
-
-
 def render_blocks(blocks: Sequence[Json], reader: Reader, *, first_number: int = 1) -> Rendered:
     """One or more lines per block; buttons become ``[n Label]`` numbered from ``first_number``."""
     out = Rendered()
     for block in blocks:
         out.lines += _block_lines(block, reader, out, first_number)
     return out
-
-
-def render_mrkdwn(text: str, reader: Reader) -> str:
-    """Slack's escapes, links, mentions, dates and a few emoji as plain readable text."""
-    rendered = _TOKEN.sub(lambda m: _token(m.group(1), reader), text)
-    rendered = _EMOJI_NAME.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), rendered)
-    return rendered.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def format_slack_date(stamp: int, fmt: str, reader: Reader) -> str | None:
-    """A ``<!date>`` format in the reader's zone; None for a token Slack would not know."""
-    when = datetime.fromtimestamp(stamp, reader.tz)
-    today = reader.now.astimezone(reader.tz).date()
-    pretty = {
-        today: "Today",
-        today - timedelta(days=1): "Yesterday",
-        today + timedelta(days=1): "Tomorrow",
-    }.get(when.date())
-    day = f"{when.day}{_ordinal(when.day)}"
-    hour = when.hour % 12 or 12
-    values = {
-        "date_num": when.strftime("%Y-%m-%d"),
-        "date": f"{when:%B} {day}, {when.year}",
-        "date_short": f"{when:%b} {when.day}, {when.year}",
-        "date_long": f"{when:%A, %B} {day}, {when.year}",
-        "time": f"{hour}:{when:%M %p}",
-        "time_secs": f"{hour}:{when:%M:%S %p}",
-        "ago": _ago(reader.now - when),
-    }
-    for name in ("date", "date_short", "date_long"):
-        values[f"{name}_pretty"] = pretty or values[name]
-    unknown = [t for t in _DATE_FORMAT.findall(fmt) if t not in values]
-    if unknown:
-        return None
-    return _DATE_FORMAT.sub(lambda m: values[m.group(1)], fmt)
-
-
-def _token(inner: str, reader: Reader) -> str:
-    target, _, label = inner.partition("|")
-    if target.startswith("!date^"):
-        parts = target.split("^")
-        if len(parts) >= 3 and parts[1].isdigit():
-            shown = format_slack_date(int(parts[1]), parts[2], reader)
-            return shown if shown is not None else label
-        return label
-    if target.startswith("@"):
-        return "@" + (label or reader.names.get(target[1:], target[1:]))
-    if target.startswith("#"):
-        return "#" + (label or reader.names.get(target[1:], target[1:]))
-    if target.startswith("!subteam^"):
-        return label or "@team"
-    if target.startswith("!"):
-        return "@" + target[1:]
-    return label or target
-
-
-def _ordinal(day: int) -> str:
-    if 10 <= day % 100 <= 20:
-        return "th"
-    return {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-
-
-def _ago(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    future = seconds < 0
-    seconds = abs(seconds)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            text = f"{count} {unit}{'s' if count != 1 else ''}"
-            return f"in {text}" if future else f"{text} ago"
-    return "just now"
 
 
 def _plain(node: Any, reader: Reader) -> str:
@@ -158,11 +55,13 @@ def _plain(node: Any, reader: Reader) -> str:
 
 def _field(node: Any, reader: Reader) -> str:
     """Fields are usually ``*Label*\\nvalue``: shown as ``Label: value`` on one line."""
-    text = _plain(node, reader)
-    head, newline, rest = text.partition("\n")
-    if newline and head.startswith("*") and head.endswith("*") and len(head) > 2:
-        return f"{head[1:-1]}: {rest.replace(chr(10), ' ')}"
-    return text.replace("\n", " ")
+    raw = str(node.get("text", "")) if isinstance(node, Mapping) else ""
+    head, newline, rest = raw.partition("\n")
+    labelled = newline and head.startswith("*") and head.endswith("*") and len(head) > 2
+    if labelled and isinstance(node, Mapping) and node.get("type") == "mrkdwn":
+        value = render_mrkdwn(rest, reader).replace("\n", " ")
+        return f"{render_mrkdwn(head[1:-1], reader)}: {value}"
+    return _plain(node, reader).replace("\n", " ")
 
 
 def _block_lines(block: Json, reader: Reader, out: Rendered, first: int) -> list[str]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.app import Runtime, build_runtime
+from bot.clock import Clock, system_clock
+from bot.demo.clock import StillClock
 from bot.demo.driver import SlackDriver
 from bot.demo.fake_slack import FakeSlack
 from bot.people.crypto import new_secret_key
@@ -67,6 +69,7 @@ class DemoStack:
     server: LocalServer
     driver: SlackDriver
     people: list[DemoPerson]
+    clock: Clock = system_clock
 
     @property
     def events_url(self) -> str:
@@ -143,10 +146,20 @@ def demo_settings(sim: RunningSimulator, fake: FakeSlack, database: Path, port: 
 
 
 @contextlib.asynccontextmanager
-async def running_demo(workdir: Path) -> AsyncIterator[DemoStack]:
-    """Start all three on loopback (database in ``workdir``); stop them in reverse order."""
+async def running_demo(
+    workdir: Path, *, clock: StillClock | None = None
+) -> AsyncIterator[DemoStack]:
+    """Start all three on loopback (database in ``workdir``); stop them in reverse order.
+
+    With ``clock``, the bot and the simulator (its data, jobs and tokens) live at its time.
+    """
     async with contextlib.AsyncExitStack() as stack:
-        sim = await start_simulator(host=HOST, job_seconds=4.0)
+        if clock is None:
+            sim = await start_simulator(host=HOST, job_seconds=4.0)
+        else:
+            sim = await start_simulator(
+                host=HOST, job_seconds=4.0, now=clock(), clock=clock.seconds
+            )
         stack.push_async_callback(sim.close)
         fake = FakeSlack()
         await fake.start()
@@ -155,7 +168,7 @@ async def running_demo(workdir: Path) -> AsyncIterator[DemoStack]:
         for p in people:
             fake.add_user(p.user_id, p.name, tz=p.tz, email=p.email, is_admin=p.is_admin)
         settings = demo_settings(sim, fake, workdir / "demo.db", free_port())
-        runtime = await build_runtime(settings)
+        runtime = await build_runtime(settings, clock=clock or system_clock)
         server = LocalServer(runtime, settings.host, settings.port)
         try:
             await server.start()
@@ -165,4 +178,4 @@ async def running_demo(workdir: Path) -> AsyncIterator[DemoStack]:
         stack.push_async_callback(server.close)  # closes the runtime too
         driver = SlackDriver(f"{server.url}/slack/events", DEMO_SIGNING_SECRET, fake)
         stack.push_async_callback(driver.aclose)
-        yield DemoStack(sim, fake, runtime, server, driver, people)
+        yield DemoStack(sim, fake, runtime, server, driver, people, clock or system_clock)

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import contextlib
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,8 +52,12 @@ async def start_simulator(
     username: str = DEMO_USERNAME,
     password: str = DEMO_PASSWORD,
     demo_user_email: str | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> RunningSimulator:
-    """Serve a fresh simulator; ``port=0`` picks a free port (read it from ``.url``)."""
+    """Serve a fresh simulator; ``port=0`` picks a free port (read it from ``.url``).
+
+    ``clock`` (Unix seconds) drives its jobs and tokens; a recorded demo passes a still one.
+    """
     config = SimConfig(
         seed=seed,
         now=now,
@@ -63,7 +69,7 @@ async def start_simulator(
         password=password,
         demo_user_email=demo_user_email,
     )
-    state = SimState(config)
+    state = SimState(config, clock)
     runner = web.AppRunner(build_app(state), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from collections import deque
@@ -66,6 +67,9 @@ class SimState:
         self._offset = 0.0
         # Fixed once, so a reset gives back the very same recordings.
         self.data_now = self.config.now or datetime.fromtimestamp(clock(), UTC)
+        # Job ids from the seed too: the same session gets the same ids (the bot lists an
+        # export's parts in job-id order, so a recorded demo reads the same every run).
+        self._job_ids = random.Random(f"jobs-{self.config.seed}")
         self.tokens = TokenStore(self.clock, self.config.token_ttl)
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
         self.reset()
@@ -195,7 +199,7 @@ class SimState:
     # jobs ------------------------------------------------------------------------------
     def create_job(self, user_id: int, kind: str, recordings: Iterable[SimRecording]) -> SimJob:
         job = SimJob(
-            id=str(uuid.uuid4()),
+            id=str(uuid.UUID(int=self._job_ids.getrandbits(128), version=4)),
             user_id=user_id,
             kind=kind,
             recording_ids=tuple(r.id for r in recordings),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import subprocess
@@ -13,10 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.demo import main_demo
+import pytest
+
+from bot.demo import main_demo, run_demo
 from bot.demo.console import Console
 from bot.demo.render import Reader, render_blocks, render_mrkdwn
 from bot.demo.stack import DemoStack, running_demo
+from bot.demo.terminal import LogFile
 
 Step = str | Callable[[str], str]
 REPO = Path(__file__).resolve().parents[2]
@@ -186,7 +190,9 @@ def test_render_dates_links_and_buttons() -> None:
     stamp = int(datetime(2024, 5, 1, 16, 5, tzinfo=UTC).timestamp())
     date = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|2024-05-01 16:05 UTC>"
     text = f"{date} <@U1> <https://x.test|the file> &lt;3"
-    assert render_mrkdwn(text, reader) == "Yesterday 9:05 AM @Dana Demo the file <3"
+    assert (
+        render_mrkdwn(text, reader) == "Yesterday 9:05 AM @Dana Demo the file (https://x.test) <3"
+    )
     assert render_mrkdwn(f"<!date^{stamp}^{{nonsense}}|fallback>", reader) == "fallback"
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}},
@@ -233,3 +239,32 @@ def test_python_m_bot_demo_with_piped_stdin(tmp_path: Path) -> None:
     assert "dana> inbound last 30d" in result.stdout
     assert "Page 1 of" in result.stdout
     assert result.stdout.rstrip().endswith("bye")
+
+
+async def test_log_lines_go_to_the_file_not_the_console(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Records of the bot's loggers and of uvicorn's own handlers land in the file only."""
+
+    class Noisy:
+        def __init__(self) -> None:
+            self.lines = ["inbound last 30d"]
+
+        async def read(self, prompt: str) -> str | None:
+            logging.getLogger("bot.web").warning("a warning for the file")
+            logging.getLogger("uvicorn.error").error("an error for the file")
+            return self.lines.pop() if self.lines else None
+
+    out = io.StringIO()
+    log_path = tmp_path / "demo.log"
+    with LogFile(log_path) as log_file:
+        await run_demo(Noisy(), out, workdir=tmp_path, log_file=log_file)
+    logged = log_path.read_text()
+    assert "WARNING bot.web: a warning for the file" in logged
+    assert "ERROR uvicorn.error: an error for the file" in logged
+    screen = out.getvalue()
+    assert f"log lines: {log_path}" in screen
+    assert "Page 1 of" in screen
+    captured = capfd.readouterr()
+    for text in (screen, captured.out, captured.err):
+        assert "for the file" not in text

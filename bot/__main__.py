@@ -79,13 +79,18 @@ def _configure_logging(env: Mapping[str, str]) -> None:
     messages), SQLAlchemy every statement with its parameters, httpx every URL: a bot at
     LOG_LEVEL=DEBUG must not write those, so they need a second, explicit switch.
     """
+    from bot.ops.logs import LOG_FORMATS, configure
+
     levels = logging.getLevelNamesMapping()
     level = _level(env, "LOG_LEVEL", "INFO", levels)
     floor = logging.getLevelName(max(levels[level], logging.WARNING))
     libraries = _level(env, "LOG_LEVEL_LIBRARIES", floor, levels)
-    logging.basicConfig(level=libraries, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for own in ("bot", "handlers", __name__):
-        logging.getLogger(own).setLevel(level)
+    log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
+    if log_format not in LOG_FORMATS:
+        sys.exit(f"recordings-bot: LOG_FORMAT must be text or json, not {log_format!r}")
+    configure(
+        level=level, libraries=libraries, log_format=log_format, own=("bot", "handlers", __name__)
+    )
 
 
 def _level(env: Mapping[str, str], key: str, default: str, levels: Mapping[str, int]) -> str:

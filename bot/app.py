@@ -263,7 +263,7 @@ async def build_runtime(
         store=store,
         vbc_token=http.auth.current if isinstance(http.auth, VbcAuth) else endpoint.password,
         slack_teams=functools.partial(_slack_teams, slack, installations),
-        token_setting="SLACK_BOT_TOKEN" if installations is None else "the workspace's install",
+        slack_setting="SLACK_BOT_TOKEN" if installations is None else "the workspace's install",
         oauth=installations is not None,
         clock=clock,
     )

@@ -37,18 +37,18 @@ def vbc_refused(exc: Exception) -> bool:
     return isinstance(exc, VbcAuthError)
 
 
-def slack_problem(exc: Exception, *, token_setting: str) -> tuple[str, str]:
+def slack_problem(exc: Exception, *, setting: str) -> tuple[str, str]:
     """(what went wrong, what to fix) for a failed ``auth.test``."""
     if isinstance(exc, SlackApiError):
         error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
         if error in SLACK_TOKEN_ERRORS:
             return (
                 f"Slack refused the bot token ({error})",
-                f"check {token_setting}: reinstall the app and copy its Bot User OAuth Token",
+                f"check {setting}: reinstall the app and copy its Bot User OAuth Token",
             )
         return (f"Slack answered {error or exc.response.status_code}", "check SLACK_API_URL")
     if isinstance(exc, LookupError):
-        return (str(exc), f"check {token_setting}")
+        return (str(exc), f"check {setting}")
     return (
         f"Slack could not be reached ({type(exc).__name__})",
         "check SLACK_API_URL and that this host can reach slack.com",

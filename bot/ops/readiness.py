@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.ops.diagnose import describe, slack_problem, vbc_fix
 from bot.store import Store
+from bot.store.engine import DatabaseError
 from bot.vbc.errors import VbcError
 
 log = logging.getLogger(__name__)
@@ -56,14 +56,14 @@ class Readiness:
         store: Store,
         vbc_token: TokenSource,
         slack_teams: SlackTeams,
-        token_setting: str,
+        slack_setting: str,
         oauth: bool,
         clock: Clock,
     ) -> None:
         self._store = store
         self._vbc_token = vbc_token
         self._slack_teams = slack_teams
-        self._token_setting = token_setting
+        self._token_setting = slack_setting
         self._oauth = oauth
         self._clock = clock
         self._slack: tuple[datetime, Check] | None = None
@@ -74,7 +74,7 @@ class Readiness:
     async def database(self) -> Check:
         try:
             await self._store.ping()
-        except (SQLAlchemyError, OSError) as exc:
+        except (DatabaseError, OSError) as exc:
             return Check(
                 "database",
                 False,
@@ -101,8 +101,8 @@ class Readiness:
     async def _slack_check(self) -> Check:
         try:
             teams = await self._slack_teams()
-        except (LookupError, SQLAlchemyError) as exc:
-            detail, fix = slack_problem(exc, token_setting=self._token_setting)
+        except (LookupError, DatabaseError) as exc:
+            detail, fix = slack_problem(exc, setting=self._token_setting)
             return Check("slack", False, detail, fix)
         if self._oauth and not teams:
             return Check("slack", True, "no workspace has installed the app yet")
@@ -111,7 +111,7 @@ class Readiness:
             try:
                 await client.auth_test()
             except (SlackApiError, OSError, TimeoutError, LookupError) as exc:
-                failures.append((team, *slack_problem(exc, token_setting=self._token_setting)))
+                failures.append((team, *slack_problem(exc, setting=self._token_setting)))
         healthy = len(teams) - len(failures)
         if not self._oauth:
             if failures:

@@ -54,7 +54,7 @@ class AuditExporter:
     async def export(self, asker: Asker, text: str) -> Message:
         if asker.user_id not in self._admins:
             await self._store.audit(
-                asker.team_id, asker.user_id, "audit", outcome="refused", detail=f"export {text}"
+                asker.team_id, asker.user_id, "audit", outcome="refused", detail=_detail(text)
             )
             return blocks.render_error("Only recordings admins can export the audit log.")
         try:
@@ -79,13 +79,13 @@ class AuditExporter:
                 chunks=_once(data),
                 title=name,
                 channel_id=dm,
-                initial_comment=f"Audit log export: {len(events)} rows"
+                initial_comment=f"Audit log export: {_rows(len(events))}"
                 + (f" matching `{text}`" if text else ""),
             )
         except (UploadError, SlackApiError) as exc:
             log.warning("audit export: the upload failed (%s)", type(exc).__name__)
             await self._store.audit(
-                asker.team_id, asker.user_id, "audit", outcome="failed", detail=f"export {text}"
+                asker.team_id, asker.user_id, "audit", outcome="failed", detail=_detail(text)
             )
             reason = str(exc) if isinstance(exc, UploadError) else "Slack refused it"
             return blocks.render_error(f"I could not upload the CSV ({reason}). Try again.")
@@ -94,7 +94,7 @@ class AuditExporter:
             asker.user_id,
             "audit",
             outcome="allowed",
-            detail=f"export of {len(events)} rows: {text}",
+            detail=f"export of {_rows(len(events))}: {text}".rstrip(": "),
         )
         more = (
             f" It holds the newest {len(events)} of {total}; narrow the filters "
@@ -103,7 +103,7 @@ class AuditExporter:
             else ""
         )
         return blocks.render_notice(
-            f":white_check_mark: The CSV of {len(events)} audit rows is in your DM with me.{more}"
+            f":white_check_mark: The CSV of {_rows(len(events))} is in your DM with me.{more}"
         )
 
     async def _collect(self, team_id: str, query: AuditQuery) -> tuple[list[AuditEvent], int]:
@@ -118,6 +118,14 @@ class AuditExporter:
             if len(page) < PAGE:
                 break
         return events[::-1], total
+
+
+def _rows(count: int) -> str:
+    return f"{count} audit row" if count == 1 else f"{count:,} audit rows"
+
+
+def _detail(text: str) -> str:
+    return f"export {text}".strip()
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:

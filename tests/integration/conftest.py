@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -58,7 +59,11 @@ async def start_stack(
     public_url: str = "",
     clock: Clock = system_clock,
     job_seconds: float = 1.0,
+    monotonic: Callable[[], float] = time.monotonic,
+    with_background: bool = True,
+    **overrides: object,
 ) -> Stack:
+    """``overrides`` replace settings (``metrics_token=...``)."""
     sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=job_seconds)
     slack = FakeSlack(trigger_ttl=None)
     await slack.start()
@@ -70,8 +75,9 @@ async def start_stack(
     settings = dataclasses.replace(
         make_settings(sim.url, slack.url, database_url), public_url=public_url
     )
-    runtime = await build_runtime(settings, clock=clock)
-    bot = await LocalServer(runtime).start()
+    settings = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
+    runtime = await build_runtime(settings, clock=clock, monotonic=monotonic)
+    bot = await LocalServer(runtime).start(with_background=with_background)
     driver = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
     return Stack(sim=sim, slack=slack, bot=bot, driver=driver, settings=settings)
 

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot import blocks
 from tests.fakes import Message, render_text
 from tests.integration.conftest import MEMBER, Stack, start_stack, stop_stack
+from tests.security.test_debug_log import elements
 
 METRICS_TOKEN = "metrics-token-0123456789abcdef"
 
@@ -76,10 +77,7 @@ async def test_counters_move_after_a_search_a_play_and_an_export(metered: Stack)
 
     message = await stack.slack.wait_for(results, timeout=15)
     play = next(
-        e["value"]
-        for b in message.blocks
-        for e in b.get("elements") or b.get("accessory", {}) and [b["accessory"]] or []
-        if isinstance(e, dict) and e.get("action_id") == blocks.ACTION_PLAY
+        e["value"] for e in elements(message.blocks) if e["action_id"] == blocks.ACTION_PLAY
     )
     await stack.driver.click(MEMBER, blocks.ACTION_PLAY, play, message=message)
     await stack.slack.wait_for(

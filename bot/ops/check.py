@@ -67,9 +67,12 @@ def check_env(env: Mapping[str, str], write: Callable[[str], None]) -> int:
 
 async def _database(settings: Settings) -> Line:
     where = shown_url(settings.database_url)
-    engine = create_engine(settings.database_url)
     try:
-        revision = await schema_revision(engine)
+        engine = create_engine(settings.database_url)
+        try:
+            revision = await schema_revision(engine)
+        finally:
+            await engine.dispose()
     except (OSError, DatabaseError) as exc:
         return Line(
             FAIL,
@@ -77,8 +80,6 @@ async def _database(settings: Settings) -> Line:
             f"{where} did not answer ({type(exc).__name__})",
             "check DATABASE_URL, that the database is up and this host may connect",
         )
-    finally:
-        await engine.dispose()
     schema = f"schema at migration {revision}" if revision else "empty; `run` migrates it"
     return Line(OK, "database", f"{where} answers ({schema})")
 

@@ -3,6 +3,7 @@ it turns 200 again without a restart once the database, VBC or Slack accepts aga
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -10,9 +11,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from slack_sdk.oauth.installation_store import Installation
 
+from bot.app import build_runtime
 from bot.vbc.auth import PASSWORD_RETRY_SECONDS
-from tests.integration.conftest import Stack, start_stack, stop_stack
+from bot.vbcsim import start_simulator
+from bot.web.serve import LocalServer
+from tests.fakes import FakeSlack
+from tests.integration.conftest import Stack, make_settings, start_stack, stop_stack
 
 
 class Clocks:
@@ -143,3 +149,53 @@ async def test_unreachable_database_is_503_naming_database_then_200(
         shutil.rmtree(path)
         aside.rename(path)
     assert (await probe(stack)).status_code == 200
+
+
+async def test_oauth_readiness_counts_the_healthy_workspaces(
+    sqlite_url: str, clocks: Clocks
+) -> None:
+    sim = await start_simulator()
+    slack = FakeSlack(trigger_ttl=None)
+    await slack.start()
+    settings = dataclasses.replace(
+        make_settings(sim.url, slack.url, sqlite_url),
+        slack_bot_token=None,
+        slack_client_id="111.222",
+        slack_client_secret="oauth-secret",
+        allowed_teams=frozenset({"T0002", "T0003"}),
+    )
+    runtime = await build_runtime(settings, clock=clocks.wall, monotonic=clocks.monotonic)
+    bot = await LocalServer(runtime).start(with_background=False)
+    try:
+        async with httpx.AsyncClient() as http:
+            fresh = await http.get(f"{bot.url}/readyz")
+            assert fresh.status_code == 200
+            assert "no workspace" in fresh.json()["checks"]["slack"]["detail"]
+            store = runtime.app.installation_store
+            assert store is not None
+            for team in ("T0002", "T0003"):
+                await store.async_save(
+                    Installation(
+                        app_id="A0001",
+                        team_id=team,
+                        user_id="U0INSTALL",
+                        bot_token=f"xoxb-{team}",
+                        bot_id=f"B{team}",
+                        bot_user_id=f"U{team}",
+                    )
+                )
+            slack.refused_tokens.add("xoxb-T0003")
+            clocks.advance(31)
+            one_down = (await http.get(f"{bot.url}/readyz")).json()
+            assert one_down["ready"] is True
+            detail = one_down["checks"]["slack"]["detail"]
+            assert detail.startswith("1 of 2 workspaces healthy; T0003: Slack refused")
+            slack.refused_tokens.add("xoxb-T0002")
+            clocks.advance(31)
+            all_down = await http.get(f"{bot.url}/readyz")
+            assert all_down.status_code == 503
+            assert all_down.json()["failing"] == ["slack"]
+    finally:
+        await bot.close()
+        await slack.close()
+        await sim.close()

@@ -132,6 +132,7 @@ class CredentialWatch:
         self._readiness = readiness
         self._sleep = sleep
         self._failing: dict[str, str] = {}
+        self.checked = asyncio.Event()  # set once the first round of checks is done
 
     async def check_once(self) -> list[Check]:
         checks = await self._readiness.run()
@@ -143,6 +144,7 @@ class CredentialWatch:
             elif check.ok and before is not None:
                 log.info("readiness: %s check passes again (%s)", check.name, check.detail)
                 del self._failing[check.name]
+        self.checked.set()
         return checks
 
     async def run(self) -> None:

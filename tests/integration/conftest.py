@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import build_runtime
+from bot.app import Runtime, build_runtime
 from bot.clock import Clock, system_clock
 from bot.demo.stack import loopback_settings
 from bot.settings import Settings
@@ -78,8 +79,18 @@ async def start_stack(
     settings = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
     runtime = await build_runtime(settings, clock=clock, monotonic=monotonic)
     bot = await LocalServer(runtime).start(with_background=with_background)
+    if with_background:
+        await settle_startup(runtime, sim, slack)
     driver = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
     return Stack(sim=sim, slack=slack, bot=bot, driver=driver, settings=settings)
+
+
+async def settle_startup(runtime: Runtime, sim: RunningSimulator, slack: FakeSlack) -> None:
+    """Wait for the start-up credential checks (a VBC token, Slack's auth.test), then forget
+    the calls they made, so a test sees only what its own requests caused."""
+    await asyncio.wait_for(runtime.services.credential_watch.checked.wait(), timeout=15)
+    sim.state.requests.clear()
+    slack.calls.clear()
 
 
 async def stop_stack(stack: Stack) -> None:

@@ -263,7 +263,10 @@ async def build_runtime(
         store=store,
         vbc_token=http.auth.current if isinstance(http.auth, VbcAuth) else endpoint.password,
         slack_teams=functools.partial(_slack_teams, slack, installations),
-        slack_setting="SLACK_BOT_TOKEN" if installations is None else "the workspace's install",
+        slack_setting="SLACK_BOT_TOKEN"
+        if installations is None
+        else "BOT_SECRET_KEY (a key removed from it cannot open stored installs) or reinstall "
+        "the app in that workspace",
         oauth=installations is not None,
         clock=clock,
     )
@@ -332,11 +335,16 @@ async def build_runtime(
 
 async def _slack_teams(
     slack: SlackClients, installations: EncryptedInstallationStore | None
-) -> list[tuple[str, AsyncWebClient]]:
+) -> list[tuple[str, AsyncWebClient | LookupError]]:
     """The Slack client of each workspace to check: the one token, or each installation's."""
-    if installations is None:
-        return [("", await slack.for_team(None))]
-    return [(team, await slack.for_team(team)) for team in await installations.installed_teams()]
+    teams = [None] if installations is None else await installations.installed_teams()
+    found: list[tuple[str, AsyncWebClient | LookupError]] = []
+    for team in teams:
+        try:
+            found.append((team or "", await slack.for_team(team)))
+        except LookupError as exc:  # stored, but its token cannot be read (or is gone)
+            found.append((team or "", exc))
+    return found
 
 
 async def _count_upload(response: httpx.Response, *, metrics: Metrics) -> None:

@@ -30,7 +30,8 @@ WATCH_BACKOFF = (30.0, 60.0, 120.0, 300.0)  # seconds between checks while one f
 WATCH_INTERVAL = 300.0  # between checks while all pass
 
 TokenSource = Callable[[], Awaitable[object]]
-SlackTeams = Callable[[], Awaitable[list[tuple[str, AsyncWebClient]]]]
+# Each workspace with its client, or why there is none (an install that cannot be opened).
+SlackTeams = Callable[[], Awaitable[list[tuple[str, AsyncWebClient | LookupError]]]]
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class Readiness:
         failures: list[tuple[str, str, str]] = []
         for team, client in teams:
             try:
+                if isinstance(client, LookupError):
+                    raise client
                 await client.auth_test()
             except (SlackApiError, OSError, TimeoutError, LookupError) as exc:
                 failures.append((team, *slack_problem(exc, setting=self._token_setting)))
@@ -121,7 +124,7 @@ class Readiness:
         if failures:
             detail += "; " + "; ".join(f"{team}: {what}" for team, what, _ in failures)
         # One workspace that removed the app must not take the bot out of rotation for all.
-        fix = "reinstall the app in the failing workspaces" if failures else ""
+        fix = failures[0][2] if failures else ""
         return Check("slack", healthy > 0, detail, fix)
 
 

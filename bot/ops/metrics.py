@@ -105,6 +105,10 @@ class Metrics:
     def observe_vbc(self, operation: str, status: str, seconds: float) -> None:
         self.vbc_calls.labels(operation=operation, status=status).inc()
         self.vbc_seconds.labels(operation=operation).observe(seconds)
+        if status in ("timeout", "error") or status.startswith("5"):
+            self.count_error("vbc_unavailable")
+        elif status in ("401", "403", "429"):
+            self.count_error("vbc_refused")
 
     def observe_grant(self, grant: str, outcome: str) -> None:
         self.token_grants.labels(grant=grant, outcome=outcome).inc()

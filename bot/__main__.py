@@ -1,4 +1,5 @@
-"""Entrypoint: ``recordings-bot run | demo | sim | migrate | secret``; the only env reader."""
+"""Entrypoint: ``recordings-bot run | check | demo | sim | migrate | secret``; the only env
+reader."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from dotenv import load_dotenv
 
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, is_unconfigured
 
+DESCRIPTION = (
+    "Find, play and export Vonage Business Communications call recordings from Slack. "
+    "Settings come from the environment and a .env file in the current directory; "
+    "see the README's configuration table."
+)
+EPILOG = "After filling .env, run `recordings-bot check`; then `recordings-bot run`."
 KEY_HINT = (
     "Put it in BOT_SECRET_KEY. To rotate keys, list the new one first: BOT_SECRET_KEY=<new>,<old> "
     "(the first encrypts and signs, every one decrypts and verifies)."
@@ -21,9 +28,12 @@ KEY_HINT = (
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="recordings-bot", description=__doc__)
-    sub = parser.add_subparsers(dest="command")
+    parser = argparse.ArgumentParser(prog="recordings-bot", description=DESCRIPTION, epilog=EPILOG)
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     sub.add_parser("run", help="run the bot (Socket Mode or HTTP); the demo without credentials")
+    sub.add_parser(
+        "check", help="try the settings: database, VBC login and user, Slack token and scopes"
+    )
     sub.add_parser("demo", help="the bot against the bundled VBC simulator, in a console")
     sub.add_parser("sim", help="the VBC simulator alone (--host --port --seed ...)", add_help=False)
     sub.add_parser("migrate", help="apply database migrations and exit")
@@ -59,6 +69,10 @@ def main(argv: list[str] | None = None) -> None:
 
         main_demo(env=dict(os.environ))
         return
+    if command == "check":
+        from bot.ops.check import check_env
+
+        sys.exit(check_env(os.environ, print))
     if command == "migrate":
         _exit_on_database_error(_migrate, os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
         return
@@ -79,13 +93,18 @@ def _configure_logging(env: Mapping[str, str]) -> None:
     messages), SQLAlchemy every statement with its parameters, httpx every URL: a bot at
     LOG_LEVEL=DEBUG must not write those, so they need a second, explicit switch.
     """
+    from bot.ops.logs import LOG_FORMATS, configure
+
     levels = logging.getLevelNamesMapping()
     level = _level(env, "LOG_LEVEL", "INFO", levels)
     floor = logging.getLevelName(max(levels[level], logging.WARNING))
     libraries = _level(env, "LOG_LEVEL_LIBRARIES", floor, levels)
-    logging.basicConfig(level=libraries, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for own in ("bot", "handlers", __name__):
-        logging.getLogger(own).setLevel(level)
+    log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
+    if log_format not in LOG_FORMATS:
+        sys.exit(f"recordings-bot: LOG_FORMAT must be text or json, not {log_format!r}")
+    configure(
+        level=level, libraries=libraries, log_format=log_format, own=("bot", "handlers", __name__)
+    )
 
 
 def _level(env: Mapping[str, str], key: str, default: str, levels: Mapping[str, int]) -> str:

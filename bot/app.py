@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 from secrets import token_hex
 from typing import Any
 
@@ -22,6 +24,9 @@ from bot.audio.service import AudioService
 from bot.audio.uploads import UPLOAD_TIMEOUT
 from bot.clock import Clock, system_clock
 from bot.exports import ExportService, ExportWatcher, build_exports
+from bot.ops.audit_export import AuditExporter
+from bot.ops.metrics import Metrics
+from bot.ops.readiness import CredentialWatch, Readiness
 from bot.people.admin import AdminService
 from bot.people.connect import VbcConnect
 from bot.people.crypto import Secrets
@@ -37,7 +42,7 @@ from bot.store.housekeeping import tidy_forever
 from bot.store.installations import EncryptedInstallationStore
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
-from bot.web import connect_routes
+from bot.web import connect_routes, ops_routes
 from bot.web.install import GatedOAuthFlow
 from bot.web.links import Links
 from bot.web.router import Router
@@ -80,6 +85,9 @@ class Services:
     export_watcher: ExportWatcher
     admin: AdminService
     home: AppHome
+    readiness: Readiness
+    credential_watch: CredentialWatch
+    audit_exports: AuditExporter
 
 
 @dataclass
@@ -87,6 +95,7 @@ class Runtime:
     app: AsyncApp
     settings: Settings
     services: Services
+    metrics: Metrics
     closers: list[Closer] = field(default_factory=list)
     routes: list[RouteInstaller] = field(default_factory=list)  # extra HTTP routes
     background: list[Background] = field(default_factory=list)  # run in every bot process
@@ -100,9 +109,13 @@ class Runtime:
 
 
 def build_vbc(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    metrics: Metrics | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> tuple[VbcClient, TokenEndpoint, httpx.AsyncClient]:
-    """One connection pool per process for every VBC call."""
+    """One connection pool per process for every VBC call, counted in ``metrics``."""
     http = httpx.AsyncClient(
         base_url=settings.vbc_api_url,
         timeout=httpx.Timeout(settings.vbc_timeout, connect=5.0),
@@ -116,9 +129,16 @@ def build_vbc(
         username=settings.vbc_username,
         password=settings.vbc_password,
     )
-    endpoint = TokenEndpoint(http, f"{settings.vbc_api_url}/token", credentials, time.monotonic)
-    http.auth = VbcAuth(endpoint)
-    return VbcClient(http, account_id=settings.vbc_account_id), endpoint, http
+    endpoint = TokenEndpoint(
+        http,
+        f"{settings.vbc_api_url}/token",
+        credentials,
+        monotonic,
+        observe=metrics.observe_grant if metrics else None,
+    )
+    http.auth = VbcAuth(endpoint, clock=monotonic)
+    observe = metrics.observe_vbc if metrics else None
+    return VbcClient(http, account_id=settings.vbc_account_id, observe=observe), endpoint, http
 
 
 def profile_fetcher(slack: SlackClients) -> Callable[[str, str], Awaitable[SlackProfile]]:
@@ -151,13 +171,18 @@ async def build_runtime(
     *,
     clock: Clock = system_clock,
     vbc_transport: httpx.AsyncBaseTransport | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Runtime:
+    """``monotonic`` times token lifetimes and the 5 minutes between refused password grants."""
     secrets = Secrets(*settings.secret_keys)
+    metrics = Metrics()  # this runtime's own registry: several apps in one process never mix
     engine = create_engine(settings.database_url)
     await migrate(engine)
     store = Store(engine, clock=clock)
     closers: list[Closer] = [store.close]
-    vbc, endpoint, http = build_vbc(settings, transport=vbc_transport)
+    vbc, endpoint, http = build_vbc(
+        settings, transport=vbc_transport, metrics=metrics, monotonic=monotonic
+    )
     closers.append(http.aclose)
 
     app, slack, installations = await _build_bolt(settings, engine_store=store, secrets=secrets)
@@ -185,7 +210,11 @@ async def build_runtime(
         access_for=logins.access_for,
     )
     # Slack's upload URLs get their own pool and long timeouts (bot/audio/uploads.py).
-    uploads_http = httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT})
+    uploads_http = httpx.AsyncClient(
+        timeout=UPLOAD_TIMEOUT,
+        headers={"User-Agent": USER_AGENT},
+        event_hooks={"response": [functools.partial(_count_upload, metrics=metrics)]},
+    )
     closers.append(uploads_http.aclose)
     links = Links(
         secrets=secrets,
@@ -222,6 +251,26 @@ async def build_runtime(
         admins=settings.bot_admins,
     )
     home = AppHome(directory=directory, recordings=recordings, exports=exports)
+    audit_exports = AuditExporter(
+        store=store,
+        slack=slack,
+        http=uploads_http,
+        tz_of=recordings.tz_of,
+        admins=settings.bot_admins,
+        clock=clock,
+    )
+    readiness = Readiness(
+        store=store,
+        vbc_token=http.auth.current if isinstance(http.auth, VbcAuth) else endpoint.password,
+        slack_teams=functools.partial(_slack_teams, slack, installations),
+        slack_setting="SLACK_BOT_TOKEN"
+        if installations is None
+        else "BOT_SECRET_KEY (a key removed from it cannot open stored installs) or reinstall "
+        "the app in that workspace",
+        oauth=installations is not None,
+        clock=clock,
+    )
+    credential_watch = CredentialWatch(readiness, sleep=asyncio.sleep)
     register_all(
         app,
         store=store,
@@ -234,6 +283,8 @@ async def build_runtime(
         allowed_teams=settings.allowed_teams,
         phone_region=settings.phone_region,
         installations=installations,
+        audit_exports=audit_exports,
+        metrics=metrics,
     )
     services = Services(
         store=store,
@@ -250,13 +301,60 @@ async def build_runtime(
         export_watcher=export_watcher,
         admin=admin,
         home=home,
+        readiness=readiness,
+        credential_watch=credential_watch,
+        audit_exports=audit_exports,
     )
-    runtime = Runtime(app=app, settings=settings, services=services, closers=closers)
+    runtime = Runtime(
+        app=app, settings=settings, services=services, metrics=metrics, closers=closers
+    )
     runtime.routes.append(functools.partial(connect_routes.install, connect=connect))
-    runtime.background.append(functools.partial(tidy_forever, store))
+    runtime.routes.append(
+        functools.partial(
+            ops_routes.install,
+            readiness=readiness,
+            metrics=metrics,
+            store=store,
+            metrics_token=settings.metrics_token,
+        )
+    )
+    retention = settings.audit_retention_days
+    runtime.background.append(
+        functools.partial(
+            tidy_forever,
+            store,
+            clock=clock,
+            audit_retention=timedelta(days=retention) if retention else None,
+        )
+    )
+    runtime.background.append(credential_watch.run)
     runtime.routes.append(links.install)
     runtime.background.append(export_watcher.run)
     return runtime
+
+
+async def _slack_teams(
+    slack: SlackClients, installations: EncryptedInstallationStore | None
+) -> list[tuple[str, AsyncWebClient | LookupError]]:
+    """The Slack client of each workspace to check: the one token, or each installation's."""
+    teams = [None] if installations is None else await installations.installed_teams()
+    found: list[tuple[str, AsyncWebClient | LookupError]] = []
+    for team in teams:
+        try:
+            found.append((team or "", await slack.for_team(team)))
+        except LookupError as exc:  # stored, but its token cannot be read (or is gone)
+            found.append((team or "", exc))
+    return found
+
+
+async def _count_upload(response: httpx.Response, *, metrics: Metrics) -> None:
+    """Every POST on the uploads client is the bytes of one Slack upload (bot/audio/uploads.py)."""
+    request = response.request
+    if request.method != "POST":
+        return
+    length = request.headers.get("Content-Length", "")
+    outcome = "ok" if response.status_code == 200 else f"http_{response.status_code}"
+    metrics.observe_upload(outcome, int(length) if length.isdigit() else 0)
 
 
 async def _build_bolt(

@@ -47,6 +47,8 @@ class Settings:
     phone_region: str = "US"
     upload_cap_bytes: int = DEFAULT_UPLOAD_CAP
     vbc_timeout: float = 10.0
+    metrics_token: str | None = field(default=None, repr=False)  # GET /metrics bearer token
+    audit_retention_days: int | None = None  # None keeps audit rows forever
 
     @property
     def mode(self) -> Mode:
@@ -77,6 +79,8 @@ class Settings:
 
         port = _int(get("PORT", "3000"), "PORT", problems)
         cap = _int(get("UPLOAD_CAP_BYTES", str(DEFAULT_UPLOAD_CAP)), "UPLOAD_CAP_BYTES", problems)
+        retention = get("AUDIT_RETENTION_DAYS")
+        audit_days = _int(retention, "AUDIT_RETENTION_DAYS", problems) if retention else None
         settings = cls(
             slack_bot_token=get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=get("SLACK_SIGNING_SECRET") or None,
@@ -99,6 +103,8 @@ class Settings:
             port=port,
             phone_region=get("PHONE_REGION", "US").upper(),
             upload_cap_bytes=cap,
+            metrics_token=get("METRICS_TOKEN") or None,
+            audit_retention_days=audit_days,
         )
         problems.extend(settings.missing())
         problems.extend(settings.invalid())
@@ -121,6 +127,13 @@ class Settings:
                 )
         if not 0 < self.port < 65536 and self.port != 0:
             problems.append(f"PORT must be between 1 and 65535, not {self.port}")
+        if self.audit_retention_days is not None and self.audit_retention_days < 1:
+            problems.append(
+                "AUDIT_RETENTION_DAYS must be a number of days (1 or more), or unset to keep "
+                "the audit log forever"
+            )
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            problems.append("METRICS_TOKEN must be at least 16 characters (it guards /metrics)")
         if self.upload_cap_bytes <= 0:
             problems.append("UPLOAD_CAP_BYTES must be a positive number of bytes")
         if self.phone_region not in phonenumbers.SUPPORTED_REGIONS:

@@ -10,6 +10,8 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.audio.service import AudioService
 from bot.exports import ExportService
+from bot.ops.audit_export import AuditExporter
+from bot.ops.metrics import Metrics
 from bot.people.admin import AdminService
 from bot.people.directory import Directory
 from bot.search.home import AppHome
@@ -34,12 +36,20 @@ def register_all(
     allowed_teams: frozenset[str],
     phone_region: str,
     installations: EncryptedInstallationStore | None,
+    audit_exports: AuditExporter,
+    metrics: Metrics,
 ) -> None:
     """Each listener module gets only the services it uses."""
-    errors.register(app, allowed_teams=allowed_teams)
+    errors.register(app, allowed_teams=allowed_teams, count_error=metrics.count_error)
     accounts.register(app, directory=directory, store=store)  # after the workspace gate
     commands.register(
-        app, recordings=recordings, directory=directory, admin=admin, audio=audio, exports=exports
+        app,
+        recordings=recordings,
+        directory=directory,
+        admin=admin,
+        audio=audio,
+        exports=exports,
+        audit_exports=audit_exports,
     )
     # audio before actions: its Retry listener takes only play/share retries.
     audio_listeners.register(app, audio=audio, recordings=recordings)

@@ -32,15 +32,27 @@ NOT_ENABLED = "The recordings app is not enabled for this workspace."
 TOKEN_EVENTS = ("app_uninstalled", "tokens_revoked")
 
 
-def register(app: AsyncApp, *, allowed_teams: frozenset[str]) -> None:
-    app.error(apologise)
+def register(
+    app: AsyncApp,
+    *,
+    allowed_teams: frozenset[str],
+    count_error: Callable[[str], None] | None = None,
+) -> None:
+    app.error(functools.partial(apologise, count_error=count_error))
     if allowed_teams:
         app.middleware(functools.partial(only_allowed_teams, allowed_teams=allowed_teams))
 
 
 async def apologise(
-    error: Exception, body: dict[str, Any], respond: AsyncRespond | None, request: AsyncBoltRequest
+    error: Exception,
+    body: dict[str, Any],
+    respond: AsyncRespond | None,
+    request: AsyncBoltRequest,
+    *,
+    count_error: Callable[[str], None] | None = None,
 ) -> None:
+    if count_error is not None:
+        count_error("listener")
     if not (request.mode == "socket_mode" or request.context.get(SIGNATURE_VERIFIED)):
         # Neither the body nor the error's text (it may quote the request) can be trusted.
         log.error("error in a request not known to be Slack's (%s)", type(error).__name__)

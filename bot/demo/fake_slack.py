@@ -62,6 +62,16 @@ __all__ = [
     "Upload",
 ]
 
+# What manifest.yml asks for (bot.app.BOT_SCOPES): an install grants exactly these.
+GRANTED_SCOPES = (
+    "commands",
+    "chat:write",
+    "files:read",
+    "files:write",
+    "im:write",
+    "users:read",
+    "users:read.email",
+)
 _JSON_ARGS = ("blocks", "view", "files", "attachments", "metadata")
 _T = TypeVar("_T")
 
@@ -79,6 +89,10 @@ class FakeSlack(SlackWorkspace):
         self._targets: dict[str, ResponseTarget] = {}
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        # Tokens answered ``invalid_auth`` (revoked or mistyped), and the scopes every answer
+        # names in its ``x-oauth-scopes`` header, as Slack's do.
+        self.refused_tokens: set[str] = set()
+        self.granted_scopes: list[str] = list(GRANTED_SCOPES)
         self.add_user(BOT_USER_ID, "recordings-bot", is_bot=True)
         self.add_channel("C0001", "general")
 
@@ -273,7 +287,10 @@ class FakeSlack(SlackWorkspace):
                 headers["Retry-After"] = str(failure.retry_after)
         elif call.token is None and method != "oauth.v2.access":  # client id and secret
             call.answer = {"ok": False, "error": "not_authed"}
+        elif call.token in self.refused_tokens:
+            call.answer = {"ok": False, "error": "invalid_auth"}
         else:
+            headers["x-oauth-scopes"] = ",".join(self.granted_scopes)
             call.answer = self._dispatch_method(method, call.args)
         self._changed.set()
         return web.json_response(call.answer, status=call.status, headers=headers)

@@ -85,6 +85,13 @@ class Audit:
 
 
 @dataclass(frozen=True)
+class AuditExport:
+    """``audit export [filters]``: the audit filters' text, read by ``bot.grammar.audit``."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -94,7 +101,9 @@ class Channel:
     action: ChannelAction
 
 
-Command = Search | Export | Jobs | Get | Link | Unlink | WhoAmI | Audit | Help | Channel
+Command = (
+    Search | Export | Jobs | Get | Link | Unlink | WhoAmI | Audit | AuditExport | Help | Channel
+)
 
 USAGE = {
     "get": "/recordings get <recording id> [type:company|type:on-demand]",
@@ -109,6 +118,7 @@ COMMANDS_HELP = """\
 *Commands:* `/recordings [filters]` search · `export [filters]` export everything matching · \
 `jobs` your exports · `get &lt;recording id&gt;` one recording · `whoami` your VBC link · `help`
 *Admins:* `link @person &lt;VBC user id or email&gt;` · `unlink @person` · `audit [filters]` · \
+`audit export [filters]` (a CSV in your DM) · \
 `channel allow|deny|direct|indirect|status` (sharing and direct delivery in this channel)"""
 
 _GET_KINDS = {
@@ -144,6 +154,9 @@ def parse_command(text: str) -> Command:
     if word == "export":
         return Export(rest)
     if word == "audit":
+        sub, audit_rest = [*rest.split(maxsplit=1), "", ""][:2]
+        if sub.lower() == "export":
+            return AuditExport(audit_rest)
         return Audit(rest)
     if word in ("jobs", "whoami"):
         if args:

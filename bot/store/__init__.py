@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.store.links import LinkRows
+from bot.store.operations import OperationRows
 from bot.store.tables import (
     AppSecret,
     AuditEvent,
@@ -45,7 +46,7 @@ class AuditQuery:
     until: datetime | None = None
 
 
-class Store(LinkRows):
+class Store(LinkRows, OperationRows):
     def __init__(self, engine: AsyncEngine, *, clock: Clock) -> None:
         self.engine = engine
         self._clock = clock

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, MetaData, event, make_url
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
@@ -119,3 +120,15 @@ async def migrate(engine: AsyncEngine) -> None:
             # Several processes start at once: one migrates, the others wait for it.
             await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(724115)")
         await conn.run_sync(upgrade)
+
+
+async def schema_revision(engine: AsyncEngine) -> str | None:
+    """The migration the database is at; None when it was never migrated. Raises when the
+    database cannot be reached."""
+    async with engine.connect() as conn:
+        has_table = await conn.run_sync(lambda sync: sa_inspect(sync).has_table("alembic_version"))
+        if not has_table:
+            return None
+        found = await conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+        row = found.first()
+        return str(row[0]) if row else None

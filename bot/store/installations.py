@@ -119,6 +119,17 @@ class EncryptedInstallationStore(AsyncInstallationStore):
             log.error("Slack installation of team %s: %s", row["team_id"], unreadable)
         return changes
 
+    async def installed_teams(self) -> list[str]:
+        """The workspaces with a bot token stored, for readiness to check each one."""
+        bots = self._inner.bots
+        async with self._inner.engine.connect() as conn:
+            rows = await conn.execute(
+                select(bots.c.team_id)
+                .where(bots.c.bot_token.is_not(None), bots.c.team_id.is_not(None))
+                .distinct()
+            )
+            return sorted(str(row[0]) for row in rows)
+
     async def async_save(self, installation: Installation) -> None:
         await self._inner.async_save(self._sealed(installation))
 

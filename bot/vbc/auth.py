@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 TokenSaver = Callable[["TokenSet"], Awaitable[None]]
+GrantObserver = Callable[[str, str], None]  # (grant type, outcome)
+# A refused password grant is not tried again sooner: repeated failed logins can lock the
+# integration user's VBC account, and a password fixed at VBC is picked up within this time.
+PASSWORD_RETRY_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -46,23 +50,59 @@ class TokenSet:
 
 
 class TokenEndpoint:
-    """Speaks to ``{VBC_API_URL}/token``; never logs or raises with a secret in it."""
+    """Speaks to ``{VBC_API_URL}/token``; never logs or raises with a secret in it.
+
+    After VBC refuses the password grant, ``password()`` refuses at once, without asking VBC,
+    until ``PASSWORD_RETRY_SECONDS`` have passed (``refused_until`` says when).
+    """
 
     def __init__(
-        self, http: httpx.AsyncClient, url: str, credentials: VbcCredentials, clock: Clock
+        self,
+        http: httpx.AsyncClient,
+        url: str,
+        credentials: VbcCredentials,
+        clock: Clock,
+        *,
+        observe: GrantObserver | None = None,
+        password_retry: float = PASSWORD_RETRY_SECONDS,
     ) -> None:
         self._http = http
         self._url = url
         self._credentials = credentials
         self._clock = clock
+        self._observe = observe
+        self._password_retry = password_retry
+        self._password_lock = asyncio.Lock()
+        self._refusal: VbcAuthError | None = None
+        self.refused_until: float | None = None  # on the endpoint's clock
 
     async def password(self) -> TokenSet:
         creds = self._credentials
         if not creds.username or not creds.password:
             raise VbcAuthError("VBC username and password are not configured.")
-        return await self._grant(
-            {"grant_type": "password", "username": creds.username, "password": creds.password}
-        )
+        async with self._password_lock:
+            if self._refusal is not None and self.refused_until is not None:
+                wait = self.refused_until - self._clock()
+                if wait > 0:
+                    raise VbcAuthError(
+                        f"{self._refusal} Not asking again for {wait:.0f}s, so that VBC does "
+                        "not lock the account.",
+                        status=self._refusal.status,
+                    )
+            try:
+                tokens = await self._grant(
+                    {
+                        "grant_type": "password",
+                        "username": creds.username,
+                        "password": creds.password,
+                    }
+                )
+            except VbcAuthError as exc:
+                self._refusal = exc
+                self.refused_until = self._clock() + self._password_retry
+                raise
+            self._refusal = self.refused_until = None
+            return tokens
 
     async def refresh(self, refresh_token: str) -> TokenSet:
         return await self._grant({"grant_type": "refresh_token", "refresh_token": refresh_token})
@@ -83,9 +123,11 @@ class TokenEndpoint:
             # A bare Auth() sends no bearer: the token endpoint takes the client keys in the form.
             response = await self._http.post(self._url, data=data, auth=httpx.Auth())
         except httpx.HTTPError as exc:
+            self._count(grant, "unreachable")
             raise VbcUnavailableError(
                 f"VBC's token endpoint is not answering ({type(exc).__name__})."
             ) from None
+        self._count(grant, str(response.status_code))
         if response.status_code in (400, 401, 403):
             raise VbcAuthError(
                 f"VBC refused the {grant} grant ({response.status_code}).",
@@ -112,6 +154,10 @@ class TokenEndpoint:
             expires_at=self._clock() + expires_in,
             scope=body.get("scope"),
         )
+
+    def _count(self, grant: str, outcome: str) -> None:
+        if self._observe is not None:
+            self._observe(grant, outcome)
 
 
 class VbcAuth(httpx.Auth):

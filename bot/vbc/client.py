@@ -12,6 +12,7 @@ import httpx
 from bot.vbc.errors import VbcBadResponseError, VbcNotFoundError
 from bot.vbc.filter import RecordingFilter
 from bot.vbc.models import ExportJob, Extension, Page, Recording, RecordingKind, User
+from bot.vbc.operations import VbcObserver
 from bot.vbc.paging import hal_page, iter_items
 from bot.vbc.retry import RetryPolicy, Sleep
 from bot.vbc.transport import DOWNLOAD_CHUNK, Download, VbcTransport, read_json
@@ -40,17 +41,24 @@ class VbcClient:
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         auth: httpx.Auth | None = None,
+        observe: VbcObserver | None = None,
     ) -> None:
         self._http = http
         self._retry = retry
         self._sleep = sleep
-        self._vbc = VbcTransport(http, retry=retry, sleep=sleep, auth=auth)
+        self._observe = observe
+        self._vbc = VbcTransport(http, retry=retry, sleep=sleep, auth=auth, observe=observe)
         self._account = account_id
 
     def with_auth(self, auth: httpx.Auth) -> VbcClient:
         """The same API over the same connection pool, signed in with ``auth`` instead."""
         return VbcClient(
-            self._http, account_id=self._account, retry=self._retry, sleep=self._sleep, auth=auth
+            self._http,
+            account_id=self._account,
+            retry=self._retry,
+            sleep=self._sleep,
+            auth=auth,
+            observe=self._observe,
         )
 
     @property

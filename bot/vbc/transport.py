@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from bot.vbc.errors import (
     VbcRateLimitedError,
     VbcUnavailableError,
 )
+from bot.vbc.operations import VbcObserver, operation_of
 from bot.vbc.retry import (
     IDEMPOTENT_METHODS,
     RETRYABLE_STATUS,
@@ -64,11 +66,13 @@ class VbcTransport:
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         auth: httpx.Auth | None = None,
+        observe: VbcObserver | None = None,
     ) -> None:
         self._http = http
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._auth = auth
+        self._observe = observe
         self._origin = _origin(str(http.base_url))
 
     async def get(
@@ -102,7 +106,7 @@ class VbcTransport:
         request = self._http.build_request(
             "GET", self.checked_link(url), headers={"Accept-Encoding": "identity"}
         )
-        response = await self._send(request, stream=True)
+        response = await self._send(request, stream=True, operation="download")
         try:
             yield Download(
                 response=response,
@@ -126,13 +130,17 @@ class VbcTransport:
             raise VbcBadResponseError("VBC returned a link to another host; not following it.")
         return url
 
-    async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
+    async def _send(
+        self, request: httpx.Request, *, stream: bool, operation: str | None = None
+    ) -> httpx.Response:
         retryable = request.method in IDEMPOTENT_METHODS
+        operation = operation or operation_of(request.method, request.url.path)
         attempt = 0
         while True:
             attempt += 1
             response: httpx.Response | None = None
             failure: Exception | None = None
+            started = time.perf_counter()
             try:
                 auth = self._auth or self._http.auth
                 response = await self._http.send(request, stream=stream, auth=auth)
@@ -140,6 +148,12 @@ class VbcTransport:
                 failure = exc
             except httpx.TransportError as exc:
                 failure = exc
+            finally:
+                if self._observe is not None:
+                    status = str(response.status_code) if response is not None else "error"
+                    if isinstance(failure, httpx.TimeoutException):
+                        status = "timeout"
+                    self._observe(operation, status, time.perf_counter() - started)
             if response is not None and response.status_code not in RETRYABLE_STATUS:
                 if response.is_success:
                     return response

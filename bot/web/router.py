@@ -8,6 +8,9 @@ through `SlackSignature` first, and exists only when Slack's traffic comes over 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
@@ -15,6 +18,7 @@ from slack_bolt.adapter.asgi.http_request import AsgiHttpRequest
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.ops.logs import start_request
 from bot.web.guards import SIGNATURE_VERIFIED, App, Receive, Scope, Send, SlackSignature, answer
 from bot.web.http import Handler, Request, Response
 from bot.web.slack_payloads import payload_problem
@@ -22,6 +26,32 @@ from bot.web.slack_payloads import payload_problem
 log = logging.getLogger(__name__)
 
 SLACK_EVENTS_PATH = "/slack/events"  # commands, interactivity and events (manifest.yml)
+AckObserver = Callable[[str, float], None]  # (kind of request, seconds to its ack)
+ErrorCounter = Callable[[str], None]
+KINDS = frozenset(
+    {
+        "block_actions",
+        "block_suggestion",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "event_callback",
+        "url_verification",
+    }
+)
+
+
+def request_kind(body: Any) -> str:
+    """What a Slack request is, from a closed set (metrics labels stay few)."""
+    if not isinstance(body, dict):
+        return "other"
+    if "command" in body:
+        return "command"
+    kind = body.get("type")
+    if kind == "event_callback":
+        return "event"
+    return str(kind) if kind in KINDS else "other"
 
 
 class Router:
@@ -31,8 +61,17 @@ class Router:
     so no HTTP request is ever handed to Bolt's dispatch (``POST /slack/events`` is a 404).
     """
 
-    def __init__(self, app: AsyncApp, *, slack_signing_secret: str | None) -> None:
+    def __init__(
+        self,
+        app: AsyncApp,
+        *,
+        slack_signing_secret: str | None,
+        on_ack: AckObserver | None = None,
+        on_error: ErrorCounter | None = None,
+    ) -> None:
         bolt = _BoltEndpoint(app, SLACK_EVENTS_PATH)
+        bolt.on_ack = on_ack
+        self._on_error = on_error
         self._events: App | None = None
         if slack_signing_secret is not None:
             self._events = SlackSignature(bolt, slack_signing_secret)
@@ -55,6 +94,7 @@ class Router:
                 await send({"type": "websocket.close", "code": 1008})
             return
         method, path = scope["method"], scope["path"]
+        start_request()  # this request and the work it starts log under one id
         handler = self._exact.get((method, path)) or next(
             (h for m, p, h in self._prefix if m == method and path.startswith(p)), None
         )
@@ -72,6 +112,8 @@ class Router:
             response = await handler(request)
         except Exception:
             log.exception("error in %s %s", method, path)
+            if self._on_error is not None:
+                self._on_error("http_500")
             response = Response(500, b"Something went wrong on our side.")
         await _send(response, send)
 
@@ -92,7 +134,10 @@ class _BoltEndpoint(AsyncSlackRequestHandler):
     UTF-8, JSON that does not decode or nests too deep; then it and our listeners index into
     the payload (see `payload_problem`). Only a signed request gets this far, so this is Slack
     (or someone holding its secret) sending what Slack does not send.
+    ``on_ack`` is told how long Bolt took to answer (it answers once the listener acked).
     """
+
+    on_ack: AckObserver | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not _utf8(scope["query_string"], *(v for _, v in scope["headers"])):
@@ -115,7 +160,12 @@ class _BoltEndpoint(AsyncSlackRequestHandler):
             log.warning("a signed Slack request of a shape Slack does not send: %s", problem)
             return BoltResponse(status=400, body="")
         bolt_request.context[SIGNATURE_VERIFIED] = True  # by `SlackSignature`, the only way here
-        return await self.app.async_dispatch(bolt_request)
+        started = time.perf_counter()
+        try:
+            return await self.app.async_dispatch(bolt_request)
+        finally:
+            if self.on_ack is not None:
+                self.on_ack(request_kind(bolt_request.body), time.perf_counter() - started)
 
 
 def _utf8(*values: bytes) -> bool:

@@ -8,14 +8,18 @@ import gc
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import Runtime
+from bot.ops.logs import start_request
+from bot.ops.metrics import Metrics
 from bot.web.guards import App, BodyCap
-from bot.web.router import Router
+from bot.web.router import Router, request_kind
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +31,13 @@ def build_front(runtime: Runtime) -> App:
     secret = None if settings.mode == "socket" else settings.slack_signing_secret
     if settings.mode != "socket" and not secret:
         raise ValueError("SLACK_SIGNING_SECRET is required outside Socket Mode")
-    router = Router(runtime.app, slack_signing_secret=secret)
+    metrics = runtime.metrics
+    router = Router(
+        runtime.app,
+        slack_signing_secret=secret,
+        on_ack=metrics.observe_ack,
+        on_error=metrics.count_error,
+    )
     for route in runtime.routes:
         route(router)
     return BodyCap(router)
@@ -54,8 +64,15 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def uvicorn_server(app: App, host: str, port: int) -> uvicorn.Server:
+    # log_config=None: uvicorn's records go through our handler (LOG_FORMAT=json included).
     config = uvicorn.Config(
-        app, host=host, port=port, lifespan="off", log_level="warning", access_log=False
+        app,
+        host=host,
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        log_config=None,
     )
     return _Server(config)
 
@@ -72,7 +89,8 @@ async def serve(runtime: Runtime) -> None:
     background = [asyncio.create_task(job(), name="background") for job in runtime.background]
     socket: AsyncSocketModeHandler | None = None
     if settings.mode == "socket":
-        socket = AsyncSocketModeHandler(runtime.app, settings.slack_app_token)
+        socket = _TimedSocketHandler(runtime.app, settings.slack_app_token)
+        socket.metrics = runtime.metrics
         await socket.connect_async()  # type: ignore[no-untyped-call]
         log.info("connected to Slack in Socket Mode")
     slack = "Slack over the socket" if socket is not None else "POST /slack/events"
@@ -88,6 +106,22 @@ async def serve(runtime: Runtime) -> None:
         if socket is not None:
             await socket.close_async()  # type: ignore[no-untyped-call]
         await runtime.close()
+
+
+class _TimedSocketHandler(AsyncSocketModeHandler):
+    """Socket Mode with a request id per message and its ack time measured, as over HTTP."""
+
+    metrics: Metrics | None = None
+
+    async def handle(self, client: Any, req: Any) -> None:
+        start_request()
+        started = time.perf_counter()
+        try:
+            await super().handle(client, req)
+        finally:
+            if self.metrics is not None:
+                kind = request_kind(getattr(req, "payload", None))
+                self.metrics.observe_ack(kind, time.perf_counter() - started)
 
 
 class LocalServer:

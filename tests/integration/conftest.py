@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import build_runtime
+from bot.app import Runtime, build_runtime
 from bot.clock import Clock, system_clock
 from bot.demo.stack import loopback_settings
 from bot.settings import Settings
@@ -58,7 +60,11 @@ async def start_stack(
     public_url: str = "",
     clock: Clock = system_clock,
     job_seconds: float = 1.0,
+    monotonic: Callable[[], float] = time.monotonic,
+    with_background: bool = True,
+    **overrides: object,
 ) -> Stack:
+    """``overrides`` replace settings (``metrics_token=...``)."""
     sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=job_seconds)
     slack = FakeSlack(trigger_ttl=None)
     await slack.start()
@@ -70,10 +76,21 @@ async def start_stack(
     settings = dataclasses.replace(
         make_settings(sim.url, slack.url, database_url), public_url=public_url
     )
-    runtime = await build_runtime(settings, clock=clock)
-    bot = await LocalServer(runtime).start()
+    settings = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
+    runtime = await build_runtime(settings, clock=clock, monotonic=monotonic)
+    bot = await LocalServer(runtime).start(with_background=with_background)
+    if with_background:
+        await settle_startup(runtime, sim, slack)
     driver = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
     return Stack(sim=sim, slack=slack, bot=bot, driver=driver, settings=settings)
+
+
+async def settle_startup(runtime: Runtime, sim: RunningSimulator, slack: FakeSlack) -> None:
+    """Wait for the start-up credential checks (a VBC token, Slack's auth.test), then forget
+    the calls they made, so a test sees only what its own requests caused."""
+    await asyncio.wait_for(runtime.services.credential_watch.checked.wait(), timeout=15)
+    sim.state.requests.clear()
+    slack.calls.clear()
 
 
 async def stop_stack(stack: Stack) -> None:

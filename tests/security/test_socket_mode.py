@@ -40,7 +40,7 @@ from bot.vbcsim import (
 from bot.web.serve import LocalServer
 from tests.fakes import FakeSlack
 from tests.fakes.sink import Sink
-from tests.integration.conftest import MEMBER, SIGNING_SECRET, make_settings
+from tests.integration.conftest import MEMBER, SIGNING_SECRET, make_settings, settle_startup
 from tests.security.conftest import OLD_SOCKET_SECRET, forged_command, now
 
 APP_TOKEN = "xapp-1-A0001-socket-test"
@@ -138,6 +138,7 @@ async def test_socket_mode_serves_no_slack_path_over_http(
     async with FakeSlack(trigger_ttl=None) as slack:
         runtime = await build_runtime(socket_settings(sim, slack, sqlite_url))
         bot = await LocalServer(runtime).start()
+        await settle_startup(runtime, sim, slack)  # its own token and auth.test checks
         try:
             body = forged_command(sink.url_for("forged"), text="help")
             async with httpx.AsyncClient(base_url=bot.url) as http:

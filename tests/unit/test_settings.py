@@ -74,3 +74,31 @@ def test_run_with_nothing_configured_and_no_terminal_says_what_to_do(tmp_path: o
     assert done.returncode == 1
     assert ".env.example" in done.stderr
     assert "recordings-bot demo" in done.stderr
+
+
+def test_operations_settings_default_off_and_bad_values_are_named() -> None:
+    settings = Settings.from_env(COMPLETE)
+    assert settings.metrics_token is None
+    assert settings.audit_retention_days is None
+    on = Settings.from_env({**COMPLETE, "METRICS_TOKEN": "m" * 16, "AUDIT_RETENTION_DAYS": "365"})
+    assert on.audit_retention_days == 365
+    assert "m" * 16 not in repr(on)
+    with pytest.raises(SettingsError) as bad:
+        Settings.from_env({**COMPLETE, "METRICS_TOKEN": "short", "AUDIT_RETENTION_DAYS": "0"})
+    assert "METRICS_TOKEN must be at least 16 characters" in str(bad.value)
+    assert "AUDIT_RETENTION_DAYS must be a number of days" in str(bad.value)
+    with pytest.raises(SettingsError, match="AUDIT_RETENTION_DAYS must be a whole number"):
+        Settings.from_env({**COMPLETE, "AUDIT_RETENTION_DAYS": "a year"})
+
+
+def test_log_format_must_be_text_or_json(tmp_path: object) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        env={"LOG_FORMAT": "xml", "PATH": ""},
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "LOG_FORMAT must be text or json, not 'xml'" in done.stderr

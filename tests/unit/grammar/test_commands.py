@@ -7,6 +7,7 @@ import pytest
 from bot.grammar.commands import (
     COMMANDS_HELP,
     Audit,
+    AuditExport,
     Channel,
     ChannelAction,
     Command,
@@ -141,3 +142,11 @@ def test_error_text_is_mrkdwn_safe() -> None:
 def test_help_text_is_escaped_for_mrkdwn() -> None:
     assert "<" not in COMMANDS_HELP
     assert "&lt;recording id&gt;" in COMMANDS_HELP
+
+
+def test_audit_export_takes_the_audit_filters_untouched() -> None:
+    assert parse_command("audit export action:audio since:2024-05-01") == AuditExport(
+        "action:audio since:2024-05-01"
+    )
+    assert parse_command("AUDIT Export") == AuditExport("")
+    assert parse_command("audit action:export") == Audit("action:export")

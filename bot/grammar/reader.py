@@ -20,7 +20,7 @@ from bot.grammar.phones import NUMBERISH, SHORT_NUMBER, normalize_number, read_n
 from bot.grammar.request import ClashError, FilterError, SearchRequest
 from bot.grammar.suggestions import closest, example, mention_error, unknown
 from bot.grammar.times import CLOCK, DATE, TIME_WORDS, read_bound, read_time_word
-from bot.grammar.tokens import OPEN_QUOTES, QUOTES, mention_user_id, split, unescape
+from bot.grammar.tokens import OPEN_QUOTES, QUOTES, mention_user_id, skip_past, split, unescape
 from bot.grammar.vocabulary import (
     DIRECTIONS,
     EXAMPLES,
@@ -62,7 +62,7 @@ class _Reader:
                 i = self.step(i, after_name)
             except FilterError as exc:
                 errors.append(exc)
-                i = _past(self.pieces, i, exc.token)
+                i = skip_past(self.pieces, i, exc.token)
         if not errors and (future := self.future()):
             errors.append(future)
         if errors:
@@ -277,19 +277,6 @@ _CLASHES = {
     "dnis": "a call has one dialed number: keep one, or write bare numbers for either side",
     "company": "search the whole company or one person, not both",
 }
-
-
-def _past(pieces: list[str], i: int, token: str) -> int:
-    """The index after the pieces a bad ``token`` read from ``pieces[i]`` on spans.
-
-    A token that does not begin at ``pieces[i]`` (a clash names an earlier one) skips one.
-    """
-    if not token.startswith(pieces[i]):
-        return i + 1
-    end, text = i + 1, pieces[i]
-    while end < len(pieces) and token.startswith(f"{text} {pieces[end]}"):
-        text, end = f"{text} {pieces[end]}", end + 1
-    return end
 
 
 def _unquote(token: str, value: str) -> str:

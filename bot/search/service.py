@@ -94,6 +94,10 @@ class RecordingsService(RecordingLookup):
             return ZoneInfo("UTC")
         return zone(profile.tz)
 
+    def now(self) -> datetime:
+        """The injected clock's time, for time words read outside a search (audit filters)."""
+        return self._clock()
+
     def _now(self) -> datetime:
         return self._clock().replace(microsecond=0)
 

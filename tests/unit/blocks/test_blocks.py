@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from bot import blocks
 from bot.blocks.limits import message_problems, view_problems
-from bot.grammar import GRAMMAR_HELP
 from bot.search.merge import ResultPage
 from bot.store.tables import AuditEvent, ExportJobRow, ExportRequest
 from bot.vbc.models import Recording, RecordingKind
@@ -456,9 +455,7 @@ def test_export_prompt() -> None:
 
 @pytest.mark.parametrize("is_admin", [True, False])
 def test_help(is_admin: bool) -> None:
-    msg = blocks.render_help(
-        grammar_help=GRAMMAR_HELP, scope="your own recordings", is_admin=is_admin
-    )
+    msg = blocks.render_help(scope="your own recordings", is_admin=is_admin)
     assert message_problems(msg) == []
     text = all_text(msg)
     assert "`&gt;2m`" in text

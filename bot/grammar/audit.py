@@ -121,7 +121,8 @@ def _step(pieces: list[str], i: int, values: dict[str, object], tz: ZoneInfo, no
 
 def _set(values: dict[str, object], token: str, key: str, value: object) -> None:
     if key in values:
-        raise FilterError(token, f"`{key}` is given twice; keep one", token)
+        shown = "user" if key == "actor" else key
+        raise FilterError(token, f"`{shown}:` is given twice; keep one", token)
     values[key] = value
 
 

@@ -42,7 +42,7 @@ def render_help(*, scope: str, is_admin: bool, topic: str = "") -> Message:
 
 
 def _line(e: Entry) -> str:
-    line = f"• `/recordings {e.usage}` – {e.line}."
+    line = f"• `/recordings {e.usage}`: {e.line}."
     if e.example != e.usage:  # ``jobs`` is its own example
         line += f" Example: `/recordings {_shown(e.example)}`"
     return line

@@ -18,7 +18,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.clock import Clock
-from bot.grammar import FilterError, SearchRequest, describe_filter, format_filter, parse_filter
+from bot.grammar import (
+    FilterError,
+    SearchRequest,
+    describe_recordings,
+    format_filter,
+    parse_filter,
+)
 from bot.people.asker import Asker, zone
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, Person, Plan
@@ -219,7 +225,8 @@ class RecordingsService(RecordingLookup):
         await self._store.save_cursor(cursor, event)  # one transaction for both
         if state.pinned:  # the person never typed that end time: don't show it
             request = replace(request, filter=replace(request.filter, start_lte=None))
-        summary = describe_filter(request, tz=tz)
+        today = self._clock().astimezone(tz).date()  # "since Monday" reads in the asker's week
+        summary = describe_recordings(request, tz=tz, today=today)
         if not result.recordings:
             return blocks.render_empty(
                 summary=summary, scope=plan.scope, suggestion=_suggestion(request)

@@ -29,8 +29,8 @@ def times(request: SearchRequest) -> tuple[datetime | None, datetime | None]:
     return request.filter.start_gte, request.filter.start_lte
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int, minute: int, second: int) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # -- months and rolling windows ------------------------------------------------------------

@@ -21,7 +21,7 @@ def test_every_sub_command_has_a_help_entry() -> None:
 def test_each_entry_is_complete_and_its_example_parses(e: Entry) -> None:
     found = entry(e.name)
     assert found is e
-    assert found.line and found.detail and found.usage
+    assert all((found.line, found.detail, found.usage))
     assert not found.line.endswith(".")  # the renderer ends the sentence
     command = parse_command(found.example)
     assert not isinstance(command, Search) or found.name == "search"

@@ -1,0 +1,75 @@
+"""Result headers read as sentences: the phrase of describe_recordings, and the "or" of numbers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import blocks
+from bot.grammar import SearchRequest, describe_filter, describe_recordings, parse_filter
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2024, 6, 12, 15, 30, 12, tzinfo=UTC)  # Wed 11:30 EDT
+TODAY = NOW.astimezone(NY).date()
+
+
+def pinned(text: str) -> SearchRequest:
+    """As the search service shows it: an end it pinned to now is not the person's words."""
+    request = parse_filter(text, now=NOW, tz=NY)
+    if request.filter.start_lte == NOW:
+        request = replace(request, filter=replace(request.filter, start_lte=None))
+    return request
+
+
+def phrase(text: str) -> str:
+    return describe_recordings(pinned(text), tz=NY, today=TODAY)
+
+
+def test_the_header_of_the_issue() -> None:
+    summary = phrase("inbound +1 732-555-0100 +1 732-555-0199 this week")
+    assert summary == "inbound recordings with +1 732-555-0100 or +1 732-555-0199 since Monday"
+    empty = blocks.render_empty(summary=summary, scope="your recordings", suggestion="x")
+    assert empty["text"] == (
+        "No inbound recordings with +1 732-555-0100 or +1 732-555-0199 since Monday"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        ("", "recordings"),
+        ("+44 20 7946 0958", "recordings with +44 20 7946 0958"),
+        ("since:2024-06-10", "recordings since Monday"),
+        ("yesterday outbound", "outbound recordings yesterday"),
+        ("today", "recordings today"),
+        ("since:2024-06-11 09:30", "recordings since yesterday 09:30"),
+        ("since:2024-01-05", "recordings since Fri 2024-01-05"),
+        ("last week", "recordings between Mon 2024-06-03 and Sunday"),
+        (
+            "since:2024-05-01 until:2024-05-31",
+            "recordings between Wed 2024-05-01 and Fri 2024-05-31",
+        ),
+        ("monday type:on-demand", "on-demand recordings on Monday"),
+        (
+            'from:+1 732 555 0100 to:4567 name:"Jane" ext:999 >2m oldest',
+            "recordings from +1 732-555-0100 to 4567 with “Jane” in the caller name of "
+            "extension 999 at least 2m long, oldest first",
+        ),
+        ("<30s", "recordings at most 30s long"),
+        ("1m..5m", "recordings 1m to 5m long"),
+    ],
+)
+def test_phrases(text: str, summary: str) -> None:
+    assert phrase(text) == summary
+
+
+def test_results_header_starts_a_sentence() -> None:
+    assert phrase("internal").startswith("internal recordings")
+
+
+def test_the_filter_list_joins_bare_numbers_with_or() -> None:
+    request = parse_filter("+1 732 555 0100 +1 732 555 0199", now=NOW, tz=NY)
+    assert describe_filter(request, tz=NY) == "with +1 732-555-0100 or +1 732-555-0199"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.grammar.durations import format_duration, format_range
@@ -12,6 +12,8 @@ from bot.grammar.times import describe_times, format_time
 from bot.grammar.tokens import escape_mrkdwn as escape
 from bot.grammar.tokens import quote
 from bot.grammar.vocabulary import DIRECTIONS, ORDERS
+
+_RECENT = timedelta(hours=1)  # an end this close before now is "now", not worth saying
 
 
 def format_filter(request: SearchRequest, *, tz: ZoneInfo) -> str:
@@ -76,14 +78,21 @@ def describe_filter(request: SearchRequest, *, tz: ZoneInfo) -> str:
     return " · ".join(parts) or "all recordings"
 
 
-def describe_recordings(request: SearchRequest, *, tz: ZoneInfo, today: date | None = None) -> str:
+def describe_recordings(
+    request: SearchRequest, *, tz: ZoneInfo, now: datetime | None = None
+) -> str:
     """What was searched as a noun phrase that headers build sentences from (mrkdwn).
 
     ``inbound recordings with +1 732-555-0100 or +1 732-555-0199 since Monday``, so a header
-    reads "No inbound recordings … since Monday". ``today`` (the reader's local date) names
-    the days of the last week; whose recordings (the scope) is left to the caller.
+    reads "No inbound recordings … since Monday". With ``now`` the days of the last week read
+    as names, and an end within the hour before now (``last 7d`` ends when it was typed) is
+    left out; whose recordings (the scope) is left to the caller.
     """
     f = request.filter
+    today = now.astimezone(tz).date() if now is not None else None
+    high = f.start_lte
+    if now is not None and high is not None and timedelta(0) <= now - high < _RECENT:
+        high = None
     nouns = (
         [next(w for w, d in DIRECTIONS.items() if d == f.call_direction)]
         if (f.call_direction is not None)
@@ -98,14 +107,14 @@ def describe_recordings(request: SearchRequest, *, tz: ZoneInfo, today: date | N
     parts += [f"with “{escape(f.cnam)}” in the caller name"] if f.cnam else []
     parts += [f"of extension {escape(f.extension)}"] if f.extension else []
     parts += [f"of call {escape(f.call_id)}"] if f.call_id else []
-    if when := describe_times(f.start_gte, f.start_lte, tz, today=today):
+    if when := describe_times(f.start_gte, high, tz, today=today):
         parts.append(when)
-    low, high = f.duration_gte, f.duration_lte
-    if low is not None and high is not None:
-        parts.append(f"{format_duration(low)} to {format_duration(high)} long")
-    elif low is not None:
-        parts.append(f"at least {format_duration(low)} long")
-    elif high is not None:
-        parts.append(f"at most {format_duration(high)} long")
+    shortest, longest = f.duration_gte, f.duration_lte
+    if shortest is not None and longest is not None:
+        parts.append(f"{format_duration(shortest)} to {format_duration(longest)} long")
+    elif shortest is not None:
+        parts.append(f"at least {format_duration(shortest)} long")
+    elif longest is not None:
+        parts.append(f"at most {format_duration(longest)} long")
     phrase = " ".join(parts)
     return f"{phrase}, oldest first" if f.order == ORDERS["oldest"] else phrase

@@ -225,8 +225,7 @@ class RecordingsService(RecordingLookup):
         await self._store.save_cursor(cursor, event)  # one transaction for both
         if state.pinned:  # the person never typed that end time: don't show it
             request = replace(request, filter=replace(request.filter, start_lte=None))
-        today = self._clock().astimezone(tz).date()  # "since Monday" reads in the asker's week
-        summary = describe_recordings(request, tz=tz, today=today)
+        summary = describe_recordings(request, tz=tz, now=self._clock())
         if not result.recordings:
             return blocks.render_empty(
                 summary=summary, scope=plan.scope, suggestion=_suggestion(request)

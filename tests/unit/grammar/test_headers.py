@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import blocks
-from bot.grammar import SearchRequest, describe_filter, describe_recordings, parse_filter
+from bot.grammar import describe_filter, describe_recordings, parse_filter
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2024, 6, 12, 15, 30, 12, tzinfo=UTC)  # Wed 11:30 EDT
-TODAY = NOW.astimezone(NY).date()
 
 
-def pinned(text: str) -> SearchRequest:
-    """As the search service shows it: an end it pinned to now is not the person's words."""
-    request = parse_filter(text, now=NOW, tz=NY)
-    if request.filter.start_lte == NOW:
-        request = replace(request, filter=replace(request.filter, start_lte=None))
-    return request
-
-
-def phrase(text: str) -> str:
-    return describe_recordings(pinned(text), tz=NY, today=TODAY)
+def phrase(text: str, *, now: datetime = NOW) -> str:
+    return describe_recordings(parse_filter(text, now=NOW, tz=NY), tz=NY, now=now)
 
 
 def test_the_header_of_the_issue() -> None:
@@ -66,8 +56,14 @@ def test_phrases(text: str, summary: str) -> None:
     assert phrase(text) == summary
 
 
-def test_results_header_starts_a_sentence() -> None:
-    assert phrase("internal").startswith("internal recordings")
+def test_an_end_at_now_is_not_said_but_an_older_one_is() -> None:
+    assert phrase("last 7d") == "recordings since Wed 2024-06-05 11:30"
+    assert (
+        phrase("this month", now=NOW + timedelta(minutes=59)) == "recordings since Sat 2024-06-01"
+    )
+    later = phrase("this week", now=NOW + timedelta(hours=2))
+    assert later == "recordings between Monday and today 11:30"
+    assert phrase("until:2024-06-12 10:00") == "recordings until today 10:00"
 
 
 def test_the_filter_list_joins_bare_numbers_with_or() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.grammar.limits import MAX_PROBLEMS
 from bot.grammar.request import FilterError
 from bot.grammar.suggestions import closest
 from bot.grammar.times import TIME_WORDS, read_bound, read_time_word
@@ -54,7 +55,7 @@ def parse_audit_query(text: str, *, tz: ZoneInfo, now: datetime) -> AuditQuery:
     values: dict[str, object] = {}
     errors: list[FilterError] = []
     i = 0
-    while i < len(pieces):
+    while i < len(pieces) and len(errors) < MAX_PROBLEMS:  # a reply lists no more
         try:
             i = _step(pieces, i, values, tz, now)
         except FilterError as exc:
@@ -65,7 +66,7 @@ def parse_audit_query(text: str, *, tz: ZoneInfo, now: datetime) -> AuditQuery:
         grouped = AuditQueryError(
             first.token, first.message, first.suggestion, options=first.options
         )
-        raise AuditQueryError.grouped([grouped, *errors[1:]])
+        raise AuditQueryError.grouped([grouped, *errors[1:]], read_all=i >= len(pieces))
     return AuditQuery(**values)  # type: ignore[arg-type]
 
 

@@ -16,6 +16,7 @@ from bot.grammar.durations import (
     format_range,
     read_duration,
 )
+from bot.grammar.limits import MAX_PROBLEMS
 from bot.grammar.phones import NUMBERISH, SHORT_NUMBER, normalize_number, read_number
 from bot.grammar.request import ClashError, FilterError, SearchRequest
 from bot.grammar.suggestions import closest, example, mention_error, unknown
@@ -56,7 +57,9 @@ class _Reader:
         """Read every piece; a bad one is noted and skipped, so one reply names them all."""
         errors: list[FilterError] = []
         i = 0
-        while i < len(self.pieces):
+        # Stop at MAX_PROBLEMS: a reply lists no more, and a text of thousands of bad words
+        # must not cost a suggestion search each on the shared event loop.
+        while i < len(self.pieces) and len(errors) < MAX_PROBLEMS:
             after_name, self.open_name = self.open_name, None
             try:
                 i = self.step(i, after_name)
@@ -66,7 +69,7 @@ class _Reader:
         if not errors and (future := self.future()):
             errors.append(future)
         if errors:
-            raise FilterError.grouped(errors)
+            raise FilterError.grouped(errors, read_all=i >= len(self.pieces))
         return replace(self.request, filter=self.filter, numbers=tuple(self.numbers))
 
     def future(self) -> FilterError | None:

@@ -33,13 +33,18 @@ class FilterError(ValueError):
         self.options = tuple(options)
         self.others: tuple[FilterError, ...] = ()
         self.total = 1
+        self.stopped = False  # more text was left unread after MAX_PROBLEMS problems
 
     @classmethod
-    def grouped(cls, errors: Sequence[FilterError]) -> FilterError:
-        """The first of ``errors`` carrying up to ``MAX_PROBLEMS - 1`` more and the count."""
+    def grouped(cls, errors: Sequence[FilterError], *, read_all: bool = True) -> FilterError:
+        """The first of ``errors`` carrying up to ``MAX_PROBLEMS - 1`` more.
+
+        ``read_all`` False: the reader stopped at ``MAX_PROBLEMS`` with text left unread.
+        """
         first = errors[0]
         first.others = tuple(errors[1:MAX_PROBLEMS])
-        first.total = len(errors)
+        first.total = len(first.problems)
+        first.stopped = not read_all
         return first
 
     @property
@@ -59,8 +64,8 @@ class FilterError(ValueError):
             return f"I can't read {self.line()}"
         lines = [f"{self.total} things to fix in that command:"]
         lines += [f"• {problem.line()}" for problem in self.problems]
-        if self.total > len(self.problems):
-            lines.append(f"…and {self.total - len(self.problems)} more.")
+        if self.stopped:
+            lines.append("I stopped reading there: fix these and send it again.")
         return "\n".join(lines)
 
 

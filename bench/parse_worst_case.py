@@ -89,7 +89,7 @@ def run_command(text: str) -> None:
         if isinstance(command, Search | Export):
             parse_filter(command.text, now=NOW, tz=TZ)
         elif isinstance(command, Audit):
-            parse_audit_query(command.text, tz=TZ)
+            parse_audit_query(command.text, tz=TZ, now=NOW)
     except (CommandError, FilterError, AuditQueryError):
         pass
 

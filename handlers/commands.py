@@ -15,7 +15,7 @@ import bot.grammar.commands as commands
 from bot import blocks
 from bot.audio.service import AudioService
 from bot.exports import ExportService
-from bot.grammar import GRAMMAR_HELP, FilterError
+from bot.grammar import FilterError
 from bot.ops.audit_export import AuditExporter
 from bot.people.admin import AdminService
 from bot.people.asker import Asker
@@ -121,10 +121,10 @@ async def run_command(
             except FilterError as exc:
                 return blocks.render_error(str(exc))
             return await recordings.search(asker, request)
-        case commands.Help():
+        case commands.Help(topic=topic):
             person = await directory.person(asker.team_id, asker.user_id)
             return blocks.render_help(
-                grammar_help=GRAMMAR_HELP, scope=person.scope_label, is_admin=person.is_admin
+                scope=person.scope_label, is_admin=person.is_admin, topic=topic
             )
         case commands.WhoAmI():
             return await admin.whoami(asker)

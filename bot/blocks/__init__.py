@@ -6,20 +6,20 @@ refused.
 
 This module renders the short replies (errors, notices, progress, the export prompt) and is the
 one name importers use: it re-exports the ids and button values (``bot.blocks.ids``), the mrkdwn
-text helpers (``bot.blocks.mrkdwn``), the recording renderers (``bot.blocks.recordings``) and help,
-whoami, audit, jobs and App Home (``bot.blocks.admin``).
+text helpers (``bot.blocks.mrkdwn``), the recording renderers (``bot.blocks.recordings``), help
+(``bot.blocks.help``) and whoami, audit, jobs and App Home (``bot.blocks.admin``).
 """
 
 from __future__ import annotations
 
 from bot.blocks.admin import (
     render_audit,
-    render_help,
     render_home,
     render_jobs,
     render_link_taken,
     render_whoami,
 )
+from bot.blocks.help import render_help
 from bot.blocks.ids import (
     ACTION_AUDIT_NEXT,
     ACTION_AUDIT_PREV,

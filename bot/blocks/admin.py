@@ -1,4 +1,4 @@
-"""The person- and admin-facing views: help, whoami, the audit log, export jobs and App Home.
+"""The person- and admin-facing views: whoami, the audit log, export jobs and App Home.
 
 Past 300 lines because each view is a short pure function over the same few parts; none
 shares state with another, so splitting would only scatter them.
@@ -44,33 +44,6 @@ _SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _MAX_JOBS = 15
 _HOME_RECENT = 20
 _HOME_JOBS = 10
-
-
-_ADMIN_HELP = (
-    "*Admin commands:*\n"
-    "• `scope:company` searches the whole company; `user:@person` one person's recordings\n"
-    "• `/recordings link @person &lt;VBC user id or email&gt;` · `/recordings unlink @person`\n"
-    "• `/recordings audit [filters]`: who searched, played, exported or shared what"
-)
-
-
-def render_help(*, grammar_help: str, scope: str, is_admin: bool) -> Message:
-    chunks: list[str] = []
-    for line in sanitize_mrkdwn(grammar_help).splitlines():
-        if chunks and len(chunks[-1]) + len(line) + 1 <= 2800:
-            chunks[-1] += "\n" + line
-        else:
-            chunks.append(clip(line, 2800))
-    blocks = [section(chunk, f"help:{i}") for i, chunk in enumerate(chunks[:3])]
-    blocks.append(
-        section(
-            f":bust_in_silhouette: *Your scope:* {clip(sanitize_mrkdwn(scope), 1000)}", "help_scope"
-        )
-    )
-    if is_admin:
-        blocks.append(section(_ADMIN_HELP, "help_admin"))
-    blocks.append(actions("help_actions", [button("Open search form", ACTION_OPEN_MODAL, "help")]))
-    return build_message("How to search your call recordings", blocks)
 
 
 def render_link_taken(text: str, *, value: str) -> Message:

@@ -156,7 +156,8 @@ def render_results(
     pages = "" if single else f"page {page.page} of {about}{page.total_pages}"
     head = [
         section(
-            f":mag: {clip(sanitize_mrkdwn(summary), 600)} · {clip(sanitize_mrkdwn(scope), 300)}",
+            f":mag: {clip(sanitize_mrkdwn(_capital(summary)), 600)} · "
+            f"{clip(sanitize_mrkdwn(scope), 300)}",
             bid("head", ids),
         )
     ]
@@ -189,20 +190,25 @@ def render_results(
         )
         rows.append(context(note, bid("cut", ids)))
     where = f"{pages}, {count}" if pages else count
-    return build_message(f"Recordings: {summary} ({where})", head + rows + foot)
+    return build_message(f"{_capital(summary)} ({where})", head + rows + foot)
 
 
 def render_empty(*, summary: str, scope: str, suggestion: str) -> Message:
+    """``summary`` is the noun phrase of ``describe_recordings``: "No {summary} in {scope}."."""
     text = (
-        f":mag: No recordings found for {clip(sanitize_mrkdwn(summary), 1200)} "
-        f"in {clip(sanitize_mrkdwn(scope), 300)}."
+        f":mag: No {clip(sanitize_mrkdwn(summary), 1200)} in {clip(sanitize_mrkdwn(scope), 300)}."
     )
     blocks = [
         section(text, "empty"),
         context(clip(sanitize_mrkdwn(suggestion), 1000), "empty_hint"),
         actions("empty_actions", [button("Open search form", ACTION_OPEN_MODAL, "empty")]),
     ]
-    return build_message(f"No recordings found for {summary}", blocks)
+    return build_message(f"No {summary}", blocks)
+
+
+def _capital(phrase: str) -> str:
+    """A header phrase starts a sentence (``inbound recordings …`` -> ``Inbound …``)."""
+    return phrase[:1].upper() + phrase[1:]
 
 
 def render_details(rec: Recording, *, can_share: bool, play_here: bool = False) -> Message:

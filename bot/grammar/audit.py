@@ -1,65 +1,132 @@
-"""``/recordings audit`` filters: who, what, outcome, target, dates (pure)."""
+"""``/recordings audit`` filters: who, what, outcome, target and when (pure).
+
+The time words and ``since:``/``until:`` are read by the search grammar's own readers
+(``bot.grammar.times``), so ``audit last 7d`` or ``audit since:yesterday`` mean what they mean
+in a search. Every bad word is reported at once, with the values ``action:`` and ``outcome:``
+take.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.grammar import mention_user_id
-from bot.grammar.limits import echo
-from bot.grammar.times import FIRST_YEAR, LAST_YEAR, YEARS
+from bot.grammar.limits import MAX_PROBLEMS
+from bot.grammar.request import FilterError
+from bot.grammar.suggestions import closest
+from bot.grammar.times import TIME_WORDS, read_bound, read_time_word
+from bot.grammar.tokens import mention_user_id, skip_past, split, unescape
 from bot.store import AuditQuery
 
+# What the bot writes as an audit event's action and outcome (``Store.audit`` callers).
 ACTIONS = (
     "search", "page", "details", "get", "audio", "share", "export", "link", "unlink", "channel",
-    "connect", "disconnect",
+    "connect", "disconnect", "audit",
 )  # fmt: skip
 OUTCOMES = ("allowed", "refused", "failed")
-AUDIT_HELP = (
-    "`/recordings audit [user:@person] [action:audio] [outcome:refused] [recording:193228] "
-    "[since:2024-05-01] [until:2024-05-31]`"
+# The words people use for them.
+ACTION_ALIASES = {"play": "audio", "listen": "audio", "download": "audio", "paging": "page"}
+OUTCOME_ALIASES = {
+    "denied": "refused", "refusal": "refused", "rejected": "refused", "forbidden": "refused",
+    "ok": "allowed", "granted": "allowed", "success": "allowed", "error": "failed",
+    "errors": "failed", "failure": "failed",
+}  # fmt: skip
+AUDIT_VALUES = (
+    f"`action:` {', '.join(ACTIONS)} (`play` means audio) · "
+    f"`outcome:` {', '.join(OUTCOMES)} (`denied` means refused)"
 )
+AUDIT_EXAMPLE = "audit user:@person action:play outcome:denied last 7d"
+_KEYS = ("user", "action", "outcome", "recording", "target", "since", "until")
 
 
-class AuditQueryError(ValueError):
-    pass
+class AuditQueryError(FilterError):
+    """Bad audit filters; ``str()`` lists them and then the values the keys take."""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}\n*Audit filters:* {AUDIT_VALUES}, `user:@person`, " + (
+            "`recording:193228`, time words (`today`, `last 7d`, `this month`), "
+            "`since:2024-05-01`, `until:yesterday`."
+        )
 
 
-def parse_audit_query(text: str, *, tz: ZoneInfo) -> AuditQuery:
+def parse_audit_query(text: str, *, tz: ZoneInfo, now: datetime) -> AuditQuery:
+    """Read the filters of ``/recordings audit``; raises AuditQueryError naming each bad one."""
+    pieces = split(unescape(text))
     values: dict[str, object] = {}
-    for token in text.split():
-        lowered = token.lower()
-        if lowered.startswith("user:") and (user := mention_user_id(token[5:])):
-            values["actor"] = user
-        elif lowered.startswith("action:") and lowered[7:] in ACTIONS:
-            values["action"] = lowered[7:]
-        elif lowered.startswith("outcome:") and lowered[8:] in OUTCOMES:
-            values["outcome"] = lowered[8:]
-        elif lowered.startswith(("recording:", "target:")):
-            ref = token.split(":", 1)[1]
-            values["target"] = ref if ":" in ref else f"company:{ref}"
-        elif lowered.startswith(("since:", "until:")):
-            day = _date(token)
-            if lowered.startswith("since:"):
-                values["since"] = datetime.combine(day, time.min, tz)
-            else:
-                values["until"] = datetime.combine(day + timedelta(days=1), time.min, tz)
-        else:
-            raise AuditQueryError(
-                f"I can't read `{echo(token)}` in an audit query. Try {AUDIT_HELP}."
-            )
+    errors: list[FilterError] = []
+    i = 0
+    while i < len(pieces) and len(errors) < MAX_PROBLEMS:  # a reply lists no more
+        try:
+            i = _step(pieces, i, values, tz, now)
+        except FilterError as exc:
+            errors.append(exc)
+            i = skip_past(pieces, i, exc.token)
+    if errors:
+        first = errors[0]
+        grouped = AuditQueryError(
+            first.token, first.message, first.suggestion, options=first.options
+        )
+        raise AuditQueryError.grouped([grouped, *errors[1:]], read_all=i >= len(pieces))
     return AuditQuery(**values)  # type: ignore[arg-type]
 
 
-def _date(token: str) -> date:
-    raw = token.split(":", 1)[1]
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise AuditQueryError(
-            f"`{echo(token)}` has no date I can read; "
-            f"write it like `{echo(token.split(':')[0])}:2024-05-01`."
-        ) from None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # the day after 9999-12-31 does not exist
-        raise AuditQueryError(f"I can't read `{echo(token)}`: {YEARS}.")
-    return day
+def _step(pieces: list[str], i: int, values: dict[str, object], tz: ZoneInfo, now: datetime) -> int:
+    token = pieces[i]
+    low = token.lower()
+    key, _, value = low.partition(":")
+    if low in TIME_WORDS:
+        window = read_time_word(pieces, i, now, tz)
+        if window is not None:
+            _set(values, window.token, "since", window.start)
+            _set(values, window.token, "until", _inclusive(window.end))
+            return i + window.used
+    if key in ("since", "until") and ":" in low:
+        bound = read_bound(key, pieces, i, now, tz)
+        moment = bound.start if key == "since" else _inclusive(bound.end)
+        _set(values, bound.token, key, moment)
+        return i + bound.used
+    if user := mention_user_id(token[5:] if key == "user" else token):
+        _set(values, token, "actor", user)
+    elif key == "action":
+        action = ACTION_ALIASES.get(value, value)
+        if action not in ACTIONS:
+            raise FilterError(
+                token,
+                f"an action is one of {', '.join(ACTIONS)}",
+                closest(value, ACTIONS, "action"),
+            )
+        _set(values, token, "action", action)
+    elif key == "outcome":
+        outcome = OUTCOME_ALIASES.get(value, value)
+        if outcome not in OUTCOMES:
+            raise FilterError(
+                token,
+                f"an outcome is one of {', '.join(OUTCOMES)}",
+                closest(value, OUTCOMES, "outcome"),
+            )
+        _set(values, token, "outcome", outcome)
+    elif key in ("recording", "target") and value:
+        ref = token.split(":", 1)[1]
+        _set(values, token, "target", ref if ":" in ref else f"company:{ref}")
+    elif key == "user":
+        raise FilterError(token, "pick the person from the autocomplete", "user:@person")
+    else:
+        suggestion = closest(key, _KEYS, "") if ":" in low else ""
+        raise FilterError(
+            token,
+            "that is not an audit filter",
+            f"{suggestion}:{value}" if suggestion else "action:play",
+        )
+    return i + 1
+
+
+def _set(values: dict[str, object], token: str, key: str, value: object) -> None:
+    if key in values:
+        shown = "user" if key == "actor" else key
+        raise FilterError(token, f"`{shown}:` is given twice; keep one", token)
+    values[key] = value
+
+
+def _inclusive(end: datetime) -> datetime:
+    """The audit log keeps microseconds; an end second covers the whole of it."""
+    return end + timedelta(microseconds=999_999)

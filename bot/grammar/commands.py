@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from bot.grammar import mention_user_id
 from bot.grammar.limits import echo, too_long
+from bot.grammar.verbs import suggest_verb
 from bot.vbc.models import RecordingKind
 
 
@@ -93,7 +94,7 @@ class AuditExport:
 
 @dataclass(frozen=True)
 class Help:
-    pass
+    topic: str = ""  # ``help get``: that command's detail; empty for the whole manual
 
 
 @dataclass(frozen=True)
@@ -113,13 +114,6 @@ USAGE = {
     "jobs": "/recordings jobs",
     "whoami": "/recordings whoami",
 }
-
-COMMANDS_HELP = """\
-*Commands:* `/recordings [filters]` search · `export [filters]` export everything matching · \
-`jobs` your exports · `get &lt;recording id&gt;` one recording · `whoami` your VBC link · `help`
-*Admins:* `link @person &lt;VBC user id or email&gt;` · `unlink @person` · `audit [filters]` · \
-`audit export [filters]` (a CSV in your DM) · \
-`channel allow|deny|direct|indirect|status` (sharing and direct delivery in this channel)"""
 
 _GET_KINDS = {
     "od": RecordingKind.ON_DEMAND,
@@ -148,9 +142,9 @@ def parse_command(text: str) -> Command:
     first, rest = [*stripped.split(maxsplit=1), "", ""][:2]
     word, args = first.lower(), rest.split()
     if word in ("help", "?", "-h", "--help"):
-        return Help()
-    if word == "search":
-        return Search(rest)
+        return Help(" ".join(rest.lower().split()[:2]))
+    if (suggestion := suggest_verb(word, rest)) is not None:
+        raise CommandError(suggestion)
     if word == "export":
         return Export(rest)
     if word == "audit":

@@ -9,8 +9,11 @@ from bot.grammar.request import FilterError
 
 COMPARISON = re.compile(r"(>=|=>|<=|=<|[<>≥≤])(.*)", re.S)
 RANGE = re.compile(r"(.*?)(?:\.\.|…)(.*)", re.S)
-DURATION = re.compile(r"(?:[0-9]{1,10}(?:\.[0-9]{1,3})?(?:ms|mins?|m|secs?|s|hrs?|h))+", re.I)
-_DURATION_PART = re.compile(r"([0-9]{1,10}(?:\.[0-9]{1,3})?)(ms|mins?|m|secs?|s|hrs?|h)", re.I)
+# ``m`` is minutes in a duration (``>2m``, as the printer writes it); the longer words too.
+_UNIT = "ms|minutes?|mins?|m|seconds?|secs?|s|hours?|hrs?|h"
+UNIT_WORD = re.compile(_UNIT, re.I)
+DURATION = re.compile(f"(?:[0-9]{{1,10}}(?:\\.[0-9]{{1,3}})?(?:{_UNIT}))+", re.I)
+_DURATION_PART = re.compile(f"([0-9]{{1,10}}(?:\\.[0-9]{{1,3}})?)({_UNIT})", re.I)
 _DURATION_UNITS = {"ms": 1, "m": 60_000, "s": 1000, "h": 3_600_000}
 _MAX_DURATION_MS = 2**31 - 1  # VBC's "integer"; beyond ~24 days no call exists anyway
 
@@ -23,7 +26,7 @@ def read_duration(token: str) -> tuple[int | None, int | None]:
         ms = _duration_ms(text)
         if ms is None:
             raise FilterError(
-                token, "a duration needs a unit: s, m or h", f"{operator}{_fix_unit(text)}"
+                token, "a duration needs a unit: s, min or h", f"{operator}{_fix_unit(text)}"
             )
         if operator in ("<", "<=", "=<", "≤"):
             return None, ms
@@ -32,7 +35,7 @@ def read_duration(token: str) -> tuple[int | None, int | None]:
         low, high = (_duration_ms(part) if part else None for part in span.groups())
         if (span[1] and low is None) or (span[2] and high is None):
             fix = f"{_fix_unit(span[1])}..{_fix_unit(span[2])}".strip(".") or "1m..5m"
-            raise FilterError(token, "a duration needs a unit: s, m or h", fix)
+            raise FilterError(token, "a duration needs a unit: s, min or h", fix)
         return low, high
     if DURATION.fullmatch(compact):
         raise FilterError(token, "say longer (>) or shorter (<) than", f">{compact}")

@@ -9,7 +9,8 @@ token echoed back in an error is clipped (``echo``), so a long one cannot fill t
 from __future__ import annotations
 
 MAX_TEXT = 4000  # characters of command text or form field; Slack's escapes count
-MAX_ECHO = 100  # characters of a person's token quoted back in an error message
+MAX_ECHO = 40  # characters of a person's token quoted back in an error message
+MAX_PROBLEMS = 5  # bad tokens of one command listed in one reply
 
 
 def too_long(text: str, *, what: str, reader: str, fix: str) -> str | None:

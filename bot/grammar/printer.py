@@ -1,7 +1,8 @@
-"""SearchRequest -> text: the canonical filter text and the short mrkdwn description."""
+"""SearchRequest -> text: the canonical filter text, the filter list and the header phrase."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.grammar.durations import format_duration, format_range
@@ -11,6 +12,8 @@ from bot.grammar.times import describe_times, format_time
 from bot.grammar.tokens import escape_mrkdwn as escape
 from bot.grammar.tokens import quote
 from bot.grammar.vocabulary import DIRECTIONS, ORDERS
+
+_RECENT = timedelta(hours=1)  # an end this close before now is "now", not worth saying
 
 
 def format_filter(request: SearchRequest, *, tz: ZoneInfo) -> str:
@@ -52,7 +55,8 @@ def describe_filter(request: SearchRequest, *, tz: ZoneInfo) -> str:
     parts: list[str] = []
     if f.call_direction is not None:
         parts.append(next(w for w, d in DIRECTIONS.items() if d == f.call_direction))
-    parts += [f"with {display_number(n)}" for n in request.numbers]
+    if request.numbers:  # either side, any of them: "or", never a list that reads as "and"
+        parts.append("with " + " or ".join(display_number(n) for n in request.numbers))
     parts += [f"from {display_number(f.caller_id)}"] if f.caller_id else []
     parts += [f"to {display_number(f.dnis)}"] if f.dnis else []
     parts += [f"name “{escape(f.cnam)}”"] if f.cnam else []
@@ -72,3 +76,45 @@ def describe_filter(request: SearchRequest, *, tz: ZoneInfo) -> str:
     parts += [f"{w} first" for w, order in ORDERS.items() if order == f.order]
     parts += [f"{f.page_size} per page"] if f.page_size else []
     return " · ".join(parts) or "all recordings"
+
+
+def describe_recordings(
+    request: SearchRequest, *, tz: ZoneInfo, now: datetime | None = None
+) -> str:
+    """What was searched as a noun phrase that headers build sentences from (mrkdwn).
+
+    ``inbound recordings with +1 732-555-0100 or +1 732-555-0199 since Monday``, so a header
+    reads "No inbound recordings … since Monday". With ``now`` the days of the last week read
+    as names, and an end within the hour before now (``last 7d`` ends when it was typed) is
+    left out; whose recordings (the scope) is left to the caller.
+    """
+    f = request.filter
+    today = now.astimezone(tz).date() if now is not None else None
+    high = f.start_lte
+    if now is not None and high is not None and timedelta(0) <= now - high < _RECENT:
+        high = None
+    nouns = (
+        [next(w for w, d in DIRECTIONS.items() if d == f.call_direction)]
+        if (f.call_direction is not None)
+        else []
+    )
+    nouns += [request.kind.value] if request.kind else []
+    parts = [" ".join([*nouns, "recordings"])]
+    if request.numbers:
+        parts.append("with " + " or ".join(display_number(n) for n in request.numbers))
+    parts += [f"from {display_number(f.caller_id)}"] if f.caller_id else []
+    parts += [f"to {display_number(f.dnis)}"] if f.dnis else []
+    parts += [f"with “{escape(f.cnam)}” in the caller name"] if f.cnam else []
+    parts += [f"of extension {escape(f.extension)}"] if f.extension else []
+    parts += [f"of call {escape(f.call_id)}"] if f.call_id else []
+    if when := describe_times(f.start_gte, high, tz, today=today):
+        parts.append(when)
+    shortest, longest = f.duration_gte, f.duration_lte
+    if shortest is not None and longest is not None:
+        parts.append(f"{format_duration(shortest)} to {format_duration(longest)} long")
+    elif shortest is not None:
+        parts.append(f"at least {format_duration(shortest)} long")
+    elif longest is not None:
+        parts.append(f"at most {format_duration(longest)} long")
+    phrase = " ".join(parts)
+    return f"{phrase}, oldest first" if f.order == ORDERS["oldest"] else phrase

@@ -1,4 +1,4 @@
-"""parse_filter: one left-to-right pass over the pieces, refusing clashes and bad values."""
+"""parse_filter: one left-to-right pass over the pieces, collecting every clash and bad value."""
 
 from __future__ import annotations
 
@@ -8,21 +8,20 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.grammar.durations import COMPARISON, DURATION, RANGE, format_range, read_duration
-from bot.grammar.limits import echo
-from bot.grammar.phones import NUMBERISH, SHORT_NUMBER, normalize_number, read_number
-from bot.grammar.request import FilterError, SearchRequest
-from bot.grammar.suggestions import closest, example, mention_error, unknown
-from bot.grammar.times import (
-    CLOCK,
-    DATE,
-    YEARS,
-    YearRangeError,
-    read_day,
-    read_time,
-    read_window,
+from bot.grammar.durations import (
+    COMPARISON,
+    DURATION,
+    RANGE,
+    UNIT_WORD,
+    format_range,
+    read_duration,
 )
-from bot.grammar.tokens import OPEN_QUOTES, QUOTES, mention_user_id, split, unescape
+from bot.grammar.limits import MAX_PROBLEMS
+from bot.grammar.phones import NUMBERISH, SHORT_NUMBER, normalize_number, read_number
+from bot.grammar.request import ClashError, FilterError, SearchRequest
+from bot.grammar.suggestions import closest, example, mention_error, unknown
+from bot.grammar.times import CLOCK, DATE, TIME_WORDS, read_bound, read_time_word
+from bot.grammar.tokens import OPEN_QUOTES, QUOTES, mention_user_id, skip_past, split, unescape
 from bot.grammar.vocabulary import (
     DIRECTIONS,
     EXAMPLES,
@@ -55,11 +54,36 @@ class _Reader:
         self.open_name: str | None = None  # an unquoted ``name:`` that a second word may follow
 
     def read(self) -> SearchRequest:
+        """Read every piece; a bad one is noted and skipped, so one reply names them all."""
+        errors: list[FilterError] = []
         i = 0
-        while i < len(self.pieces):
+        # Stop at MAX_PROBLEMS: a reply lists no more, and a text of thousands of bad words
+        # must not cost a suggestion search each on the shared event loop.
+        while i < len(self.pieces) and len(errors) < MAX_PROBLEMS:
             after_name, self.open_name = self.open_name, None
-            i = self.step(i, after_name)
+            try:
+                i = self.step(i, after_name)
+            except FilterError as exc:
+                errors.append(exc)
+                i = skip_past(self.pieces, i, exc.token)
+        if not errors and (future := self.future()):
+            errors.append(future)
+        if errors:
+            raise FilterError.grouped(errors, read_all=i >= len(self.pieces))
         return replace(self.request, filter=self.filter, numbers=tuple(self.numbers))
+
+    def future(self) -> FilterError | None:
+        """A window that starts after now holds nothing yet: say so rather than search."""
+        start = self.filter.start_gte
+        if start is None or start <= self.now:
+            return None
+        local = self.now.astimezone(self.tz)
+        return FilterError(
+            self.origin["start_gte"],
+            f"that starts in the future (it is now {local:%a %Y-%m-%d %H:%M} your time), "
+            "so nothing is recorded there yet",
+            f"since:{local.date().isoformat()}",
+        )
 
     def step(self, i: int, after_name: str | None) -> int:
         piece = self.pieces[i]
@@ -68,10 +92,10 @@ class _Reader:
             self.set(piece, "call_direction", DIRECTIONS[low])
         elif low in ORDERS:
             self.set(piece, "order", ORDERS[low])
-        elif low in ("today", "yesterday"):
-            self.set_times(piece, *read_day(low, self.now, self.tz))
-        elif low in ("this", "last"):
-            window = read_window(piece, self.pieces[i + 1 : i + 3], self.now, self.tz)
+        elif low in TIME_WORDS:
+            window = read_time_word(self.pieces, i, self.now, self.tz)
+            if window is None:  # every word of TIME_WORDS begins one or raises
+                raise unknown(self.pieces, i, after_name)
             self.set_times(window.token, window.start, window.end)
             return i + window.used
         elif piece.startswith("<") and piece.endswith(">"):
@@ -86,6 +110,11 @@ class _Reader:
             return self.duration(i)
         elif DATE.fullmatch(piece):
             raise FilterError(piece, "a date needs `since:` or `until:`", f"since:{piece}")
+        elif (
+            piece.isdigit() and i + 1 < len(self.pieces) and UNIT_WORD.fullmatch(self.pieces[i + 1])
+        ):
+            token, amount = f"{piece} {self.pieces[i + 1]}", piece + self.pieces[i + 1]
+            raise FilterError(token, "say longer (>) or shorter (<) than", f">{amount}")
         elif NUMBERISH.fullmatch(piece):
             digits, nxt = read_number(self.pieces, i, [], "", self.region)
             if digits not in self.numbers:
@@ -99,13 +128,15 @@ class _Reader:
 
     def set(self, token: str, target: str, value: object) -> None:
         if target in self.origin:
-            earlier = self.origin[target]
-            raise FilterError(token, f"it clashes with `{echo(earlier)}`", earlier)
+            raise ClashError(token, self.origin[target], _CLASHES.get(target, _KEEP_ONE))
+        if (
+            target in ("company", "user")
+            and (other := {"company": "user", "user": "company"}[target]) in self.origin
+        ):
+            raise ClashError(token, self.origin[other], _CLASHES["company"])
         self.origin[target] = token
         changes: dict[str, Any] = {target: value}
         if target in ("kind", "company", "user"):
-            if {"company", "user"} <= self.origin.keys():
-                raise FilterError(token, "use `scope:company` or `user:` but not both", token)
             self.request = replace(self.request, **changes)
         else:
             self.filter = replace(self.filter, **changes)
@@ -139,26 +170,20 @@ class _Reader:
             raise unknown(self.pieces, i, None)
         if key in ("from", "to"):
             return self.party(i, key, value)
+        if key in ("since", "until"):
+            bound = read_bound(key, self.pieces, i, self.now, self.tz)
+            if key == "since":
+                self.set_times(bound.token, bound.start, None)
+            else:
+                self.set_times(bound.token, None, bound.end)
+            return i + bound.used
         nxt = i + 1
         token = piece
         if not value and nxt < len(self.pieces):
             value, token, nxt = self.pieces[nxt], f"{piece} {self.pieces[nxt]}", nxt + 1
         if not value:
             raise FilterError(piece, "it needs a value", example(key, self.now, self.tz))
-        if key in ("since", "until"):
-            if (
-                DATE.fullmatch(value)
-                and nxt < len(self.pieces)
-                and CLOCK.fullmatch(self.pieces[nxt])
-            ):
-                value, token, nxt = (
-                    f"{value} {self.pieces[nxt]}",
-                    f"{token} {self.pieces[nxt]}",
-                    nxt + 1,
-                )
-            self.moment(token, key, _unquote(token, value))
-        else:
-            self.value(token, key, value)
+        self.value(token, key, value)
         return nxt
 
     def value(self, token: str, key: str, value: str) -> None:
@@ -202,26 +227,17 @@ class _Reader:
                 raise mention_error(token)
             self.set(token, "user", self.mention(token, value))
 
-    def moment(self, token: str, key: str, value: str) -> None:
-        today = self.now.astimezone(self.tz).date().isoformat()
-        try:
-            moment = read_time(key, value, self.tz)
-        except YearRangeError:
-            raise FilterError(token, YEARS, f"{key}:{today}") from None
-        except (ValueError, OverflowError):
-            moment = None
-        if moment is None:
-            raise FilterError(token, "write the date as YYYY-MM-DD [HH:MM]", f"{key}:{today}")
-        if key == "since":
-            self.set_times(token, moment, None)
-        else:
-            self.set_times(token, None, moment)
-
     def duration(self, i: int) -> int:
         """``>2m``, ``<=30s``, ``1m..5m``, ``30s..``; an operator alone takes the next piece."""
         token, nxt = self.pieces[i], i + 1
         if token in ("<", ">", ">=", "<=", "≥", "≤") and nxt < len(self.pieces):
             token, nxt = f"{token} {self.pieces[nxt]}", nxt + 1
+        if (
+            token[-1:].isdigit()
+            and nxt < len(self.pieces)
+            and UNIT_WORD.fullmatch(self.pieces[nxt])
+        ):
+            token, nxt = f"{token} {self.pieces[nxt]}", nxt + 1  # ``>2 min``
         self.set_durations(token, *read_duration(token))
         return nxt
 
@@ -249,6 +265,21 @@ class _Reader:
         if user is None:
             raise FilterError(token, "pick the person from the autocomplete", EXAMPLES["user"])
         return user
+
+
+_KEEP_ONE = "keep one of them"
+_CLASHES = {
+    "call_direction": "pick one, or leave both out for all directions",
+    "order": "pick one (`newest` is the default)",
+    "kind": "pick one, or leave both out for both kinds",
+    "start_gte": "keep one start for the time window",
+    "start_lte": "keep one end for the time window",
+    "duration_gte": "keep one minimum duration",
+    "duration_lte": "keep one maximum duration",
+    "caller_id": "a call has one caller: keep one, or write bare numbers to match either side",
+    "dnis": "a call has one dialed number: keep one, or write bare numbers for either side",
+    "company": "search the whole company or one person, not both",
+}
 
 
 def _unquote(token: str, value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import NamedTuple
@@ -17,9 +18,20 @@ _MOMENT = re.compile(
     r"(?P<off>Z|[+-][0-9]{2}:?[0-9]{2})?)?",
     re.I,
 )
-_WINDOW = re.compile(r"([0-9]{1,5})\s*(m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)", re.I)
-_WINDOW_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SPAN = re.compile(r"([0-9]{1,5})\s*([a-z]{1,12})", re.I)
+_UNITS: dict[str, int] = {  # unit word -> seconds; 0 = calendar months
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 604800),
+    **dict.fromkeys(("mo", "mos", "month", "months"), 0),
+}
 _MAX_WINDOW = timedelta(days=3660)
+_MAX_MONTHS = 120
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# The words that begin a time word: ``today``, ``last 7d``, ``this month``, ``monday``.
+TIME_WORDS = frozenset(("today", "yesterday", "this", "last", *WEEKDAYS))
 FIRST_YEAR, LAST_YEAR = 1970, 2999  # wide enough for any recording; far from datetime's edges
 YEARS = f"dates run from {FIRST_YEAR} to {LAST_YEAR}"
 
@@ -47,30 +59,136 @@ def read_day(word: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime
     return local_utc(day, time(0), tz), local_utc(day, time(23, 59, 59), tz)
 
 
-def read_window(word: str, rest: list[str], now: datetime, tz: ZoneInfo) -> Window:
-    """``this week``, ``last week`` and rolling ``last 7d`` / ``last 24 hours`` windows.
+def read_time_word(pieces: list[str], i: int, now: datetime, tz: ZoneInfo) -> Window | None:
+    """The time word starting at ``pieces[i]``, or None when that piece begins none.
 
-    ``rest`` is the (up to two) pieces after ``word``.
+    ``today``, ``yesterday`` and a weekday (the latest one, today included) are whole local
+    days; ``this``/``last`` begin a window (``read_window``). Raises FilterError for a word
+    that begins a time word but does not finish one (``last fortnight``).
+    """
+    piece = pieces[i]
+    word = piece.lower()
+    if word in ("today", "yesterday"):
+        return Window(piece, 1, *read_day(word, now, tz))
+    if word in WEEKDAYS:
+        today = now.astimezone(tz).date()
+        day = today - timedelta(days=(today.weekday() - WEEKDAYS.index(word)) % 7)
+        return Window(piece, 1, local_utc(day, time(0), tz), local_utc(day, time(23, 59, 59), tz))
+    if word in ("this", "last"):
+        return read_window(piece, pieces[i + 1 : i + 3], now, tz)
+    return None
+
+
+def read_window(word: str, rest: list[str], now: datetime, tz: ZoneInfo) -> Window:
+    """``this week|month``, ``last week|month`` (calendar, local) and rolling ``last 7d``.
+
+    ``rest`` is the (up to two) pieces after ``word``. In a window ``m`` is ambiguous
+    (minutes or months), so ``last 3m`` is refused with both readings offered.
     """
     today = now.astimezone(tz).date()
-    monday = local_utc(today - timedelta(days=today.weekday()), time(0), tz)
-    if rest and rest[0].lower() == "week":
+    unit = rest[0].lower() if rest else ""
+    if unit in ("week", "month"):
         token = f"{word} {rest[0]}"
+        if unit == "week":
+            first = today - timedelta(days=today.weekday())
+            previous = first - timedelta(days=7)
+        else:
+            first = today.replace(day=1)
+            previous = (first - timedelta(days=1)).replace(day=1)
+        start = local_utc(first, time(0), tz)
         if word.lower() == "this":
-            return Window(token, 2, monday, now)
-        start = local_utc(today - timedelta(days=today.weekday() + 7), time(0), tz)
-        return Window(token, 2, start, monday - timedelta(seconds=1))
+            return Window(token, 2, start, now)
+        return Window(token, 2, local_utc(previous, time(0), tz), start - timedelta(seconds=1))
     if word.lower() == "last":
         for used in (1, 2):
-            match = _WINDOW.fullmatch("".join(rest[:used])) if len(rest) >= used else None
+            match = _SPAN.fullmatch("".join(rest[:used])) if len(rest) >= used else None
             if match:
-                token = " ".join([word, *rest[:used]])
-                span = int(match[1]) * _WINDOW_UNITS[match[2][0].lower()]
-                if not 0 < span <= _MAX_WINDOW.total_seconds():
-                    raise FilterError(token, "pick a window of up to 10 years", "last 7d")
-                return Window(token, 1 + used, now - timedelta(seconds=span), now)
+                return _rolling(" ".join([word, *rest[:used]]), 1 + used, match, now, tz)
     token = " ".join([word, *rest[:1]])
-    raise FilterError(token, UNKNOWN, "this week" if word.lower() == "this" else "last 7d")
+    if word.lower() == "this":
+        raise FilterError(token, UNKNOWN, "this week", options=("this month",))
+    raise FilterError(token, UNKNOWN, "last 7d", options=("last month",))
+
+
+def _rolling(token: str, used: int, match: re.Match[str], now: datetime, tz: ZoneInfo) -> Window:
+    count, word = int(match[1]), match[2].lower()
+    if word == "m":
+        raise FilterError(
+            token,
+            "`m` could be minutes or months",
+            f"last {count}min",
+            options=(f"last {count}mo",),
+        )
+    if word not in _UNITS:
+        raise FilterError(token, "the units are min, h, d, w and mo", f"last {count}d")
+    seconds = _UNITS[word]
+    if seconds:
+        span = timedelta(seconds=count * seconds)
+        if not timedelta(0) < span <= _MAX_WINDOW:
+            raise FilterError(token, "pick a window of up to 10 years", "last 7d")
+        return Window(token, used, now - span, now)
+    if not 0 < count <= _MAX_MONTHS:
+        raise FilterError(token, "pick a window of up to 10 years", "last 3mo")
+    local = now.astimezone(tz)
+    year, month = divmod(local.year * 12 + local.month - 1 - count, 12)
+    day = min(local.day, calendar.monthrange(year, month + 1)[1])
+    start = local_utc(date(year, month + 1, day), local.time().replace(tzinfo=None), tz)
+    return Window(token, used, min(start, now), now)
+
+
+def read_bound(key: str, pieces: list[str], i: int, now: datetime, tz: ZoneInfo) -> Window:
+    """``since:``/``until:`` at ``pieces[i]``; its value may be in the next piece.
+
+    A date (``2024-05-01``, with a clock ``09:30`` in the same or the next piece) or a time
+    word (``since:yesterday``, ``until:"last week"``): ``since`` takes its start, ``until``
+    its end. The result's ``start`` and ``end`` are both the moment read.
+    """
+    piece = pieces[i]
+    value, nxt = piece.partition(":")[2], i + 1
+    if not value and nxt < len(pieces):
+        value, nxt = pieces[nxt], nxt + 1
+    today = now.astimezone(tz).date().isoformat()
+    if not value:
+        raise FilterError(piece, "it needs a date or a time word", f"{key}:{today}")
+    words = [value]
+    if value[0] in '"“”„':
+        if len(value) < 2 or value[-1] not in '"“”':
+            raise FilterError(
+                " ".join(pieces[i:nxt]), "the closing quote is missing", f"{key}:{today}"
+            )
+        words = value[1:-1].split() or [""]
+    if words[0].lower() in TIME_WORDS:
+        quoted = len(words) > 1 or words[0] != value
+        tail = words if quoted else [value, *pieces[nxt : nxt + 2]]
+        window = read_time_word(tail, 0, now, tz)
+        if window is not None and quoted and window.used != len(words):
+            raise FilterError(
+                " ".join(pieces[i:nxt]), "that is more than one time word", key + ":yesterday"
+            )
+        if window is not None:
+            nxt += 0 if quoted else window.used - 1
+            token = " ".join(pieces[i:nxt])
+            moment = window.start if key == "since" else window.end
+            return Window(token, nxt - i, moment, moment)
+    text = " ".join(words)
+    if DATE.fullmatch(text) and nxt < len(pieces) and CLOCK.fullmatch(pieces[nxt]):
+        text, nxt = f"{text} {pieces[nxt]}", nxt + 1
+    token = " ".join(pieces[i:nxt])
+    read: datetime | None
+    try:
+        read = read_time(key, text, tz)
+    except YearRangeError:
+        raise FilterError(token, YEARS, f"{key}:{today}") from None
+    except (ValueError, OverflowError):
+        read = None
+    if read is None:
+        raise FilterError(
+            token,
+            "write a date as YYYY-MM-DD [HH:MM], or a time word",
+            f"{key}:{today}",
+            options=(f"{key}:yesterday",),
+        )
+    return Window(token, nxt - i, read, read)
 
 
 def read_time(key: str, text: str, tz: ZoneInfo) -> datetime | None:
@@ -118,15 +236,31 @@ def format_time(key: str, moment: datetime, tz: ZoneInfo) -> str:
     return f"{key}:{text}"
 
 
-def describe_times(low: datetime | None, high: datetime | None, tz: ZoneInfo) -> str:
+def describe_times(
+    low: datetime | None, high: datetime | None, tz: ZoneInfo, *, today: date | None = None
+) -> str:
+    """``on Tue 2024-06-11``, ``since Wed 2024-05-01 09:30``, ``Wed … to Fri …``.
+
+    With ``today`` (the reader's local date) the last week's days read as people say them
+    (``yesterday``, ``since Monday``) and a span reads ``between … and …``.
+    """
+
+    def day_name(day: date) -> str:
+        ago = (today - day).days if today is not None else -1
+        if ago in (0, 1):
+            return "today" if ago == 0 else "yesterday"
+        return day.strftime("%A") if 2 <= ago <= 6 else day.strftime("%a %Y-%m-%d")
+
     def show(moment: datetime | None, whole: time) -> str:
         if moment is None:
             return ""
         local = moment.astimezone(tz)
         clock = local.time().replace(tzinfo=None)
-        return local.strftime("%a %Y-%m-%d") + ("" if clock == whole else local.strftime(" %H:%M"))
+        return day_name(local.date()) + ("" if clock == whole else local.strftime(" %H:%M"))
 
     first, last = show(low, time(0)), show(high, time(23, 59, 59))
     if first and last:
-        return f"on {first}" if first == last else f"{first} to {last}"
+        if first == last:
+            return first if first in ("today", "yesterday") else f"on {first}"
+        return f"between {first} and {last}" if today is not None else f"{first} to {last}"
     return f"since {first}" if first else f"until {last}" if last else ""

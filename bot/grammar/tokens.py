@@ -46,6 +46,20 @@ def split(text: str) -> list[str]:
     return pieces
 
 
+def skip_past(pieces: list[str], i: int, token: str) -> int:
+    """The index after the pieces that a bad ``token`` read from ``pieces[i]`` spans.
+
+    A reader reports a bad token and reads on after it; a token that does not begin at
+    ``pieces[i]`` (a clash names an earlier one) skips that one piece.
+    """
+    if not token.startswith(pieces[i]):
+        return i + 1
+    end, text = i + 1, pieces[i]
+    while end < len(pieces) and token.startswith(f"{text} {pieces[end]}"):
+        text, end = f"{text} {pieces[end]}", end + 1
+    return end
+
+
 def escape_mrkdwn(text: str) -> str:
     """Text from VBC or a person, made inert: Slack needs only these three escaped."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -57,11 +57,11 @@ class AuditExporter:
                 asker.team_id, asker.user_id, "audit", outcome="refused", detail=_detail(text)
             )
             return blocks.render_error("Only recordings admins can export the audit log.")
+        now = self._clock()
         try:
-            query = parse_audit_query(text, tz=await self._tz_of(asker))
+            query = parse_audit_query(text, tz=await self._tz_of(asker), now=now)
         except AuditQueryError as exc:
             return blocks.render_error(str(exc))
-        now = self._clock()
         query = dataclasses.replace(query, until=min(query.until, now) if query.until else now)
         events, total = await self._collect(asker.team_id, query)
         if not events:

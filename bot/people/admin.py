@@ -163,7 +163,7 @@ class AdminService:
             return blocks.render_error("Only recordings admins can read the audit log.")
         tz = await self._recordings.tz_of(asker)
         try:
-            query = parse_audit_query(text, tz=tz)
+            query = parse_audit_query(text, tz=tz, now=self._recordings.now())
         except AuditQueryError as exc:
             return blocks.render_error(str(exc))
         events, total = await self._store.audit_events(

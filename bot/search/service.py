@@ -18,7 +18,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.clock import Clock
-from bot.grammar import FilterError, SearchRequest, describe_filter, format_filter, parse_filter
+from bot.grammar import (
+    FilterError,
+    SearchRequest,
+    describe_recordings,
+    format_filter,
+    parse_filter,
+)
 from bot.people.asker import Asker, zone
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, Person, Plan
@@ -93,6 +99,10 @@ class RecordingsService(RecordingLookup):
             log.warning("no Slack profile for %s (%s); reading times in UTC", asker.user_id, exc)
             return ZoneInfo("UTC")
         return zone(profile.tz)
+
+    def now(self) -> datetime:
+        """The injected clock's time, for time words read outside a search (audit filters)."""
+        return self._clock()
 
     def _now(self) -> datetime:
         return self._clock().replace(microsecond=0)
@@ -215,7 +225,7 @@ class RecordingsService(RecordingLookup):
         await self._store.save_cursor(cursor, event)  # one transaction for both
         if state.pinned:  # the person never typed that end time: don't show it
             request = replace(request, filter=replace(request.filter, start_lte=None))
-        summary = describe_filter(request, tz=tz)
+        summary = describe_recordings(request, tz=tz, now=self._clock())
         if not result.recordings:
             return blocks.render_empty(
                 summary=summary, scope=plan.scope, suggestion=_suggestion(request)

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from bot import blocks
 from bot.blocks.limits import message_problems, view_problems
-from bot.grammar import GRAMMAR_HELP
 from bot.search.merge import ResultPage
 from bot.store.tables import AuditEvent, ExportJobRow, ExportRequest
 from bot.vbc.models import Recording, RecordingKind
@@ -80,7 +79,7 @@ def page(recordings: list[Recording], **changes: Any) -> ResultPage:
 def results(p: ResultPage, *, can_share: bool = True, **kw: Any) -> dict[str, Any]:
     args: dict[str, Any] = {
         "cursor_key": "Kx7_abc-123",
-        "summary": "inbound · with +1 732-555-0100 · ≥ 2m",
+        "summary": "inbound recordings with +1 732-555-0100 at least 2m long",
         "scope": "<@U0ADMIN>'s recordings",
         "show_kind": True,
         "can_share": can_share,
@@ -143,7 +142,7 @@ def test_results_page_of_ten_has_buttons_per_row() -> None:
     assert by_action[blocks.ACTION_PAGE_NEXT]["value"] == "Kx7_abc-123:3"
     assert by_action[blocks.ACTION_EXPORT_ALL]["value"] == "Kx7_abc-123"
     assert "Page 2 of 5 · 50 recordings" in all_text(msg)
-    assert msg["text"].startswith("Recordings: inbound")
+    assert msg["text"].startswith("Inbound recordings with +1 732-555-0100 at least 2m long (")
 
 
 def test_results_without_share_has_no_share_button() -> None:
@@ -427,9 +426,13 @@ def test_notice_not_linked_and_empty() -> None:
     linked = blocks.render_not_linked("ask an admin: `/recordings link <@U1> <your VBC id>`")
     assert "<@U1> &lt;your VBC id&gt;" in all_text(linked)
     empty = blocks.render_empty(
-        summary="name “&lt;x&gt;” · today", scope="your recordings", suggestion="Drop `today`."
+        summary="inbound recordings with “&lt;x&gt;” in the caller name today",
+        scope="your recordings",
+        suggestion="Drop `today`.",
     )
-    assert "No recordings found for name “&lt;x&gt;” · today in your recordings" in all_text(empty)
+    assert (
+        "No inbound recordings with “&lt;x&gt;” in the caller name today in your recordings."
+    ) in all_text(empty)
     assert [b["action_id"] for b in elements(empty, "button")] == [blocks.ACTION_OPEN_MODAL]
     for msg in (notice, linked, empty):
         assert message_problems(msg) == []
@@ -456,9 +459,7 @@ def test_export_prompt() -> None:
 
 @pytest.mark.parametrize("is_admin", [True, False])
 def test_help(is_admin: bool) -> None:
-    msg = blocks.render_help(
-        grammar_help=GRAMMAR_HELP, scope="your own recordings", is_admin=is_admin
-    )
+    msg = blocks.render_help(scope="your own recordings", is_admin=is_admin)
     assert message_problems(msg) == []
     text = all_text(msg)
     assert "`&gt;2m`" in text
@@ -662,7 +663,7 @@ def test_oversized_keys_are_refused_not_cut() -> None:
 
 
 def test_fallback_text_is_plain_and_inert() -> None:
-    msg = results(page([rec(1)]), summary="name “a&b” <x>")
-    assert msg["text"] == "Recordings: name “a&amp;b” &lt;x&gt; (page 2 of 5, 5 recordings)"
+    msg = results(page([rec(1)]), summary="recordings with “a&b” <x>")
+    assert msg["text"] == "Recordings with “a&amp;b” &lt;x&gt; (page 2 of 5, 5 recordings)"
     date_only = blocks.render_notice(f"Ready {blocks.slack_date(START)}")
     assert date_only["text"] == "Ready 2024-05-01 14:03 UTC"

@@ -260,8 +260,8 @@ def test_filter_error_keeps_a_short_token_whole() -> None:
 @pytest.mark.parametrize("token", ["user:" + "u" * 3000, "since:" + "s" * 3000, "z" * 3000])
 def test_audit_errors_clip_the_token(token: str) -> None:
     with pytest.raises(AuditQueryError) as caught:
-        parse_audit_query(token, tz=NY)
-    shown = str(caught.value)
+        parse_audit_query(token, tz=NY, now=NOW)
+    shown = str(caught.value).split("\n*Audit filters:*")[0]  # then the values keys take
     assert "…" in shown
     assert longest_run(shown) < MAX_ECHO
     assert len(shown) < 400

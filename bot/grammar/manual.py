@@ -1,0 +1,161 @@
+"""The manual: one entry per ``/recordings`` sub-command, the one table help is built from.
+
+Adding a command's help is adding one ``Entry`` to ``COMMANDS``. A test parses every
+entry's example with ``parse_command`` and fails when a command type has no entry, so a new
+sub-command cannot ship without its help. Text here is plain (``<recording id>``); the help
+renderer (``bot.blocks.help``) escapes it for mrkdwn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.grammar.audit import AUDIT_EXAMPLE, AUDIT_VALUES
+from bot.grammar.vocabulary import ADMIN_FILTERS, GRAMMAR_HELP
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One sub-command as help shows it."""
+
+    name: str  # the word after /recordings; ``help <name>`` shows ``detail``
+    admin_only: bool  # listed for recordings admins only
+    usage: str  # what to type after /recordings
+    line: str  # what it does, in one line
+    example: str  # one real example, as typed after /recordings (a test parses it)
+    detail: str  # ``help <name>``: everything else worth knowing
+
+
+COMMANDS: tuple[Entry, ...] = (
+    Entry(
+        name="search",
+        admin_only=False,
+        usage="[filters]",
+        line="search your recordings; no filters opens the search form",
+        example="inbound yesterday from:+1 732 555 0100",
+        detail=GRAMMAR_HELP,
+    ),
+    Entry(
+        name="export",
+        admin_only=False,
+        usage="export [filters]",
+        line="a zip of every recording matching the filters; I tell you when it is ready",
+        example="export last 7d >2m type:on-demand",
+        detail=(
+            "Takes the same filters as a search. Large exports ask before they start; "
+            "you get one notice when the zip is ready (or failed), and `/recordings jobs` "
+            "shows their state meanwhile."
+        ),
+    ),
+    Entry(
+        name="jobs",
+        admin_only=False,
+        usage="jobs",
+        line="your exports and their state, with download links when ready",
+        example="jobs",
+        detail="Lists your recent exports: running, ready (with the link) or failed.",
+    ),
+    Entry(
+        name="get",
+        admin_only=False,
+        usage="get <recording id> [type:company|type:on-demand]",
+        line="one recording's details, and its audio in your DM",
+        example="get 193228",
+        detail=(
+            "The id is the number a result's Details shows. `od:193228` or "
+            "`type:on-demand` picks an on-demand recording, `company:193228` a company one; "
+            "without a kind I look in both."
+        ),
+    ),
+    Entry(
+        name="whoami",
+        admin_only=False,
+        usage="whoami",
+        line="your VBC user, extensions and what you may search",
+        example="whoami",
+        detail=(
+            "Shows the VBC user you are linked to (by your Slack email, or by an admin), "
+            "your extensions, and lets you connect your own VBC login."
+        ),
+    ),
+    Entry(
+        name="help",
+        admin_only=False,
+        usage="help [command]",
+        line="this list; `help <command>` for one command's detail",
+        example="help get",
+        detail="`/recordings help` lists the commands you may use; `help export` explains one.",
+    ),
+    Entry(
+        name="link",
+        admin_only=True,
+        usage="link @person <VBC user id or email>",
+        line="link a Slack person to a VBC user",
+        example="link <@U0EXAMPLE|jane> jane@example.com",
+        detail=(
+            "Pick the person from the autocomplete. A link set by an admin wins over the "
+            "automatic link by email address."
+        ),
+    ),
+    Entry(
+        name="unlink",
+        admin_only=True,
+        usage="unlink @person",
+        line="remove a person's link to VBC (and their Connect VBC login)",
+        example="unlink <@U0EXAMPLE|jane>",
+        detail="The person is not linked by email again until an admin links them.",
+    ),
+    Entry(
+        name="audit",
+        admin_only=True,
+        usage="audit [filters]",
+        line="who searched, played, exported or shared what",
+        example=AUDIT_EXAMPLE.replace("@person", "<@U0EXAMPLE|jane>"),
+        detail=(
+            f"Filters: `user:@person`, `recording:193228`, {AUDIT_VALUES}, and the time words "
+            "and `since:`/`until:` of a search (`today`, `last 7d`, `this month`, "
+            "`since:yesterday`, `until:2024-05-31`)."
+        ),
+    ),
+    Entry(
+        name="audit export",
+        admin_only=True,
+        usage="audit export [filters]",
+        line="the matching audit rows as a CSV file in your DM",
+        example="audit export last 30d",
+        detail=(
+            "Takes the filters of `audit`; the file holds every matching row (up to 100,000), "
+            "formulas defused for spreadsheets. The export itself is audited."
+        ),
+    ),
+    Entry(
+        name="channel",
+        admin_only=True,
+        usage="channel allow|deny|direct|indirect|status",
+        line="sharing and direct delivery in the channel you type it in",
+        example="channel status",
+        detail=(
+            "`allow`: people may share recordings here; `deny` (the default) turns sharing "
+            "and direct delivery off; `direct`: Play and export results come straight here "
+            "(needs `allow`); `indirect`: they go to the person's DM; `status` (anyone) shows "
+            "the setting."
+        ),
+    ),
+)
+
+ADMIN_SEARCH = f"*Admin filters:* {ADMIN_FILTERS}"
+AUDIT_FILTERS = f"*Audit filters:* {AUDIT_VALUES}"
+
+
+def entry(name: str) -> Entry | None:
+    """The entry for ``help <name>``; ``filters`` and ``/recordings`` mean the search."""
+    words = name.lower().removeprefix("/recordings").split() or ["search"]
+    for word in (" ".join(words[:2]), words[0]):  # ``audit export``, then ``get`` of ``get 1``
+        word = {"filters": "search", "filter": "search"}.get(word, word)
+        if found := next((e for e in COMMANDS if e.name == word), None):
+            return found
+    return None
+
+
+def entries_for(*, is_admin: bool) -> tuple[Entry, ...]:
+    return tuple(e for e in COMMANDS if is_admin or not e.admin_only)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot import blocks
 from bot.demo.fake_slack import Message
+from bot.demo.fake_slack_records import Call
 from bot.vbc.client import RECORDING_API
 from tests.fakes import render_text
 from tests.integration.conftest import MEMBER, Stack
@@ -50,9 +51,12 @@ async def test_a_slow_search_command_says_so_then_shows_the_results(stack: Stack
     slow(stack, 2.6)
     before = len(stack.slack.messages_for(MEMBER))
     await stack.driver.command(MEMBER, "last 7d")
-    texts = await stack.slack.wait_for(
-        lambda: (t := replies_since(stack, before)) and len(t) == 2 and t, timeout=20
-    )
+
+    def two() -> list[str] | None:
+        texts = replies_since(stack, before)
+        return texts if len(texts) == 2 else None
+
+    texts: list[str] = await stack.slack.wait_for(two, timeout=20)
     assert WAITING in texts[0]  # one extra line first...
     assert "[▶ Play]" in texts[1]  # ...then the results, as a new reply
     [waiting_post, results_post] = stack.slack.responses[-2:]
@@ -77,10 +81,12 @@ async def test_a_slow_failing_search_command_ends_in_a_specific_error_with_retry
     slow(stack, 0.8, fail_next=[fail])
     before = len(stack.slack.messages_for(MEMBER))
     await stack.driver.command(MEMBER, "last 7d")
-    messages = await stack.slack.wait_for(
-        lambda: (m := stack.slack.messages_for(MEMBER)[before:]) and len(m) == 2 and m,
-        timeout=30,
-    )
+
+    def two() -> list[Message] | None:
+        found = stack.slack.messages_for(MEMBER)[before:]
+        return found if len(found) == 2 else None
+
+    messages: list[Message] = await stack.slack.wait_for(two, timeout=30)
     waiting, error = messages
     assert WAITING in render_text(waiting.blocks)
     assert render_text(error.blocks).startswith(":warning:")

@@ -108,14 +108,12 @@ async def test_a_slow_page_click_shows_waiting_in_place_then_the_page(stack: Sta
     await stack.driver.click(
         MEMBER, blocks.ACTION_PAGE_NEXT, button(results, blocks.ACTION_PAGE_NEXT), message=results
     )
-    posts = await stack.slack.wait_for(
-        lambda: (
-            (p := [c for c in stack.slack.responses if c.args.get("replace_original")])
-            and len(p) == 2
-            and p
-        ),
-        timeout=20,
-    )
+
+    def two() -> list[Call] | None:
+        found = [c for c in stack.slack.responses if c.args.get("replace_original")]
+        return found if len(found) == 2 else None
+
+    posts: list[Call] = await stack.slack.wait_for(two, timeout=20)
     assert WAITING in render_text(posts[0].args["blocks"])
     assert "Page 2" in render_text(posts[1].args["blocks"])
     assert results.edits == edits + 2  # both replaced the clicked message itself

@@ -7,8 +7,10 @@ audit event; expected failures come back as clear ephemeral messages. Fetching o
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -23,6 +25,7 @@ from bot.people.asker import Asker, zone
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, Person, Plan
 from bot.people.vbc_access import AccessFor
+from bot.search.form import read_search_form
 from bot.search.lookup import RecordingLookup
 from bot.search.merge import CursorState, ResultPage, recording_key, search_page
 from bot.search.shown import ShownPage, row_views
@@ -97,6 +100,18 @@ class RecordingsService(RecordingLookup):
 
     def _now(self) -> datetime:
         return self._clock().replace(microsecond=0)
+
+    async def read_form(
+        self, asker: Asker, values: Mapping[str, Any], *, tz: ZoneInfo, region: str
+    ) -> SearchRequest:
+        """The search form, checked before its modal closes; raises ModalErrors."""
+        return await read_search_form(
+            values,
+            tz=tz,
+            region=region,
+            now=self._clock(),
+            person=functools.partial(self._directory.person, asker.team_id, asker.user_id),
+        )
 
     async def parse(self, asker: Asker, text: str) -> SearchRequest:
         """Parse in the asker's time zone; raises FilterError before any VBC call."""

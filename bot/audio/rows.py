@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from bot import blocks
 from bot.audio.delivery import Outcome
@@ -21,7 +21,8 @@ from bot.people.asker import Asker
 from bot.store import Store
 from bot.store.tables import RowState
 
-Redraw = Callable[[Asker, str], Awaitable[blocks.Message | None]]
+# (asker, list key, fresh download links by recording ref) -> the list, or None if not theirs
+Redraw = Callable[[Asker, str, Mapping[str, str]], Awaitable[blocks.Message | None]]
 
 MAX_POSTS = 5  # a response_url's uses
 PROGRESS_POSTS = 2  # progress edits per action, so start + progress + outcome stay within 5
@@ -48,7 +49,7 @@ class Trackers:
             blocks.parse_recording_ref(ref_value)
         except ValueError:
             return None
-        if await self._redraw(asker, cursor_key) is None:
+        if await self._redraw(asker, cursor_key, {}) is None:
             return None
         lock = self._locks.get(cursor_key)
         if lock is None:
@@ -82,6 +83,9 @@ class RowTracker:
         self._post = post
         self._posts = 0
         self._progress = 0
+        # A signed download link is a bearer credential: shown, never stored. Redraws by
+        # other actions on the list then show Play again, which makes a fresh one.
+        self._links: dict[str, str] = {}
 
     async def begin(self) -> None:
         await self._step(WORKING)
@@ -98,7 +102,8 @@ class RowTracker:
             url = outcome.delivery.permalink
             await self._step(DONE, label=label, url=url, note=outcome.summary, final=True)
         elif outcome.link is not None:
-            await self._step(LINK, url=outcome.link, note=outcome.summary, final=True)
+            self._links[self._ref] = outcome.link
+            await self._step(LINK, note=outcome.summary, final=True)
         else:
             note = outcome.summary or "That did not work; try again."
             await self._step(FAILED, note=note, final=True)
@@ -127,7 +132,7 @@ class RowTracker:
             await self._store.save_row_state(state)
             if self._posts >= MAX_POSTS - (0 if final else 1):
                 return
-            message = await self._redraw(self._asker, self._key)
+            message = await self._redraw(self._asker, self._key, self._links)
             if message is not None:
                 self._posts += 1
                 await self._post(message)

@@ -46,6 +46,8 @@ class RowView:
             text = "⏳ Uploading…" if state.percent is None else f"⏳ Uploading {state.percent} %"
             return button(text, ACTION_ROW_STATE, action)
         url = state.url if 0 < len(state.url) <= MAX_URL else None
+        if state.status == LINK and url is None:
+            return None  # the link was not kept: Play again makes a fresh one
         text = f"✓ {state.label or 'Done'}" if state.status == DONE else "⬇ Download"
         return button(text, ACTION_ROW_STATE, action, url=url)
 

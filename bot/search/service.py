@@ -246,11 +246,14 @@ class RecordingsService(RecordingLookup):
             )
         return await self._draw(asker, cursor.key, shown)
 
-    async def redraw(self, asker: Asker, cursor_key: str) -> Message | None:
+    async def redraw(
+        self, asker: Asker, cursor_key: str, links: Mapping[str, str] | None = None
+    ) -> Message | None:
         """The results message behind ``cursor_key`` as it stands, without asking VBC.
 
         None unless it is ``asker``'s own list with a page on screen: only the person who
-        searched sees (and so may have redrawn) that ephemeral message.
+        searched sees (and so may have redrawn) that ephemeral message. ``links``: download
+        links just made, by recording ref (never stored).
         """
         cursor = await self._store.get_cursor(cursor_key)
         if cursor is None or (cursor.team_id, cursor.owner) != (asker.team_id, asker.user_id):
@@ -258,9 +261,15 @@ class RecordingsService(RecordingLookup):
         view = CursorState.loads(cursor.state).view
         if view is None:
             return None
-        return await self._draw(asker, cursor.key, ShownPage.from_json(view))
+        return await self._draw(asker, cursor.key, ShownPage.from_json(view), links or {})
 
-    async def _draw(self, asker: Asker, cursor_key: str, shown: ShownPage) -> Message:
+    async def _draw(
+        self,
+        asker: Asker,
+        cursor_key: str,
+        shown: ShownPage,
+        links: Mapping[str, str] | None = None,
+    ) -> Message:
         return blocks.render_results(
             shown.page,
             cursor_key=cursor_key,
@@ -269,7 +278,7 @@ class RecordingsService(RecordingLookup):
             show_kind=shown.show_kind,
             can_share=await self.can_share(asker),
             play_here=await self.plays_here(asker),
-            rows=row_views(await self._store.row_states(cursor_key)),
+            rows=row_views(await self._store.row_states(cursor_key), links or {}),
         )
 
     async def _plan(self, person: Person, request: SearchRequest) -> Plan:

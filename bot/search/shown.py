@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import blocks
+from bot.blocks.rows import LINK
 from bot.search.merge import ResultPage
 from bot.store.tables import RowState
 from bot.vbc.models import Recording
@@ -59,15 +60,20 @@ class ShownPage:
         )
 
 
-def row_views(states: Iterable[RowState]) -> dict[str, blocks.RowView]:
-    """Stored row states -> what each row shows, by recording ref."""
+def row_views(states: Iterable[RowState], links: Mapping[str, str]) -> dict[str, blocks.RowView]:
+    """Stored row states -> what each row shows, by recording ref.
+
+    A download link (too big for Slack) is never stored: ``links`` holds the ones just made;
+    without one, the row offers Play again, which makes a fresh link.
+    """
     found: dict[str, dict[str, blocks.ActionState]] = {}
     for s in states:
+        url = links.get(s.ref, "") if s.status == LINK else s.url or ""
         found.setdefault(s.ref, {})[s.action] = blocks.ActionState(
             status=s.status,
             percent=s.percent,
             label=s.label or "",
-            url=s.url or "",
+            url=url,
             note=s.note or "",
         )
     return {ref: blocks.RowView(states) for ref, states in found.items()}

@@ -99,7 +99,7 @@ class RowState(SQLModel, table=True):
     status: str = Field(max_length=16)  # working | done | link | failed
     percent: int | None = None  # uploading: how far
     label: str | None = Field(default=None, max_length=40)  # done: "In your DM", "Shared", ...
-    url: str | None = Field(default=None, max_length=3000)  # the file's permalink or our link
+    url: str | None = Field(default=None, max_length=3000)  # a Slack permalink; never a signed link
     note: str | None = Field(default=None, max_length=2000)  # mrkdwn: outcome or error
     updated_at: datetime = Field(default_factory=utcnow, index=True)
 

@@ -120,3 +120,11 @@ def test_a_compact_row_says_its_state_in_its_text() -> None:
         rec(1), "rec:k:1:0", False, view=view(status=WORKING, percent=67)
     )
     assert "⏳ Uploading 67 %…" in block["text"]["text"]
+
+
+def test_a_download_link_not_at_hand_offers_play_again() -> None:
+    one = rec(1)
+    message = results(page([one]), rows={ref(one): view(status=LINK, note="Too big for Slack.")})
+    text = row_text(message, ref(one))
+    assert "[▶ Play]" in text
+    assert "Too big for Slack." in text

@@ -15,7 +15,9 @@ from bot.people.admin import AdminService
 from bot.search.service import RecordingsService
 from handlers.modals import open_search_modal
 from handlers.payloads import action_value, asker_of, has_response_url, trigger_id
-from handlers.replies import reply
+from handlers.replies import reply, telling_if_slow
+
+PAGE_COMING = "The results will show here as soon as it answers."
 
 
 def register(app: AsyncApp, *, recordings: RecordingsService, admin: AdminService) -> None:
@@ -45,7 +47,9 @@ async def turn_page(
     except ValueError:
         await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
         return
-    turned = await recordings.page(asker_of(body), key, page)
+    turned = await telling_if_slow(
+        recordings.page(asker_of(body), key, page), respond, replace=True, what=PAGE_COMING
+    )
     await reply(respond, turned.message, replace=turned.in_place)
 
 
@@ -116,7 +120,9 @@ async def retry(
         except ValueError:
             await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
             return
-        turned = await recordings.page(asker_of(body), key, page)
+        turned = await telling_if_slow(
+            recordings.page(asker_of(body), key, page), respond, replace=True, what=PAGE_COMING
+        )
         await reply(respond, turned.message, replace=True)
         return
     await reply(respond, blocks.render_error("That retry button has expired; start again."))

@@ -1,7 +1,9 @@
 """Play, Share to channel, the compact rows' overflow menu, and Retry of a failed play or share.
 
-The clicked message shows progress and the outcome (replaced through the click's own
-response_url); where a click has none (the App Home), the outcome goes to the person's DM.
+On a results list the list stays: its clicked row shows each step and the outcome (the list
+replaced with itself through the click's own response_url, ``bot.audio.rows``). Elsewhere the
+clicked message shows progress and the outcome; where a click has no response_url (the App
+Home), the outcome goes to the person's DM.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def register(app: AsyncApp, *, audio: AudioService, recordings: RecordingsServic
         functools.partial(retry_delivery, audio=audio)
     )
     app.action(ACTION_OPEN_LINK)(ack_link_click)
+    app.action(blocks.ACTION_ROW_STATE)(ack_link_click)
 
 
 async def is_audio_retry(body: dict[str, Any]) -> bool:
@@ -96,7 +99,8 @@ async def retry_delivery(
 
 
 async def ack_link_click(ack: AsyncAck) -> None:
-    """A URL button opens the browser; Slack still sends the click and wants an ack."""
+    """A URL button opens the browser (a row's "✓ In your DM" too), and a row's "⏳ Uploading"
+    does nothing more; Slack still sends the click and wants an ack."""
     await ack()
 
 
@@ -111,6 +115,21 @@ async def _run(
 ) -> None:
     asker = asker_of(body)
     notify = functools.partial(reply, respond, replace=True) if has_response_url(body) else None
+    if notify is not None:
+        action = "share" if kind == "share" else "play"
+        tracker = await audio.track(asker, back, ref_value, action, notify)
+        if tracker is not None:  # a results list: it stays, the row shows each step
+            await tracker.begin()
+            done: Outcome
+            if kind == "share":
+                done = await audio.share(asker, ref_value, steps=tracker.progress, back=back)
+            else:
+                here = kind == PLAY_HERE
+                done = await audio.play(
+                    asker, ref_value, steps=tracker.progress, back=back, here=here
+                )
+            await tracker.finish(done)
+            return
     if kind == "share":
         outcome: Outcome = await audio.share(asker, ref_value, notify=notify, back=back)
     else:

@@ -23,7 +23,7 @@ from bot.people.directory import Directory
 from bot.search.service import RecordingsService
 from handlers.modals import open_search_modal
 from handlers.payloads import asker_of, command_text, trigger_id
-from handlers.replies import reply
+from handlers.replies import reply, telling_if_slow
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,13 @@ async def handle_recordings(
     if isinstance(command, commands.AuditExport):
         await reply(respond, await audit_exports.export(asker, command.text))
         return
-    message = await run_command(
-        command, asker, recordings=recordings, directory=directory, admin=admin, exports=exports
+    message = await telling_if_slow(
+        run_command(
+            command, asker, recordings=recordings, directory=directory, admin=admin, exports=exports
+        ),
+        respond,
+        replace=False,
+        what="I'll answer here as soon as it does.",
     )
     await reply(respond, message)
 

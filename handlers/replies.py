@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import aiohttp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import blocks
 from bot.people.asker import Asker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# After this long with no answer from VBC the person is told so, instead of silence.
+WAIT_NOTICE_AFTER = 2.0
 
 
 async def reply(respond: AsyncRespond, message: dict[str, Any], *, replace: bool = False) -> None:
@@ -53,3 +60,28 @@ async def post_ephemeral(client: AsyncWebClient, asker: Asker, message: dict[str
     opened = await client.conversations_open(users=asker.user_id)
     channel = opened["channel"]["id"]
     await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+
+async def telling_if_slow(
+    work: Awaitable[T],
+    respond: AsyncRespond,
+    *,
+    replace: bool,
+    what: str,
+    after: float = WAIT_NOTICE_AFTER,
+) -> T:
+    """``work``'s result; when it takes over ``after`` seconds, say "Still waiting for VBC…".
+
+    ``replace``: a clicked message shows it in place (and the results then replace it); a
+    slash command's response_url cannot replace its earlier replies, so it is one extra line.
+    Either costs one of the response_url's 5 uses.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=after)
+        if not done:
+            await reply(respond, blocks.render_waiting(what), replace=replace)
+        return await task
+    finally:
+        if not task.done():
+            task.cancel()

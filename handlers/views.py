@@ -1,4 +1,5 @@
-"""Search modal submissions: field errors in the modal, results as an ephemeral message."""
+"""Search modal submissions: field errors in the modal (it stays open with what was typed),
+results as an ephemeral message."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
-from bot.blocks.modal import ModalErrors, parse_search_modal
+from bot.blocks.modal import ModalErrors
 from bot.people.asker import zone
 from bot.search.service import RecordingsService
 from handlers.payloads import asker_of, view_metadata, view_values
@@ -36,7 +37,7 @@ async def submit_search(
     # No Slack call before the ack: the zone travelled with the view when it was opened.
     tz = zone(carried_tz) if carried_tz else await recordings.tz_of(asker)
     try:
-        request = parse_search_modal(view_values(body), tz=tz, region=phone_region)
+        request = await recordings.read_form(asker, view_values(body), tz=tz, region=phone_region)
     except ModalErrors as exc:
         await ack(response_action="errors", errors=exc.errors)
         return

@@ -10,6 +10,8 @@ cap becomes a signed link to the bot (``bot.web.links``).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
@@ -28,6 +30,7 @@ from bot.audio.text import (
     AudioText,
     Notify,
     Progress,
+    Steps,
     failure_text,
     slack_error,
     with_back,
@@ -58,6 +61,7 @@ class Delivery:
     permalink: str
     reused: bool
     bytes_moved: int
+    mode: str = "dm"  # dm | direct | share: where it went, as a results row says
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Outcome:
     message: blocks.Message
     delivery: Delivery | None = None
     link: str | None = None
+    summary: str = ""  # one mrkdwn line of the same: what a results row says under it
 
 
 class _TooBigError(Exception):
@@ -110,16 +115,23 @@ class AudioDelivery:
         back: str,
         *,
         here: bool,
+        steps: Steps | None = None,
     ) -> Outcome:
         """Play: into the DM, or, when the button said "here", into a direct-delivery channel."""
+        run = functools.partial(self._run, asker, recording, notify=notify, steps=steps)
         if here and await self._direct(asker):
             try:
-                return await self._run(asker, recording, "direct", notify, retry, back)
+                return await run("direct", retry, back)
             except _NotInChannelError:
-                outcome = await self._run(asker, recording, "dm", notify, retry, back)
+                outcome = await run("dm", retry, back)
                 note = NOT_IN_CHANNEL.format(channel=asker.channel_id)
-                return Outcome(with_note(outcome.message, note), outcome.delivery, outcome.link)
-        return await self._run(asker, recording, "dm", notify, retry, back)
+                return Outcome(
+                    with_note(outcome.message, note),
+                    outcome.delivery,
+                    outcome.link,
+                    f"{outcome.summary} {note}",
+                )
+        return await run("dm", retry, back)
 
     async def share(
         self,
@@ -128,18 +140,21 @@ class AudioDelivery:
         notify: Notify | None,
         retry: str | None,
         back: str,
+        steps: Steps | None = None,
     ) -> Outcome:
         """Share to channel: into ``asker``'s channel (the caller checked it is allowed)."""
-        return await self._run(asker, recording, "share", notify, retry, back)
+        return await self._run(asker, recording, "share", retry, back, notify=notify, steps=steps)
 
     async def _run(
         self,
         asker: Asker,
         rec: Recording,
         mode: str,
-        notify: Notify | None,
         retry: str | None,
         back: str,
+        *,
+        notify: Notify | None,
+        steps: Steps | None,
     ) -> Outcome:
         target = f"{rec.kind.value}:{rec.id}"
         text = AudioText(rec, await self._tz_of(asker), asker.user_id)
@@ -152,7 +167,7 @@ class AudioDelivery:
                 delivery = await self._reshare(client, asker, conversation, target, text, mode)
                 if delivery is None:
                     delivery = await self._upload(
-                        client, asker, conversation, rec, text, mode, notify
+                        client, asker, conversation, rec, text, mode, (notify, steps)
                     )
         except _TooBigError:
             return self._offer_link(asker, rec, text, back)
@@ -167,9 +182,11 @@ class AudioDelivery:
             await self._store.audit(
                 asker.team_id, asker.user_id, action, outcome="failed", target=target, detail=why
             )
-            return Outcome(with_back(blocks.render_error(why, retry_value=retry), back))
-        done = text.done(mode, conversation, delivery.permalink, reused=delivery.reused)
-        return Outcome(with_back(done, back), delivery)
+            error = with_back(blocks.render_error(why, retry_value=retry), back)
+            return Outcome(error, summary=why)
+        line = text.done_line(mode, conversation, delivery.permalink, reused=delivery.reused)
+        done = with_back(blocks.render_notice(line), back)
+        return Outcome(done, dataclasses.replace(delivery, mode=mode), summary=line)
 
     def _offer_link(self, asker: Asker, rec: Recording, text: AudioText, back: str) -> Outcome:
         url, expires = self._links.url_for(
@@ -180,7 +197,7 @@ class AudioDelivery:
             filename=text.filename(),
         )
         offer = render_link_offer(text.too_big(self._cap), url, expires)
-        return Outcome(with_back(offer, back), link=url)
+        return Outcome(with_back(offer, back), link=url, summary=text.too_big(self._cap))
 
     async def _upload(
         self,
@@ -190,7 +207,7 @@ class AudioDelivery:
         rec: Recording,
         text: AudioText,
         mode: str,
-        notify: Notify | None,
+        listeners: tuple[Notify | None, Steps | None],
     ) -> Delivery:
         """VBC -> Slack in constant memory; a failure deletes the thread parent it posted."""
         self._check_size(rec.file_size_in_bytes or 1)
@@ -214,7 +231,7 @@ class AudioDelivery:
                     channel_id=conversation,
                     initial_comment=text.comment(mode),
                     thread_ts=parent,
-                    on_progress=Progress(notify, length),
+                    on_progress=Progress(*listeners, total=length),
                 )
         except BaseException:
             if parent is not None:

@@ -11,7 +11,8 @@ import httpx
 
 from bot import blocks
 from bot.audio.delivery import LINK_KIND, AudioDelivery, Outcome
-from bot.audio.text import PLAY_HERE, SHARE_NOT_ALLOWED, Notify, retry_value, with_back
+from bot.audio.rows import RowTracker, Trackers
+from bot.audio.text import PLAY_HERE, SHARE_NOT_ALLOWED, Notify, Steps, retry_value, with_back
 from bot.people.asker import Asker
 from bot.people.policy import AccessRefusedError
 from bot.search.service import RecordingsService
@@ -47,6 +48,7 @@ class AudioService:
             upload_cap=upload_cap,
             tz_of=recordings.tz_of,
         )
+        self._trackers = Trackers(store=store, redraw=recordings.redraw)
 
     async def play(
         self,
@@ -54,30 +56,47 @@ class AudioService:
         ref_value: str,
         *,
         notify: Notify | None = None,
+        steps: Steps | None = None,
         back: str = "",
         here: bool = False,
     ) -> Outcome:
         """Play: into the DM; with ``here`` (the button said "▶ Play here") into a channel
-        that delivers directly, as checked now."""
+        that delivers directly, as checked now. ``steps`` gets the upload's progress as a
+        fraction (a results row), ``notify`` as a message (anything else)."""
         retry = retry_value(PLAY_HERE if here else "play", ref_value, back)
         loaded = await self._load(asker, ref_value, "audio", retry, back)
         if isinstance(loaded, Outcome):
             return loaded
-        return await self._delivery.deliver(asker, loaded, notify, retry, back, here=here)
+        return await self._delivery.deliver(
+            asker, loaded, notify, retry, back, here=here, steps=steps
+        )
 
     async def share(
-        self, asker: Asker, ref_value: str, *, notify: Notify | None = None, back: str = ""
+        self,
+        asker: Asker,
+        ref_value: str,
+        *,
+        notify: Notify | None = None,
+        steps: Steps | None = None,
+        back: str = "",
     ) -> Outcome:
         """Share to channel: only where an admin allowed it, checked here, never on trust."""
         if not await self._recordings.can_share(asker):
             detail = f"sharing not allowed in {asker.channel_id}"
             await self._audit(asker, "share", "refused", ref_value, detail)
-            return Outcome(blocks.render_error(SHARE_NOT_ALLOWED))
+            return Outcome(blocks.render_error(SHARE_NOT_ALLOWED), summary=SHARE_NOT_ALLOWED)
         retry = retry_value("share", ref_value, back)
         loaded = await self._load(asker, ref_value, "share", retry, back)
         if isinstance(loaded, Outcome):
             return loaded
-        return await self._delivery.share(asker, loaded, notify, retry, back)
+        return await self._delivery.share(asker, loaded, notify, retry, back, steps)
+
+    async def track(
+        self, asker: Asker, back: str, ref_value: str, action: str, post: Notify
+    ) -> RowTracker | None:
+        """A Play or Share clicked on a results list, shown on its row (``post`` replaces the
+        list); None when that list is not the clicker's own, or not a list at all."""
+        return await self._trackers.track(asker, back, ref_value, action, post)
 
     async def get(
         self, asker: Asker, recording_id: str, kind: RecordingKind | None
@@ -121,11 +140,12 @@ class AudioService:
             ref = blocks.parse_recording_ref(ref_value)
             return await self._recordings.load(asker, ref, action)
         except ValueError:
-            return Outcome(blocks.render_error(blocks.NOT_MY_BUTTON))
+            return Outcome(blocks.render_error(blocks.NOT_MY_BUTTON), summary=blocks.NOT_MY_BUTTON)
         except AccessRefusedError as exc:
-            return Outcome(blocks.render_error(str(exc)))
+            return Outcome(blocks.render_error(str(exc)), summary=str(exc))
         except VbcError as exc:
-            return Outcome(with_back(blocks.render_error(str(exc), retry_value=retry), back))
+            error = blocks.render_error(str(exc), retry_value=retry)
+            return Outcome(with_back(error, back), summary=str(exc))
 
     async def _audit(
         self, asker: Asker, action: str, outcome: str, target: str, detail: str

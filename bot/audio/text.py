@@ -21,6 +21,7 @@ from bot.vbc.models import Recording
 
 Message = blocks.Message
 Notify = Callable[[Message], Awaitable[None]]
+Steps = Callable[[float], Awaitable[None]]  # a row's progress: the fraction uploaded
 
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024  # smaller files finish before a bar would help
 PROGRESS_STEPS = (1 / 3, 2 / 3)  # a response_url takes 5 posts: start, 2 steps, outcome
@@ -106,11 +107,12 @@ class AudioText:
         return f"{self._link(permalink)} (uploaded before; here it is again)"
 
     def done(self, mode: str, channel: str, permalink: str, *, reused: bool) -> Message:
+        return blocks.render_notice(self.done_line(mode, channel, permalink, reused=reused))
+
+    def done_line(self, mode: str, channel: str, permalink: str, *, reused: bool) -> str:
         where = _WHERE[mode].format(channel=channel)
         again = " (uploaded before, so I shared that file again)" if reused else ""
-        return blocks.render_notice(
-            f":white_check_mark: Recording {self.rec.id} {where}: {self._link(permalink)}{again}"
-        )
+        return f":white_check_mark: Recording {self.rec.id} {where}: {self._link(permalink)}{again}"
 
     def too_big(self, cap: int) -> str:
         size = blocks.format_size(self.rec.file_size_in_bytes)
@@ -127,8 +129,12 @@ class Progress:
     0 (the start) up; it may skip counts, so each step is said once when first passed.
     """
 
-    def __init__(self, notify: Notify | None, total: int) -> None:
-        self._notify = notify if total >= PROGRESS_MIN_BYTES else None
+    def __init__(self, notify: Notify | None, steps: Steps | None = None, *, total: int) -> None:
+        """``steps``, where given, gets the fraction instead of ``notify`` a message (a results
+        row shows it on its button; its list already said "Uploading" at the click)."""
+        big = total >= PROGRESS_MIN_BYTES
+        self._notify = notify if big else None
+        self._row = steps if big else None
         self._total = total
         self._steps = list(PROGRESS_STEPS)
 
@@ -144,6 +150,10 @@ class Progress:
         await self._say(fraction)
 
     async def _say(self, fraction: float) -> None:
+        if self._row is not None:
+            if fraction > 0:
+                await self._row(fraction)
+            return
         if self._notify is not None:
             size = blocks.format_size(self._total)
             text = f":arrow_up: Uploading {round(fraction * 100)} %… ({size})"

@@ -37,6 +37,7 @@ from bot.blocks.ids import (
     ACTION_PLAY_HERE,
     ACTION_RETRY,
     ACTION_ROW_MENU,
+    ACTION_ROW_STATE,
     ACTION_SHARE,
     CALLBACK_MESSAGE_SHORTCUT,
     CALLBACK_SEARCH_MODAL,
@@ -66,7 +67,8 @@ from bot.blocks.mrkdwn import (
     slack_date,
 )
 from bot.blocks.parts import Block, Message, actions, build_message, button, context, section
-from bot.blocks.recordings import render_details, render_empty, render_results
+from bot.blocks.recordings import render_details, render_empty, render_results, render_waiting
+from bot.blocks.rows import ActionState, RowView
 
 __all__ = [
     "ACTION_AUDIT_NEXT",
@@ -85,14 +87,17 @@ __all__ = [
     "ACTION_PLAY_HERE",
     "ACTION_RETRY",
     "ACTION_ROW_MENU",
+    "ACTION_ROW_STATE",
     "ACTION_SHARE",
     "CALLBACK_MESSAGE_SHORTCUT",
     "CALLBACK_SEARCH_MODAL",
     "CALLBACK_SHORTCUT_SEARCH",
     "NOT_MY_BUTTON",
+    "ActionState",
     "Block",
     "Message",
     "RecordingRef",
+    "RowView",
     "clip",
     "escape_mrkdwn",
     "format_direction",
@@ -122,6 +127,7 @@ __all__ = [
     "render_notice_view",
     "render_progress",
     "render_results",
+    "render_waiting",
     "render_whoami",
     "sanitize_mrkdwn",
     "slack_date",

@@ -14,6 +14,7 @@ ACTION_PLAY = "recording_play"  # into the person's DM
 ACTION_PLAY_HERE = "recording_play_here"  # into the channel, where it delivers directly
 ACTION_SHARE = "recording_share"
 ACTION_ROW_MENU = "recording_menu"  # compact rows: an overflow of Play / Details
+ACTION_ROW_STATE = "recording_state"  # a row's "⏳ Uploading" / "✓ In your DM" (acked, no-op)
 ACTION_PAGE_PREV = "results_prev"
 ACTION_PAGE_NEXT = "results_next"
 ACTION_EXPORT_ALL = "results_export"

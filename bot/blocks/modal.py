@@ -300,13 +300,24 @@ class _Form:
         return datetime.combine(day, clock, tz).astimezone(UTC)
 
 
+def typed_extension(values: Mapping[str, Any]) -> str | None:
+    """The extension field, when it holds a well-formed extension (to check whose it is)."""
+    text = _Form(values).text(BLOCK_EXTENSION)
+    return text if _EXTENSION.fullmatch(text) else None
+
+
 def parse_search_modal(
-    values: Mapping[str, Any], *, tz: ZoneInfo, region: str = "US"
+    values: Mapping[str, Any],
+    *,
+    tz: ZoneInfo,
+    region: str = "US",
+    now: datetime | None = None,
 ) -> SearchRequest:
     """The submitted form -> SearchRequest; raises ModalErrors naming each bad field.
 
     A field over 4,000 characters is refused before any field is read (Slack's own
-    ``max_length`` on each input normally stops that long before).
+    ``max_length`` on each input normally stops that long before). With ``now``, a window
+    that starts in the future is refused too (no recording can be in it yet).
     """
     form = _Form(values)
     if overlong := form.overlong():
@@ -329,8 +340,18 @@ def parse_search_modal(
             numbers.append(digits)
     since = form.moment(BLOCK_SINCE_DATE, BLOCK_SINCE_TIME, tz, end=False)
     until = form.moment(BLOCK_UNTIL_DATE, BLOCK_UNTIL_TIME, tz, end=True)
-    if since is not None and until is not None and until < since:
-        form.errors[BLOCK_UNTIL_DATE] = "The end is before the start."
+    if since is not None and until is not None and until <= since:
+        form.errors[BLOCK_UNTIL_DATE] = (
+            "The end is before the start."
+            if until < since
+            else "The end is the start: "
+            "that window is empty. Pick a later end, or leave the time out for the whole day."
+        )
+    if since is not None and now is not None and since > now:
+        form.errors[BLOCK_SINCE_DATE] = (
+            "That start is in the future, so no recording can be found yet. "
+            "Pick a start before now."
+        )
     low = form.integer(BLOCK_MIN_DURATION, 0, _MAX_DURATION_S, "The shortest call")
     high = form.integer(BLOCK_MAX_DURATION, 0, _MAX_DURATION_S, "The longest call")
     if low is not None and high is not None and low > high:

@@ -54,6 +54,7 @@ def button(
     *,
     style: str | None = None,
     confirm: Block | None = None,
+    url: str | None = None,
 ) -> Block:
     element: Block = {
         "type": "button",
@@ -65,6 +66,8 @@ def button(
         element["style"] = style
     if confirm:
         element["confirm"] = confirm
+    if url:
+        element["url"] = url
     return element
 
 

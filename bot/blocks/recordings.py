@@ -11,6 +11,8 @@ before an admin turned direct delivery on cannot surprise anyone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.blocks.ids import (
     ACTION_DETAILS,
     ACTION_EXPORT_ALL,
@@ -48,6 +50,7 @@ from bot.blocks.parts import (
     plain,
     section,
 )
+from bot.blocks.rows import PLAY, SHARE, RowView, away_lines
 from bot.search.merge import ResultPage
 from bot.vbc.models import Recording
 
@@ -83,24 +86,49 @@ def _play(here: bool) -> tuple[str, str]:
 
 
 def _row_full(
-    rec: Recording, i: int, ids: str, show_kind: bool, can_share: bool, play_here: bool
+    rec: Recording,
+    i: int,
+    ids: str,
+    show_kind: bool,
+    can_share: bool,
+    play_here: bool,
+    view: RowView,
 ) -> list[Block]:
     ref = recording_ref(rec)
     label, action_id = _play(play_here)
     buttons = [
-        button(label, action_id, ref, style="primary"),
+        view.button(PLAY) or button(label, action_id, ref, style="primary"),
         button("Details", ACTION_DETAILS, ref),
     ]
-    if can_share:
+    shared = view.button(SHARE)
+    if shared is not None:
+        buttons.append(shared)
+    elif can_share:
         buttons.append(button("Share to channel", ACTION_SHARE, ref, confirm=_SHARE_CONFIRM))
-    return [
+    row = [
         section(_row_text(rec, show_kind), bid("rec", ids, i)),
         actions(bid("recact", ids, i), buttons),
     ]
+    if lines := view.lines():
+        row.append(_notes(lines, bid("recnote", ids, i)))
+    return row
+
+
+def _notes(lines: list[str], block_id: str) -> Block:
+    return {
+        "type": "context",
+        "block_id": block_id,
+        "elements": [{"type": "mrkdwn", "text": line} for line in lines[:10]],
+    }
 
 
 def row_compact(
-    rec: Recording, block_id: str, show_kind: bool, *, play_here: bool = False
+    rec: Recording,
+    block_id: str,
+    show_kind: bool,
+    *,
+    play_here: bool = False,
+    view: RowView | None = None,
 ) -> Block:
     """One block per row, for long pages: Play and Details in an overflow menu."""
     label, action_id = _play(play_here)
@@ -109,7 +137,8 @@ def row_compact(
         {"text": plain("Details"), "value": menu_value(ACTION_DETAILS, rec)},
     ]
     menu = {"type": "overflow", "action_id": ACTION_ROW_MENU, "options": options}
-    return section(_row_text(rec, show_kind), block_id, menu)
+    text = "\n".join([_row_text(rec, show_kind), *(view.compact() if view else [])])
+    return section(clip(text, 2900), block_id, menu)
 
 
 def _fit_rows(
@@ -142,13 +171,17 @@ def render_results(
     show_kind: bool,
     can_share: bool,
     play_here: bool = False,
+    rows: Mapping[str, RowView] | None = None,
 ) -> Message:
     """One page of recordings: a header, a row per recording, then paging and export.
 
-    ``play_here``: the asker's channel delivers directly, so Play posts into it.
+    ``play_here``: the asker's channel delivers directly, so Play posts into it. ``rows``: what
+    Play / Share did on rows of this list (by recording ref), shown on each row; actions on
+    rows of another page are said in a line under the header.
     """
     if len(cursor_key) > _MAX_KEY:
         raise ValueError("cursor_key is too long for a button value")
+    states = dict(rows or {})
     ids = f"{cursor_key}:{page.page}"
     about = "" if page.exact_total else "about "
     count = f"{about}{plural(page.total_items, 'recording')}"
@@ -161,6 +194,8 @@ def render_results(
             bid("head", ids),
         )
     ]
+    if away := away_lines(states, {recording_ref(r) for r in page.recordings}):
+        head.append(_notes(away, bid("away", ids)))
     nav: list[Block] = []
     if page.has_prev:
         nav.append(button("◀ Prev", ACTION_PAGE_PREV, f"{cursor_key}:{page.page - 1}"))
@@ -173,24 +208,32 @@ def render_results(
         ),
         actions(bid("nav", ids), nav),
     ]
+    views = [states.get(recording_ref(r), RowView()) for r in page.recordings]
     full = [
-        _row_full(r, i, ids, show_kind, can_share, play_here) for i, r in enumerate(page.recordings)
+        _row_full(r, i, ids, show_kind, can_share, play_here, v)
+        for i, (r, v) in enumerate(zip(page.recordings, views, strict=True))
     ]
     compact = [
-        row_compact(r, bid("rec", ids, i), show_kind, play_here=play_here)
-        for i, r in enumerate(page.recordings)
+        row_compact(r, bid("rec", ids, i), show_kind, play_here=play_here, view=v)
+        for i, (r, v) in enumerate(zip(page.recordings, views, strict=True))
     ]
-    rows, shown = _fit_rows(head, foot, full, compact)
+    rows_shown, shown = _fit_rows(head, foot, full, compact)
     if not page.recordings:
-        rows = [context("No recordings on this page.", bid("none", ids))]
+        rows_shown = [context("No recordings on this page.", bid("none", ids))]
     elif shown < len(page.recordings):
         note = (
             f"Showing {shown} of the {len(page.recordings)} recordings on this page: "
             "Slack limits message size. Search again with a smaller `page-size:`."
         )
-        rows.append(context(note, bid("cut", ids)))
+        rows_shown.append(context(note, bid("cut", ids)))
     where = f"{pages}, {count}" if pages else count
-    return build_message(f"{_capital(summary)} ({where})", head + rows + foot)
+    return build_message(f"{_capital(summary)} ({where})", head + rows_shown + foot)
+
+
+def render_waiting(what: str) -> Message:
+    """VBC has not answered within a moment: say so rather than stay silent."""
+    text = f":hourglass_flowing_sand: Still waiting for VBC… {what}"
+    return build_message("Still waiting for VBC…", [section(text, "vbc_waiting")])
 
 
 def render_empty(*, summary: str, scope: str, suggestion: str) -> Message:

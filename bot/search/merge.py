@@ -35,10 +35,12 @@ class CursorState:
     totals: list[int] = field(default_factory=list)
     shown: list[list[str]] = field(default_factory=list)  # recording keys shown on each page
     pinned: bool = False  # the window's end was pinned at search time, not typed
+    view: dict[str, Any] | None = None  # the page on screen now (``bot.search.shown``)
 
     def dumps(self) -> str:
         data = {"fp": self.fingerprint, "size": self.page_size, "pages": self.pages}
-        return json.dumps({**data, "tot": self.totals, "shown": self.shown, "pin": self.pinned})
+        more = {"tot": self.totals, "shown": self.shown, "pin": self.pinned, "view": self.view}
+        return json.dumps({**data, **more})
 
     def shown_before(self, page: int) -> frozenset[str]:
         """Keys on every page before ``page``: a tie in start time may bring them back, and a
@@ -62,6 +64,7 @@ class CursorState:
             totals=[int(t) for t in data.get("tot", [])],
             shown=[[str(k) for k in keys] for keys in data.get("shown", [])],
             pinned=bool(data.get("pin", False)),
+            view=view if isinstance(view := data.get("view"), dict) else None,
         )
 
 

@@ -7,8 +7,10 @@ audit event; expected failures come back as clear ephemeral messages. Fetching o
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -29,8 +31,10 @@ from bot.people.asker import Asker, zone
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, Person, Plan
 from bot.people.vbc_access import AccessFor
+from bot.search.form import read_search_form
 from bot.search.lookup import RecordingLookup
 from bot.search.merge import CursorState, ResultPage, recording_key, search_page
+from bot.search.shown import ShownPage, row_views
 from bot.store import Store
 from bot.store.tables import AuditEvent, SearchCursor
 from bot.vbc.client import VbcClient
@@ -107,6 +111,18 @@ class RecordingsService(RecordingLookup):
     def _now(self) -> datetime:
         return self._clock().replace(microsecond=0)
 
+    async def read_form(
+        self, asker: Asker, values: Mapping[str, Any], *, tz: ZoneInfo, region: str
+    ) -> SearchRequest:
+        """The search form, checked before its modal closes; raises ModalErrors."""
+        return await read_search_form(
+            values,
+            tz=tz,
+            region=region,
+            now=self._clock(),
+            person=functools.partial(self._directory.person, asker.team_id, asker.user_id),
+        )
+
     async def parse(self, asker: Asker, text: str) -> SearchRequest:
         """Parse in the asker's time zone; raises FilterError before any VBC call."""
         tz = await self.tz_of(asker)
@@ -128,10 +144,17 @@ class RecordingsService(RecordingLookup):
             return blocks.render_error(str(refusal))
         except VbcError as exc:
             await self._audit(asker, "search", "failed", text, str(exc))
-            return blocks.render_error(str(exc))
+            # Kept with no plan: its Retry plans again, then searches (``_turn``).
+            kept = self._cursor(asker, text, tz, CursorState(fingerprint="", page_size=0))
+            await self._store.save_cursor(kept)
+            return blocks.render_error(str(exc), retry_value=f"page:{kept.key}:1")
         size = request.filter.page_size or self._page_size
         state = CursorState(fingerprint=plan.fingerprint, page_size=size, pages=[], pinned=pinned)
-        cursor = SearchCursor(
+        cursor = self._cursor(asker, text, tz, state)
+        return await self._show(asker, request, plan, cursor, state, page=1)
+
+    def _cursor(self, asker: Asker, text: str, tz: ZoneInfo, state: CursorState) -> SearchCursor:
+        return SearchCursor(
             key=secrets.token_urlsafe(9),
             team_id=asker.team_id,
             owner=asker.user_id,
@@ -139,7 +162,6 @@ class RecordingsService(RecordingLookup):
             tz=str(tz),
             state=state.dumps(),
         )
-        return await self._show(asker, request, plan, cursor, state, page=1)
 
     async def page(self, asker: Asker, cursor_key: str, page: int) -> PageReply:
         """Prev/Next: re-plan for whoever clicked; another person starts their own search.
@@ -213,6 +235,11 @@ class RecordingsService(RecordingLookup):
         if len(state.pages) == page and result.has_next:
             state.pages.append(result.next_offsets)
         state.remember(page, [recording_key(r) for r in result.recordings])
+        if state.pinned:  # the person never typed that end time: don't show it
+            request = replace(request, filter=replace(request.filter, start_lte=None))
+        summary = describe_recordings(request, tz=tz, now=self._clock())
+        shown = ShownPage(result, summary, plan.scope, _mixed(plan, result))
+        state.view = shown.to_json() if result.recordings else None
         cursor.state = state.dumps()
         event = AuditEvent(
             team_id=asker.team_id,
@@ -223,21 +250,45 @@ class RecordingsService(RecordingLookup):
             detail=f"page {page}: {plan.scope}",
         )
         await self._store.save_cursor(cursor, event)  # one transaction for both
-        if state.pinned:  # the person never typed that end time: don't show it
-            request = replace(request, filter=replace(request.filter, start_lte=None))
-        summary = describe_recordings(request, tz=tz, now=self._clock())
         if not result.recordings:
             return blocks.render_empty(
                 summary=summary, scope=plan.scope, suggestion=_suggestion(request)
             )
+        return await self._draw(asker, cursor.key, shown)
+
+    async def redraw(
+        self, asker: Asker, cursor_key: str, links: Mapping[str, str] | None = None
+    ) -> Message | None:
+        """The results message behind ``cursor_key`` as it stands, without asking VBC.
+
+        None unless it is ``asker``'s own list with a page on screen: only the person who
+        searched sees (and so may have redrawn) that ephemeral message. ``links``: download
+        links just made, by recording ref (never stored).
+        """
+        cursor = await self._store.get_cursor(cursor_key)
+        if cursor is None or (cursor.team_id, cursor.owner) != (asker.team_id, asker.user_id):
+            return None
+        view = CursorState.loads(cursor.state).view
+        if view is None:
+            return None
+        return await self._draw(asker, cursor.key, ShownPage.from_json(view), links or {})
+
+    async def _draw(
+        self,
+        asker: Asker,
+        cursor_key: str,
+        shown: ShownPage,
+        links: Mapping[str, str] | None = None,
+    ) -> Message:
         return blocks.render_results(
-            result,
-            cursor_key=cursor.key,
-            summary=summary,
-            scope=plan.scope,
-            show_kind=_mixed(plan, result),
+            shown.page,
+            cursor_key=cursor_key,
+            summary=shown.summary,
+            scope=shown.scope,
+            show_kind=shown.show_kind,
             can_share=await self.can_share(asker),
             play_here=await self.plays_here(asker),
+            rows=row_views(await self._store.row_states(cursor_key), links or {}),
         )
 
     async def _plan(self, person: Person, request: SearchRequest) -> Plan:

@@ -30,6 +30,7 @@ from bot.store.tables import (
     ConnectNonce,
     ExportRequest,
     Link,
+    RowState,
     SearchCursor,
     SeenEvent,
     UploadedFile,
@@ -240,14 +241,25 @@ class Store(LinkRows, OperationRows):
             return await s.get(SearchCursor, key)
 
     async def prune_cursors(self, older_than: timedelta) -> int:
+        """Cursors past their lifetime, and row states no newer (a list's rows die with it)."""
+        cutoff = self._clock() - older_than
         async with self.session() as s:
-            result = await s.exec(
-                delete(SearchCursor).where(
-                    col(SearchCursor.created_at) < self._clock() - older_than
-                )
-            )
+            result = await s.exec(delete(SearchCursor).where(col(SearchCursor.created_at) < cutoff))
+            await s.exec(delete(RowState).where(col(RowState.updated_at) < cutoff))
             await s.commit()
             return int(result.rowcount or 0)
+
+    async def save_row_state(self, state: RowState) -> None:
+        """One action's newest step on one results row (each action owns its own row)."""
+        state.updated_at = self._clock()
+        async with self.session() as s:
+            await s.merge(state)
+            await s.commit()
+
+    async def row_states(self, cursor_key: str) -> list[RowState]:
+        async with self.session() as s:
+            found = await s.exec(select(RowState).where(col(RowState.cursor_key) == cursor_key))
+            return list(found.all())
 
     # -- channels ----------------------------------------------------------------------------
 

@@ -84,6 +84,26 @@ class SearchCursor(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+class RowState(SQLModel, table=True):
+    """What a results row shows after a Play or Share click: the list is re-drawn from these.
+
+    One row per (results message, recording, action), written by each step of that action, so
+    two actions running at once on one list never overwrite each other's state.
+    """
+
+    __tablename__ = "row_states"
+
+    cursor_key: str = Field(primary_key=True, max_length=32)  # SearchCursor.key
+    ref: str = Field(primary_key=True, max_length=64)  # the recording ref, e.g. "c:193228"
+    action: str = Field(primary_key=True, max_length=8)  # play | share
+    status: str = Field(max_length=16)  # working | done | link | failed
+    percent: int | None = None  # uploading: how far
+    label: str | None = Field(default=None, max_length=40)  # done: "In your DM", "Shared", ...
+    url: str | None = Field(default=None, max_length=3000)  # a Slack permalink; never a signed link
+    note: str | None = Field(default=None, max_length=2000)  # mrkdwn: outcome or error
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class ChannelSetting(SQLModel, table=True):
     """Per-channel delivery rules set by admins: sharing allowed, direct delivery."""
 

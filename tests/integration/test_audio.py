@@ -56,22 +56,35 @@ async def results_with(
     stack: Stack, user: str, rec: SimRecording, channel: str = CHANNEL, text: str = "last 7d"
 ) -> Message:
     """Search, and return the ephemeral results message that lists ``rec``."""
+    before = len(stack.slack.messages_for(user))
     await stack.driver.command(user, text, channel_id=channel)
 
     def listed() -> Message | None:
-        return next(
-            (m for m in stack.slack.messages_for(user) if f"c:{rec.id}" in str(m.blocks)), None
-        )
+        new = stack.slack.messages_for(user)[before:]
+        return next((m for m in new if f"c:{rec.id}" in str(m.blocks)), None)
 
     return await stack.slack.wait_for(listed, timeout=10)
+
+
+def outcome_of(message: Message) -> str | None:
+    """The outcome a message shows, or None while it shows progress.
+
+    A results list stays: its rows' outcome lines come first, then the whole list.
+    """
+    text = text_of(message)
+    if text.startswith(FINAL):
+        return text
+    if "⏳" in text:
+        return None
+    lines = [line for line in text.splitlines() if line.startswith(FINAL)]
+    return "\n".join([*lines, text]) if lines else None
 
 
 async def finished(stack: Stack, message: Message, timeout: float = 30) -> str:
     """Wait until the clicked message shows an outcome (done, error or link), not progress."""
 
     def final() -> str | None:
-        text = text_of(message)
-        return text if text.startswith(FINAL) else None
+        return outcome_of(message)
 
     return await stack.slack.wait_for(final, timeout=timeout)
 
@@ -99,6 +112,15 @@ async def play(
     results = await results_with(stack, user, rec)
     outcome = await click(stack, user, action_id, f"c:{rec.id}", results)
     return results, outcome
+
+
+def upload_permalink(stack: Stack, upload: Upload) -> str:
+    [call] = [
+        c
+        for c in stack.slack.calls_to("files.completeUploadExternal")
+        if upload.file_id in str(c.args)
+    ]
+    return str(call.answer["files"][0]["permalink"])
 
 
 def retry_of(message: Message) -> str:
@@ -292,8 +314,11 @@ async def test_play_streams_the_exact_bytes_into_the_dm(stack: Stack) -> None:
     dm = stack.slack.messages_for(stack.slack.dm_channel(MEMBER))
     assert [m.files for m in dm if m.kind == "file"] == [[upload.file_id]]
     assert "allowed" in await audit(stack, MEMBER, "audio")
-    assert results.edits == 1  # small file: the outcome only, no progress bar
-    assert "Back to results" in outcome
+    assert results.edits == 2  # small file: "Uploading" at the click, then the outcome
+    # The list stays; the row's Play became a link to the file.
+    assert "[Details]" in outcome
+    assert "[✓ In your DM]" in outcome
+    assert _link_in(stack) == upload_permalink(stack, upload)
     assert_no_vbc_url_leaked(stack)
 
 
@@ -301,9 +326,10 @@ async def test_large_files_show_progress_then_the_outcome(stack: Stack) -> None:
     rec = add_recording(stack, 20 * MB)
     results, outcome = await play(stack, rec)
     posts = [render_text(c.args.get("blocks") or []) for c in stack.slack.responses]
-    progress = [p for p in posts if "Uploading" in p]
-    assert progress[0].startswith(":arrow_up: Uploading 0 %")
-    assert len(progress) == 3, progress  # 0 %, about a third, about two thirds
+    progress = [p for p in posts if "⏳ Uploading" in p]
+    assert "[⏳ Uploading…]" in progress[0]
+    assert len(progress) == 3, progress  # at the click, about a third, about two thirds
+    assert re.search(r"\[⏳ Uploading [0-9]{1,2} %\]", progress[1])
     assert all(c.status == 200 for c in stack.slack.responses)
     assert "is in your DM with me" in outcome
     [upload] = completed(stack)
@@ -385,7 +411,7 @@ async def test_the_overflow_menu_plays_and_shows_details(stack: Stack) -> None:
     menu = f"{blocks.ACTION_PLAY}|c:{rec.id}"
     outcome = await click(stack, MEMBER, blocks.ACTION_ROW_MENU, menu, results)
     assert "is in your DM with me" in outcome
-    assert "Back to results" in outcome
+    assert f"{blocks.ACTION_DETAILS}|c:{rec.id}" in str(results.blocks)  # the list stayed
     before = len(stack.slack.messages_for(MEMBER))
     await stack.driver.click(MEMBER, blocks.ACTION_ROW_MENU, f"{blocks.ACTION_DETAILS}|c:{rec.id}")
     [details] = await stack.slack.wait_for(lambda: stack.slack.messages_for(MEMBER)[before:])
@@ -439,7 +465,7 @@ async def test_vbc_breaking_off_mid_stream_shares_nothing_and_retry_works(
     assert completed(stack) == []
     assert not [m for m in stack.slack.messages if m.kind == "file"]
     assert "failed" in await audit(stack, MEMBER, "audio")
-    retry = await click(stack, MEMBER, blocks.ACTION_RETRY, retry_of(results), results)
+    retry = await click(stack, MEMBER, blocks.ACTION_PLAY, f"c:{rec.id}", results)
     assert "is in your DM with me" in retry
     [upload] = completed(stack)
     assert upload.sha256 == sha256_of(rec)
@@ -452,7 +478,7 @@ async def test_slack_failing_mid_upload_shares_nothing_and_retry_works(stack: St
     assert outcome.startswith(":warning:")
     assert "Nothing was shared" in outcome
     assert completed(stack) == []
-    retry = await click(stack, MEMBER, blocks.ACTION_RETRY, retry_of(results), results)
+    retry = await click(stack, MEMBER, blocks.ACTION_PLAY, f"c:{rec.id}", results)
     assert "is in your DM with me" in retry
     assert [u.sha256 for u in completed(stack)] == [sha256_of(rec)]
 
@@ -467,7 +493,7 @@ async def test_a_slack_api_failure_at_each_step_is_reported(stack: Stack, method
     _, outcome = await play(stack, rec)
     assert outcome.startswith(":warning:")
     assert "internal_error" in outcome
-    assert "[Retry]" in outcome
+    assert "[▶ Play]" in outcome  # the row's Play is back: clicking it tries again
     assert completed(stack) == []
     assert not [m for m in stack.slack.messages if m.kind == "file"]
 
@@ -548,11 +574,9 @@ async def test_share_to_an_allowed_channel_uploads_there_and_is_audited(stack: S
     assert upload.initial_comment is not None
     assert upload.initial_comment.startswith(f"<@{MEMBER}> shared a call recording")
     assert "allowed" in await audit(stack, MEMBER, "share")
-    # "Back to results" brings the page back in place of the outcome; sharing again re-shares.
-    back = next(b for b in results.blocks if b.get("block_id") == "audio_back")["elements"][0]
-    edits = results.edits
-    await stack.driver.click(MEMBER, back["action_id"], back["value"], message=results)
-    await stack.slack.wait_for(lambda: results.edits > edits and "[Share" in text_of(results))
+    assert "[✓ Shared]" in outcome  # the list stays, its row says so
+    # Sharing again from a new search re-shares the file.
+    results = await results_with(stack, MEMBER, rec)
     again = await click(stack, MEMBER, blocks.ACTION_SHARE, f"c:{rec.id}", results)
     assert "uploaded before" in again
     assert len(stack.slack.uploads) == 1

@@ -19,6 +19,7 @@ TABLES = {
     "seen_events",
     "app_secrets",
     "unlinked_people",
+    "row_states",
 }
 
 

@@ -48,7 +48,11 @@ async def play_first_result(stack: Stack) -> str:
 
     def outcome() -> str | None:
         shown = render_text(results.blocks)
-        return shown if results.edits > edits and shown.startswith(":white_check_mark:") else None
+        return (
+            shown
+            if results.edits > edits and "⏳" not in shown and ":white_check_mark:" in shown
+            else None
+        )
 
     return await stack.slack.wait_for(outcome, timeout=DEADLINE)
 

@@ -85,7 +85,11 @@ async def press(stack: Stack, message: Message, action_id: str, value: str) -> s
 
     def outcome() -> str | None:
         shown = render_text(message.blocks)
-        return shown if message.edits > edits and shown.startswith(":white_check_mark:") else None
+        return (
+            shown
+            if message.edits > edits and "⏳" not in shown and ":white_check_mark:" in shown
+            else None
+        )
 
     return await stack.slack.wait_for(outcome, timeout=DEADLINE)
 

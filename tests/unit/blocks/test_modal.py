@@ -243,3 +243,33 @@ def test_midnight_and_end_of_day_keep_their_meaning(since: datetime, until: date
     view = modal.build_search_modal(tz="America/New_York", initial=request)
     parsed = modal.parse_search_modal(state_of(view), tz=NY).filter
     assert (parsed.start_gte, parsed.start_lte) == (since.replace(second=0), until)
+
+
+def test_an_empty_window_is_an_error_on_its_end() -> None:
+    found = errors(
+        **{
+            modal.BLOCK_SINCE_DATE: "2026-05-01",
+            modal.BLOCK_SINCE_TIME: "10:00",
+            modal.BLOCK_UNTIL_DATE: "2026-05-01",
+            modal.BLOCK_UNTIL_TIME: "10:00",
+        }
+    )
+    assert list(found) == [modal.BLOCK_UNTIL_DATE]
+    assert "window is empty" in found[modal.BLOCK_UNTIL_DATE]
+
+
+def test_a_start_in_the_future_is_an_error_only_when_now_is_known() -> None:
+    values = submit(**{modal.BLOCK_SINCE_DATE: "2026-05-02"})
+    now = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    with pytest.raises(modal.ModalErrors) as caught:
+        modal.parse_search_modal(values, tz=NY, now=now)
+    assert "in the future" in caught.value.errors[modal.BLOCK_SINCE_DATE]
+    assert modal.parse_search_modal(values, tz=NY).filter.start_gte is not None
+    later = datetime(2026, 5, 3, tzinfo=UTC)
+    assert modal.parse_search_modal(values, tz=NY, now=later).filter.start_gte is not None
+
+
+def test_typed_extension_only_when_well_formed() -> None:
+    assert modal.typed_extension(submit(**{modal.BLOCK_EXTENSION: " 101 "})) == "101"
+    assert modal.typed_extension(submit(**{modal.BLOCK_EXTENSION: "ten"})) is None
+    assert modal.typed_extension(submit()) is None

@@ -4,8 +4,8 @@ What each export job's zip holds, in the words the notice shows ("company record
 extension 101"): stored when the job is made, because the notice, written when VBC has built
 the zip, no longer has the plan that named it.
 
-Revision ID: 0010
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04 10:00:00.000000
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
-revision: str = "0010"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -47,6 +47,7 @@ class Settings:
     phone_region: str = "US"
     upload_cap_bytes: int = DEFAULT_UPLOAD_CAP
     vbc_timeout: float = 10.0
+    members_may_delete: bool = False  # members may delete their own on-demand recordings
 
     @property
     def mode(self) -> Mode:
@@ -99,6 +100,7 @@ class Settings:
             port=port,
             phone_region=get("PHONE_REGION", "US").upper(),
             upload_cap_bytes=cap,
+            members_may_delete=_flag(get("MEMBERS_MAY_DELETE", "false"), problems),
         )
         problems.extend(settings.missing())
         problems.extend(settings.invalid())
@@ -188,6 +190,16 @@ def _int(raw: str, key: str, problems: list[str]) -> int:
     except ValueError:
         problems.append(f"{key} must be a whole number, not {raw!r}")
         return 0
+
+
+def _flag(raw: str, problems: list[str], key: str = "MEMBERS_MAY_DELETE") -> bool:
+    value = raw.lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    problems.append(f"{key} must be true or false, not {raw!r}")
+    return False
 
 
 def _slash(url: str) -> str:

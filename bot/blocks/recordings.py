@@ -12,6 +12,7 @@ before an admin turned direct delivery on cannot surprise anyone.
 from __future__ import annotations
 
 from bot.blocks.ids import (
+    ACTION_DELETE_OPEN,
     ACTION_DETAILS,
     ACTION_EXPORT_ALL,
     ACTION_OPEN_MODAL,
@@ -205,7 +206,9 @@ def render_empty(*, summary: str, scope: str, suggestion: str) -> Message:
     return build_message(f"No recordings found for {summary}", blocks)
 
 
-def render_details(rec: Recording, *, can_share: bool, play_here: bool = False) -> Message:
+def render_details(
+    rec: Recording, *, can_share: bool, play_here: bool = False, can_delete: bool = False
+) -> Message:
     """Everything we know about one recording except its download URL (it needs our token)."""
     ref = recording_ref(rec)
     long_fmt = "{date_long_pretty} {time_secs}"
@@ -238,6 +241,8 @@ def render_details(rec: Recording, *, can_share: bool, play_here: bool = False) 
     buttons = [button(label, action_id, ref, style="primary")]
     if can_share:
         buttons.append(button("Share to channel", ACTION_SHARE, ref, confirm=_SHARE_CONFIRM))
+    if can_delete:  # the modal that opens asks before anything is deleted
+        buttons.append(button("Delete…", ACTION_DELETE_OPEN, ref, style="danger"))
     blocks: list[Block] = [
         {"type": "header", "block_id": bid("det", ref), "text": plain(f"Recording {rec.id}")},
         {

@@ -27,6 +27,7 @@ from bot.store.tables import (
     AuditEvent,
     ChannelSetting,
     ConnectNonce,
+    DeletionJob,
     ExportRequest,
     Link,
     SearchCursor,
@@ -199,14 +200,14 @@ class Store(LinkRows):
     async def requests_in_flight(
         self, team_id: str, slack_user_id: str, *, started_after: datetime
     ) -> int:
-        """A person's requests not yet ended: exports starting (since ``started_after``; an
-        older one died before VBC was asked), running, or holding their notice. Delete jobs,
-        when they exist, belong in this count too: one limit covers both."""
+        """A person's requests not yet ended, exports and deletions alike (one limit covers
+        both): exports starting (since ``started_after``; an older one died before VBC was
+        asked), running, or holding their notice; deletion jobs confirmed and not yet ended."""
         starting = and_(
             col(ExportRequest.state) == "starting", col(ExportRequest.created_at) > started_after
         )
         async with self.session() as s:
-            found = await s.exec(
+            exports = await s.exec(
                 select(func.count())
                 .select_from(ExportRequest)
                 .where(
@@ -215,7 +216,16 @@ class Store(LinkRows):
                     or_(col(ExportRequest.state).in_(("running", "notifying")), starting),
                 )
             )
-            return int(found.one())
+            deletions = await s.exec(
+                select(func.count())
+                .select_from(DeletionJob)
+                .where(
+                    col(DeletionJob.team_id) == team_id,
+                    col(DeletionJob.requested_by) == slack_user_id,
+                    col(DeletionJob.state).in_(("running", "notifying")),
+                )
+            )
+            return int(exports.one()) + int(deletions.one())
 
     # -- search cursors ----------------------------------------------------------------------
 
@@ -283,6 +293,16 @@ class Store(LinkRows):
         async with self.session() as s:
             s.add(upload)
             await s.commit()
+
+    async def uploads_of(self, team_id: str, recording_key: str) -> list[UploadedFile]:
+        """Every Slack copy of one recording the bot uploaded, in every conversation."""
+        async with self.session() as s:
+            rows = await s.exec(
+                select(UploadedFile).where(
+                    UploadedFile.team_id == team_id, UploadedFile.recording_key == recording_key
+                )
+            )
+            return list(rows)
 
     async def forget_upload(self, file_id: str) -> None:
         async with self.session() as s:

@@ -22,6 +22,7 @@ from bot.audio.service import AudioService
 from bot.audio.uploads import UPLOAD_TIMEOUT
 from bot.clock import Clock, system_clock
 from bot.exports import ExportService, ExportWatcher, build_exports
+from bot.lifecycle.setup import Lifecycle, build_lifecycle
 from bot.people.admin import AdminService
 from bot.people.connect import VbcConnect
 from bot.people.crypto import Secrets
@@ -80,6 +81,7 @@ class Services:
     export_watcher: ExportWatcher
     admin: AdminService
     home: AppHome
+    lifecycle: Lifecycle
 
 
 @dataclass
@@ -183,6 +185,7 @@ async def build_runtime(
         clock=clock,
         region=settings.phone_region,
         access_for=logins.access_for,
+        members_may_delete=settings.members_may_delete,
     )
     # Slack's upload URLs get their own pool and long timeouts (bot/audio/uploads.py).
     uploads_http = httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT})
@@ -222,6 +225,16 @@ async def build_runtime(
         admins=settings.bot_admins,
     )
     home = AppHome(directory=directory, recordings=recordings, exports=exports)
+    lifecycle = build_lifecycle(
+        settings,
+        store=store,
+        vbc=vbc,
+        directory=directory,
+        recordings=recordings,
+        slack=slack,
+        clock=clock,
+        access_for=logins.access_for,
+    )
     register_all(
         app,
         store=store,
@@ -234,6 +247,8 @@ async def build_runtime(
         allowed_teams=settings.allowed_teams,
         phone_region=settings.phone_region,
         installations=installations,
+        single_delete=lifecycle.single,
+        deletion_jobs=lifecycle.jobs,
     )
     services = Services(
         store=store,
@@ -250,12 +265,14 @@ async def build_runtime(
         export_watcher=export_watcher,
         admin=admin,
         home=home,
+        lifecycle=lifecycle,
     )
     runtime = Runtime(app=app, settings=settings, services=services, closers=closers)
     runtime.routes.append(functools.partial(connect_routes.install, connect=connect))
     runtime.background.append(functools.partial(tidy_forever, store))
     runtime.routes.append(links.install)
     runtime.background.append(export_watcher.run)
+    runtime.background.append(lifecycle.worker.run)
     return runtime
 
 

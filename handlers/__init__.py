@@ -10,13 +10,15 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.audio.service import AudioService
 from bot.exports import ExportService
+from bot.lifecycle.jobs import DeletionJobService
+from bot.lifecycle.single import SingleDelete
 from bot.people.admin import AdminService
 from bot.people.directory import Directory
 from bot.search.home import AppHome
 from bot.search.service import RecordingsService
 from bot.store import Store
 from bot.store.installations import EncryptedInstallationStore
-from handlers import accounts, actions, commands, errors, events, shortcuts, views
+from handlers import accounts, actions, commands, errors, events, lifecycle, shortcuts, views
 from handlers import audio as audio_listeners
 from handlers import exports as export_listeners
 
@@ -34,17 +36,27 @@ def register_all(
     allowed_teams: frozenset[str],
     phone_region: str,
     installations: EncryptedInstallationStore | None,
+    single_delete: SingleDelete,
+    deletion_jobs: DeletionJobService,
 ) -> None:
     """Each listener module gets only the services it uses."""
     errors.register(app, allowed_teams=allowed_teams)
     accounts.register(app, directory=directory, store=store)  # after the workspace gate
     commands.register(
-        app, recordings=recordings, directory=directory, admin=admin, audio=audio, exports=exports
+        app,
+        recordings=recordings,
+        directory=directory,
+        admin=admin,
+        audio=audio,
+        exports=exports,
+        single_delete=single_delete,
+        deletion_jobs=deletion_jobs,
     )
     # audio before actions: its Retry listener takes only play/share retries.
     audio_listeners.register(app, audio=audio, recordings=recordings)
     actions.register(app, recordings=recordings, admin=admin)
     export_listeners.register(app, exports=exports, home=home)
+    lifecycle.register(app, single=single_delete, jobs=deletion_jobs)
     views.register(app, recordings=recordings, phone_region=phone_region)
     shortcuts.register(app, recordings=recordings, phone_region=phone_region)
     events.register(app, store=store, home=home, installations=installations)

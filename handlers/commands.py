@@ -1,4 +1,4 @@
-"""The /recordings command: ack, then search, help, identity, audit and the rest."""
+"""The /recordings command: ack, then search, help, identity, audit, delete and the rest."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ from bot import blocks
 from bot.audio.service import AudioService
 from bot.exports import ExportService
 from bot.grammar import GRAMMAR_HELP, FilterError
+from bot.lifecycle.jobs import DeletionJobService
+from bot.lifecycle.single import SingleDelete
 from bot.people.admin import AdminService
 from bot.people.asker import Asker
 from bot.people.directory import Directory
 from bot.search.service import RecordingsService
-from handlers.modals import open_search_modal
+from handlers.modals import open_delete_modal, open_search_modal
 from handlers.payloads import asker_of, command_text, trigger_id
 from handlers.replies import reply
 
@@ -35,6 +37,8 @@ def register(
     admin: AdminService,
     audio: AudioService,
     exports: ExportService,
+    single_delete: SingleDelete,
+    deletion_jobs: DeletionJobService,
 ) -> None:
     app.command("/recordings")(
         functools.partial(
@@ -44,6 +48,8 @@ def register(
             admin=admin,
             audio=audio,
             exports=exports,
+            single_delete=single_delete,
+            deletion_jobs=deletion_jobs,
         )
     )
 
@@ -59,6 +65,8 @@ async def handle_recordings(
     admin: AdminService,
     audio: AudioService,
     exports: ExportService,
+    single_delete: SingleDelete,
+    deletion_jobs: DeletionJobService,
 ) -> None:
     await ack()
     asker = asker_of(body)
@@ -74,6 +82,13 @@ async def handle_recordings(
         return
     if isinstance(command, commands.Get):
         await get_and_play(respond, asker, command, audio)
+        return
+    if isinstance(command, commands.DeleteOne):
+        look_up = functools.partial(single_delete.look_up, asker, command)
+        await open_delete_modal(client, trigger_id(body), asker, look_up, respond=respond)
+        return
+    if isinstance(command, commands.DeleteMatching):
+        await reply(respond, await deletion_jobs.offer(asker, command.text))
         return
     message = await run_command(
         command, asker, recordings=recordings, directory=directory, admin=admin, exports=exports

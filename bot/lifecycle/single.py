@@ -55,6 +55,9 @@ class SingleDelete:
 
     async def look_up(self, asker: Asker, command: DeleteOne) -> Recording:
         """The recording the command names, for the confirmation; raises AccessRefusedError."""
+        refusal = await self.allowed_at_all(asker)
+        if refusal is not None:
+            raise AccessRefusedError(refusal)
         person = await self._directory.person(asker.team_id, asker.user_id)
         if command.user is not None and command.kind is not RecordingKind.COMPANY:
             recording = await self._load_of_person(asker, person, command)
@@ -76,6 +79,9 @@ class SingleDelete:
         except ValueError:
             await self._audit(asker, "refused", ref_value[:64], "not a recording button")
             raise AccessRefusedError(blocks.NOT_MY_BUTTON) from None
+        refusal = await self.allowed_at_all(asker)
+        if refusal is not None:
+            raise AccessRefusedError(refusal)
         person = await self._directory.person(asker.team_id, asker.user_id)
         try:
             recording = await self._lookup.load(asker, ref, "details")

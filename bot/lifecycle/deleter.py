@@ -53,14 +53,14 @@ def held_words(hold: HoldRef) -> str:
 
 class Deleter:
     def __init__(self, *, holds: HoldCheck, copies: SlackCopies) -> None:
-        self._holds = holds
+        self.holds = holds
         self.copies = copies
 
     async def delete(
         self, vbc: VbcClient, recording: Recording, *, team_id: str, actor: str
     ) -> Result:
         """Ask the hold, then VBC; a recording gone from VBC loses its Slack copies too."""
-        hold = await self._holds.hold_on(recording)
+        hold = await self.holds.hold_on(recording)
         if hold is not None:
             return Result(Outcome.HELD, held_words(hold), hold=hold)
         result = await self.delete_at_vbc(vbc, RecordingRef.of(recording))

@@ -29,7 +29,7 @@ class Lifecycle:
     single: SingleDelete
     jobs: DeletionJobService
     worker: DeletionWorker
-    copies: SlackCopies
+    deleter: Deleter  # its ``holds`` is the one HoldCheck every delete path asks
 
 
 def build_lifecycle(
@@ -65,4 +65,4 @@ def build_lifecycle(
         access_for=access_for,
         members_may_delete=settings.members_may_delete,
     )
-    return Lifecycle(single=single, jobs=jobs, worker=worker, copies=copies)
+    return Lifecycle(single=single, jobs=jobs, worker=worker, deleter=deleter)

@@ -58,6 +58,7 @@ async def start_stack(
     public_url: str = "",
     clock: Clock = system_clock,
     job_seconds: float = 1.0,
+    members_may_delete: bool = False,
 ) -> Stack:
     sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=job_seconds)
     slack = FakeSlack(trigger_ttl=None)
@@ -68,7 +69,9 @@ async def start_stack(
     slack.add_user(ADMIN, "Ada Admin", tz="America/Chicago", email=sim.state.admin.email)
     slack.add_user(UNLINKED, "Nobody Known", tz="UTC", email="nobody@elsewhere.test")
     settings = dataclasses.replace(
-        make_settings(sim.url, slack.url, database_url), public_url=public_url
+        make_settings(sim.url, slack.url, database_url),
+        public_url=public_url,
+        members_may_delete=members_may_delete,
     )
     runtime = await build_runtime(settings, clock=clock)
     bot = await LocalServer(runtime).start()

@@ -66,6 +66,9 @@ class SingleDelete:
                 recording = await self._lookup.find(
                     asker, command.recording_id, command.kind, action="details"
                 )
+            except AccessRefusedError as exc:
+                await self._audit(asker, "refused", command.recording_id, str(exc))
+                raise
             except VbcNotFoundError:
                 raise AccessRefusedError(_not_found(command.recording_id)) from None
             except VbcError as exc:
@@ -85,6 +88,10 @@ class SingleDelete:
         person = await self._directory.person(asker.team_id, asker.user_id)
         try:
             recording = await self._lookup.load(asker, ref, "details")
+        except AccessRefusedError as exc:
+            target = f"{ref.kind.value}:{ref.recording_id}"
+            await self._audit(asker, "refused", target, str(exc))
+            raise
         except VbcNotFoundError:
             raise AccessRefusedError(_not_found(str(ref.recording_id))) from None
         except VbcError as exc:

@@ -57,14 +57,23 @@ class Deleter:
         self.copies = copies
 
     async def delete(
-        self, vbc: VbcClient, recording: Recording, *, team_id: str, actor: str
+        self,
+        vbc: VbcClient,
+        recording: Recording,
+        *,
+        team_id: str,
+        actor: str,
+        has_copies: bool = True,
     ) -> Result:
-        """Ask the hold, then VBC; a recording gone from VBC loses its Slack copies too."""
+        """Ask the hold, then VBC; a recording gone from VBC loses its Slack copies too.
+
+        ``has_copies=False``: the caller knows there are none (a bulk job asks once a chunk).
+        """
         hold = await self.holds.hold_on(recording)
         if hold is not None:
             return Result(Outcome.HELD, held_words(hold), hold=hold)
         result = await self.delete_at_vbc(vbc, RecordingRef.of(recording))
-        if result.outcome in (Outcome.DELETED, Outcome.GONE):
+        if has_copies and result.outcome in (Outcome.DELETED, Outcome.GONE):
             key = RecordingRef.of(recording).key
             copies = await self.copies.delete_for(team_id, key, actor=actor)
             return Result(result.outcome, result.detail, copies=copies)

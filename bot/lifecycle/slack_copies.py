@@ -34,6 +34,10 @@ class SlackCopies:
             deleted += await self.delete(upload, actor=actor)
         return deleted
 
+    async def which_have_copies(self, team_id: str, keys: list[str]) -> set[str]:
+        """The recordings among ``keys`` with copies in Slack: a bulk job asks once a chunk."""
+        return await self._store.recordings_with_uploads(team_id, keys)
+
     async def delete(self, upload: UploadedFile, *, actor: str) -> int:
         """Delete one uploaded file from Slack and forget it; 1 when it is gone, else 0."""
         where = f"file {upload.file_id} in {upload.conversation_id}"

@@ -3,8 +3,10 @@
 A process claims a running job under a row lease (``bot.store.lease``) and keeps renewing it
 while it works; a lease left by a killed process runs out and another process takes the job
 over. Each item is settled (with its audit event) only while the job is still held here, so an
-item is deleted by one process at a time; the ones in flight when a process died are still
-``pending`` and are sent again, and VBC's 404 for those counts as done. Rate limits and
+item is deleted by one process at a time; results are written in group commits while the next
+DELETEs go out, at most ``concurrency`` of each at once. The ones in flight or unwritten when a
+process died (at most twice ``concurrency``) are still ``pending`` and are sent again, and
+VBC's 404 for those counts as done. Rate limits and
 outages (after the client's own retries) pause the whole job with backoff. When no item is
 left, the job moves to ``notifying`` under the same lease and gets its one notice: recorded the
 moment Slack returns it, edited (never posted again) by a process that re-claims the job.
@@ -17,7 +19,7 @@ import contextlib
 import logging
 import secrets
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +38,7 @@ from bot.store.deletions import (
     PENDING,
     RUNNING,
     DeletionRows,
+    Settled,
     Tally,
 )
 from bot.store.tables import AuditEvent, DeletionItem, DeletionJob
@@ -73,6 +76,15 @@ class _Run:
     cancelled: bool = False
     retry_after: float | None = None
     shown: int = -1
+    waiting: list[tuple[Settled, asyncio.Future[bool]]] = field(default_factory=list)
+    with_copies: set[str] = field(default_factory=set)  # keys read so far with Slack copies
+    queue: deque[DeletionItem] = field(default_factory=deque)
+    reading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    after: int = -1  # the last seq read
+    exhausted: bool = False
+    unwritten: asyncio.Semaphore = field(default_factory=asyncio.Semaphore)
+    writes: set[asyncio.Task[None]] = field(default_factory=set)
+    writing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class DeletionWorker:
@@ -167,22 +179,37 @@ class DeletionWorker:
         await self._notify(run)
 
     async def _delete_items(self, run: _Run) -> None:
-        """Chunks of pending items in order, ``concurrency`` DELETEs at a time."""
-        assert run.job.id is not None
-        after = -1
-        while not run.stop.is_set() and not run.cancelled:
-            items = await self._rows.pending_items(run.job.id, after=after, limit=self.tuning.chunk)
-            if not items:
-                return
-            after = items[-1].seq
-            queue = deque(items)
-            await asyncio.gather(
-                *(self._drain(run, queue) for _ in range(min(self.tuning.concurrency, len(items))))
-            )
+        """Pending items in order, ``concurrency`` DELETEs at a time, read ahead in chunks."""
+        run.unwritten = asyncio.Semaphore(self.tuning.concurrency)
+        await asyncio.gather(*(self._drain(run) for _ in range(self.tuning.concurrency)))
+        while run.writes:
+            await asyncio.gather(*list(run.writes))
 
-    async def _drain(self, run: _Run, queue: deque[DeletionItem]) -> None:
-        while queue and not run.stop.is_set():
-            await self._one(run, queue.popleft())
+    async def _drain(self, run: _Run) -> None:
+        while not run.stop.is_set() and not run.cancelled:
+            item = await self._next_item(run)
+            if item is None:
+                return
+            await self._one(run, item)
+
+    async def _next_item(self, run: _Run) -> DeletionItem | None:
+        """The next pending item; the next chunk is read before the queue runs dry."""
+        if len(run.queue) < self.tuning.concurrency and not run.exhausted:
+            async with run.reading:
+                if len(run.queue) < self.tuning.concurrency and not run.exhausted:
+                    await self._read_ahead(run)
+        return run.queue.popleft() if run.queue else None
+
+    async def _read_ahead(self, run: _Run) -> None:
+        assert run.job.id is not None
+        items = await self._rows.pending_items(run.job.id, after=run.after, limit=self.tuning.chunk)
+        if not items:
+            run.exhausted = True
+            return
+        run.after = items[-1].seq
+        keys = [_ref(item).key for item in items]
+        run.with_copies |= await self._deleter.copies.which_have_copies(run.job.team_id, keys)
+        run.queue.extend(items)
 
     async def _heartbeat(self, run: _Run) -> None:
         """Keep the lease, notice a cancellation, and show progress now and then."""
@@ -203,7 +230,7 @@ class DeletionWorker:
 
     async def _one(self, run: _Run, item: DeletionItem) -> None:
         job = run.job
-        result = await self._delete(job, item)
+        result = await self._delete(job, item, has_copies=_ref(item).key in run.with_copies)
         if result.outcome is Outcome.RETRY:
             item.attempts += 1
             if item.attempts < self.tuning.max_attempts:
@@ -226,14 +253,36 @@ class DeletionWorker:
             target=ref.key,
             detail=f"job {job.id} ({job.origin}): {result.detail or 'deleted'}{reason}"[:2000],
         )
-        settled = await self._rows.settle(
-            item, self.owner, state=result.outcome.value, detail=result.detail[:500], event=event
+        # The next DELETE goes out while this one is written; at most ``concurrency`` results
+        # wait for their write, so a crash leaves at most twice that many unrecorded.
+        await run.unwritten.acquire()
+        task = asyncio.create_task(
+            self._write(run, Settled(item, result.outcome.value, result.detail[:500], event))
         )
-        if not settled:
-            run.lost = True  # taken over (or settled) elsewhere: that process carries on
-            run.stop.set()
+        run.writes.add(task)
+        task.add_done_callback(run.writes.discard)
 
-    async def _delete(self, job: DeletionJob, item: DeletionItem) -> Result:
+    async def _write(self, run: _Run, settled: Settled) -> None:
+        try:
+            if not await self._record(run, settled):
+                run.lost = True  # taken over (or settled) elsewhere: that process carries on
+                run.stop.set()
+        finally:
+            run.unwritten.release()
+
+    async def _record(self, run: _Run, settled: Settled) -> bool:
+        """Record one item, committed together with whatever else is waiting (group commit)."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        run.waiting.append((settled, done))
+        async with run.writing:
+            batch, run.waiting = run.waiting, []
+            if batch:
+                recorded = await self._rows.settle_many([s for s, _ in batch], self.owner)
+                for one, future in batch:
+                    future.set_result(one.item.seq in recorded)
+        return await done
+
+    async def _delete(self, job: DeletionJob, item: DeletionItem, *, has_copies: bool) -> Result:
         """The item's recording as confirmed (or fetched, for retention's bare ids), deleted."""
         ref = _ref(item)
         self.sent += 1
@@ -252,7 +301,11 @@ class DeletionWorker:
             except VbcError as exc:
                 return Result(Outcome.FAILED, str(exc))
         return await self._deleter.delete(
-            self._vbc, recording, team_id=job.team_id, actor=job.requested_by
+            self._vbc,
+            recording,
+            team_id=job.team_id,
+            actor=job.requested_by,
+            has_copies=has_copies,
         )
 
     async def _fetch(self, ref: RecordingRef) -> Recording:

@@ -9,7 +9,7 @@ its own module (``exports``, ``links``, ``lease``, ``installations``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -303,6 +303,18 @@ class Store(LinkRows):
                 )
             )
             return list(rows)
+
+    async def recordings_with_uploads(self, team_id: str, keys: Collection[str]) -> set[str]:
+        """Which of these recording keys have Slack copies (one query for a whole chunk)."""
+        if not keys:
+            return set()
+        async with self.session() as s:
+            rows = await s.exec(
+                select(UploadedFile.recording_key)
+                .where(UploadedFile.team_id == team_id, col(UploadedFile.recording_key).in_(keys))
+                .distinct()
+            )
+            return set(rows)
 
     async def forget_upload(self, file_id: str) -> None:
         async with self.session() as s:

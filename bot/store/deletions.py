@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, update
+from sqlalchemy import exists, func, insert, update
 from sqlmodel import col, select
 
 from bot.store import Store
@@ -55,6 +55,16 @@ class Tally:
     @property
     def settled(self) -> int:
         return sum(n for state, n in self.counts.items() if state != PENDING)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of one item, with the audit event recorded with it."""
+
+    item: DeletionItem
+    state: str
+    detail: str | None
+    event: AuditEvent | None
 
 
 class DeletionRows:
@@ -198,6 +208,44 @@ class DeletionRows:
                 s.add(event)
             await s.commit()
             return bool(result.rowcount)
+
+    async def settle_many(self, settled: Sequence[Settled], owner: str) -> set[int]:
+        """Several items of one job in one transaction (a group commit); the seqs recorded.
+
+        Items alike (same state, detail, attempts: the usual "deleted") share one UPDATE, and
+        the audit events of those recorded go in with one INSERT.
+        """
+        if not settled:
+            return set()
+        job_id = settled[0].item.job_id
+        held = exists().where(col(DeletionJob.id) == job_id, JOB_LEASE.held_by(owner))
+        alike: dict[tuple[str, str | None, int], list[int]] = {}
+        for one in settled:
+            alike.setdefault((one.state, one.detail, one.item.attempts), []).append(one.item.seq)
+        done: set[int] = set()
+        # A Core connection, not a session: this runs once per batch of a job's deletions.
+        async with self._store.engine.begin() as conn:
+            for (state, detail, attempts), seqs in alike.items():
+                result = await conn.execute(
+                    update(DeletionItem)
+                    .where(
+                        col(DeletionItem.job_id) == job_id,
+                        col(DeletionItem.seq).in_(seqs),
+                        col(DeletionItem.state) == PENDING,
+                        held,
+                    )
+                    .values(state=state, detail=detail, attempts=attempts)
+                    .returning(col(DeletionItem.seq))
+                )
+                done.update(int(row[0]) for row in result.all())
+            events = [
+                one.event.model_dump(exclude={"id"})
+                for one in settled
+                if one.item.seq in done and one.event is not None
+            ]
+            if events:  # executemany: one compiled statement, whatever the batch size
+                await conn.execute(insert(AuditEvent), events)
+        return done
 
     async def cancel_pending(self, job_id: int, owner: str) -> int:
         held = exists().where(col(DeletionJob.id) == job_id, JOB_LEASE.held_by(owner))

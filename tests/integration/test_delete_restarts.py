@@ -86,7 +86,8 @@ async def test_sigkill_mid_job_on_postgres_with_two_processes(postgres_url: str)
             assert all(s.count(204) == 1 for s in seen.values()), "each deleted exactly once"
             resent = [rec for rec, s in seen.items() if len(s) > 1]
             assert all(seen[rec][1:] == [404] for rec in resent), "a repeated DELETE meets 404"
-            assert len(resent) <= CONCURRENCY, "only the ones in flight at the kill were resent"
+            # In flight at the kill: DELETEs sent, and answered ones not yet written.
+            assert len(resent) <= 2 * CONCURRENCY, "only the ones in flight were resent"
             notices = [
                 c
                 for c in slack.calls_to("chat.postMessage")

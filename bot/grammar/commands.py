@@ -229,8 +229,14 @@ def _delete(args: list[str], rest: str) -> DeleteOne | DeleteMatching:
     prefix, _, number = args[0].rpartition(":")
     if (not prefix or prefix.lower() in _GET_KINDS) and _ID.fullmatch(number.removeprefix("#")):
         return _delete_one(args)
+    keyed = False  # inside ``from:+1 (732) 555-0100``: its later parts are not bare
     for token in _unquoted(rest):
-        if _BARE_NUMBER.fullmatch(token):
+        phone_ish = _BARE_NUMBER.fullmatch(token) is not None
+        if token.lower().startswith(("from:", "to:")):
+            keyed = True
+        elif not phone_ish:
+            keyed = False
+        elif not keyed:
             raise CommandError(
                 f"in a bulk delete a number must be keyed: `from:{echo(token)}` or "
                 f"`to:{echo(token)}` (a bare number after `delete` is one recording id, as after "

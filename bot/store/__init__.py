@@ -59,6 +59,10 @@ class Store(LinkRows):
     async def close(self) -> None:
         await self.engine.dispose()
 
+    def now(self) -> datetime:
+        """The injected clock's time, for the store's own modules."""
+        return self._clock()
+
     # -- links -------------------------------------------------------------------------------
 
     async def get_link(self, team_id: str, slack_user_id: str) -> Link | None:

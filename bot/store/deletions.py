@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, insert, update
+from sqlalchemy import delete, exists, func, insert, update
 from sqlmodel import col, select
 
 from bot.store import Store
@@ -135,6 +135,22 @@ class DeletionRows:
             )
             await s.commit()
             return bool(result.rowcount)
+
+    async def prune_offers(self, older_than: timedelta) -> int:
+        """Offers nobody confirmed in time: their items go, the job stays ``expired``."""
+        cutoff = self._store.now() - older_than
+        stale = select(DeletionJob.id).where(
+            col(DeletionJob.state) == PENDING, col(DeletionJob.created_at) < cutoff
+        )
+        async with self._store.session() as s:
+            await s.exec(delete(DeletionItem).where(col(DeletionItem.job_id).in_(stale)))
+            result = await s.exec(
+                update(DeletionJob)
+                .where(col(DeletionJob.state) == PENDING, col(DeletionJob.created_at) < cutoff)
+                .values(state=EXPIRED)
+            )
+            await s.commit()
+            return int(result.rowcount or 0)
 
     async def in_flight(self, team_id: str, user_id: str) -> int:
         async with self._store.session() as s:

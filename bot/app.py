@@ -24,6 +24,7 @@ from bot.audio.service import AudioService
 from bot.audio.uploads import UPLOAD_TIMEOUT
 from bot.clock import Clock, system_clock
 from bot.exports import ExportService, ExportWatcher, build_exports
+from bot.lifecycle.setup import Lifecycle, build_lifecycle
 from bot.ops.audit_export import AuditExporter
 from bot.ops.metrics import Metrics
 from bot.ops.readiness import CredentialWatch, Readiness
@@ -88,6 +89,7 @@ class Services:
     readiness: Readiness
     credential_watch: CredentialWatch
     audit_exports: AuditExporter
+    lifecycle: Lifecycle
 
 
 @dataclass
@@ -208,6 +210,7 @@ async def build_runtime(
         clock=clock,
         region=settings.phone_region,
         access_for=logins.access_for,
+        members_may_delete=settings.members_may_delete,
     )
     # Slack's upload URLs get their own pool and long timeouts (bot/audio/uploads.py).
     uploads_http = httpx.AsyncClient(
@@ -271,6 +274,16 @@ async def build_runtime(
         clock=clock,
     )
     credential_watch = CredentialWatch(readiness, sleep=asyncio.sleep)
+    lifecycle = build_lifecycle(
+        settings,
+        store=store,
+        vbc=vbc,
+        directory=directory,
+        recordings=recordings,
+        slack=slack,
+        clock=clock,
+        access_for=logins.access_for,
+    )
     register_all(
         app,
         store=store,
@@ -285,6 +298,8 @@ async def build_runtime(
         installations=installations,
         audit_exports=audit_exports,
         metrics=metrics,
+        single_delete=lifecycle.single,
+        deletion_jobs=lifecycle.jobs,
     )
     services = Services(
         store=store,
@@ -301,6 +316,7 @@ async def build_runtime(
         export_watcher=export_watcher,
         admin=admin,
         home=home,
+        lifecycle=lifecycle,
         readiness=readiness,
         credential_watch=credential_watch,
         audit_exports=audit_exports,
@@ -330,6 +346,7 @@ async def build_runtime(
     runtime.background.append(credential_watch.run)
     runtime.routes.append(links.install)
     runtime.background.append(export_watcher.run)
+    runtime.background.append(lifecycle.worker.run)
     return runtime
 
 

@@ -49,6 +49,7 @@ class Settings:
     vbc_timeout: float = 10.0
     metrics_token: str | None = field(default=None, repr=False)  # GET /metrics bearer token
     audit_retention_days: int | None = None  # None keeps audit rows forever
+    members_may_delete: bool = False  # members may delete their own on-demand recordings
 
     @property
     def mode(self) -> Mode:
@@ -105,6 +106,7 @@ class Settings:
             upload_cap_bytes=cap,
             metrics_token=get("METRICS_TOKEN") or None,
             audit_retention_days=audit_days,
+            members_may_delete=_flag(get("MEMBERS_MAY_DELETE", "false"), problems),
         )
         problems.extend(settings.missing())
         problems.extend(settings.invalid())
@@ -201,6 +203,16 @@ def _int(raw: str, key: str, problems: list[str]) -> int:
     except ValueError:
         problems.append(f"{key} must be a whole number, not {raw!r}")
         return 0
+
+
+def _flag(raw: str, problems: list[str], key: str = "MEMBERS_MAY_DELETE") -> bool:
+    value = raw.lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    problems.append(f"{key} must be true or false, not {raw!r}")
+    return False
 
 
 def _slash(url: str) -> str:

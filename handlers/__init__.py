@@ -10,6 +10,8 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.audio.service import AudioService
 from bot.exports import ExportService
+from bot.lifecycle.jobs import DeletionJobService
+from bot.lifecycle.single import SingleDelete
 from bot.ops.audit_export import AuditExporter
 from bot.ops.metrics import Metrics
 from bot.people.admin import AdminService
@@ -18,7 +20,7 @@ from bot.search.home import AppHome
 from bot.search.service import RecordingsService
 from bot.store import Store
 from bot.store.installations import EncryptedInstallationStore
-from handlers import accounts, actions, commands, errors, events, shortcuts, views
+from handlers import accounts, actions, commands, errors, events, lifecycle, shortcuts, views
 from handlers import audio as audio_listeners
 from handlers import exports as export_listeners
 
@@ -38,6 +40,8 @@ def register_all(
     installations: EncryptedInstallationStore | None,
     audit_exports: AuditExporter,
     metrics: Metrics,
+    single_delete: SingleDelete,
+    deletion_jobs: DeletionJobService,
 ) -> None:
     """Each listener module gets only the services it uses."""
     errors.register(app, allowed_teams=allowed_teams, count_error=metrics.count_error)
@@ -50,11 +54,14 @@ def register_all(
         audio=audio,
         exports=exports,
         audit_exports=audit_exports,
+        single_delete=single_delete,
+        deletion_jobs=deletion_jobs,
     )
     # audio before actions: its Retry listener takes only play/share retries.
     audio_listeners.register(app, audio=audio, recordings=recordings)
     actions.register(app, recordings=recordings, admin=admin)
     export_listeners.register(app, exports=exports, home=home)
+    lifecycle.register(app, single=single_delete, jobs=deletion_jobs)
     views.register(app, recordings=recordings, phone_region=phone_region)
     shortcuts.register(app, recordings=recordings, phone_region=phone_region)
     events.register(app, store=store, home=home, installations=installations)

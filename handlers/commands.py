@@ -1,4 +1,4 @@
-"""The /recordings command: ack, then search, help, identity, audit and the rest."""
+"""The /recordings command: ack, then search, help, identity, audit, delete and the rest."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from bot import blocks
 from bot.audio.service import AudioService
 from bot.exports import ExportService
 from bot.grammar import FilterError
+from bot.lifecycle.jobs import DeletionJobService
+from bot.lifecycle.single import SingleDelete
 from bot.ops.audit_export import AuditExporter
 from bot.people.admin import AdminService
 from bot.people.asker import Asker
 from bot.people.directory import Directory
 from bot.search.service import RecordingsService
-from handlers.modals import open_search_modal
+from handlers.modals import open_delete_modal, open_search_modal
 from handlers.payloads import asker_of, command_text, trigger_id
 from handlers.replies import reply, telling_if_slow
 
@@ -37,6 +39,8 @@ def register(
     audio: AudioService,
     exports: ExportService,
     audit_exports: AuditExporter,
+    single_delete: SingleDelete,
+    deletion_jobs: DeletionJobService,
 ) -> None:
     app.command("/recordings")(
         functools.partial(
@@ -47,6 +51,8 @@ def register(
             audio=audio,
             exports=exports,
             audit_exports=audit_exports,
+            single_delete=single_delete,
+            deletion_jobs=deletion_jobs,
         )
     )
 
@@ -63,6 +69,8 @@ async def handle_recordings(
     audio: AudioService,
     exports: ExportService,
     audit_exports: AuditExporter,
+    single_delete: SingleDelete,
+    deletion_jobs: DeletionJobService,
 ) -> None:
     await ack()
     asker = asker_of(body)
@@ -78,6 +86,13 @@ async def handle_recordings(
         return
     if isinstance(command, commands.Get):
         await get_and_play(respond, asker, command, audio)
+        return
+    if isinstance(command, commands.DeleteOne):
+        look_up = functools.partial(single_delete.look_up, asker, command)
+        await open_delete_modal(client, trigger_id(body), asker, look_up, respond=respond)
+        return
+    if isinstance(command, commands.DeleteMatching):
+        await reply(respond, await deletion_jobs.offer(asker, command.text))
         return
     if isinstance(command, commands.AuditExport):
         await reply(respond, await audit_exports.export(asker, command.text))

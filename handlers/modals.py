@@ -1,17 +1,21 @@
-"""Opening the search modal, from the command, a results button or the global shortcut."""
+"""Opening modals: the search form (command, results button, shortcut) and delete confirmations."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
+from bot.blocks.lifecycle import render_delete_failed, render_delete_loading, render_delete_modal
 from bot.blocks.modal import build_search_modal
 from bot.people.asker import Asker
+from bot.people.policy import AccessRefusedError
 from bot.search.service import RecordingsService
+from bot.vbc.models import Recording
 from handlers.payloads import modal_metadata
 from handlers.replies import post_ephemeral, reply
 
@@ -53,3 +57,42 @@ async def open_search_modal(
             await post_ephemeral(client, asker, message)
         except SlackApiError as again:
             log.warning("could not tell %s either: %s", asker.user_id, again.response.get("error"))
+
+
+DELETE_NOT_OPENED = (
+    "I couldn't open the confirmation (Slack answered `{error}`), so nothing was deleted. "
+    "Try again."
+)
+
+
+async def open_delete_modal(
+    client: AsyncWebClient,
+    trigger_id: str,
+    asker: Asker,
+    look_up: Callable[[], Awaitable[Recording]],
+    *,
+    respond: AsyncRespond | None = None,
+) -> None:
+    """Open the confirmation at once (the trigger lasts 3 s), then fill it with ``views.update``.
+
+    ``look_up`` checks the person and fetches the recording; its refusal replaces the loading
+    view and is also answered as an ephemeral message where the click has a response_url.
+    """
+    try:
+        opened = await client.views_open(trigger_id=trigger_id, view=render_delete_loading())
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "an error")
+        log.warning("views.open (delete) failed for %s: %s", asker.user_id, error)
+        if respond is not None:
+            await reply(respond, blocks.render_error(DELETE_NOT_OPENED.format(error=error)))
+        return
+    view_id = str(opened["view"]["id"])
+    try:
+        recording = await look_up()
+    except AccessRefusedError as refusal:
+        await client.views_update(view_id=view_id, view=render_delete_failed(str(refusal)))
+        if respond is not None:
+            await reply(respond, blocks.render_error(str(refusal)))
+        return
+    view = render_delete_modal(recording, channel_id=asker.channel_id)
+    await client.views_update(view_id=view_id, view=view)

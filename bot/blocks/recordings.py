@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.blocks.ids import (
+    ACTION_DELETE_OPEN,
     ACTION_DETAILS,
     ACTION_EXPORT_ALL,
     ACTION_OPEN_MODAL,
@@ -254,7 +255,9 @@ def _capital(phrase: str) -> str:
     return phrase[:1].upper() + phrase[1:]
 
 
-def render_details(rec: Recording, *, can_share: bool, play_here: bool = False) -> Message:
+def render_details(
+    rec: Recording, *, can_share: bool, play_here: bool = False, can_delete: bool = False
+) -> Message:
     """Everything we know about one recording except its download URL (it needs our token)."""
     ref = recording_ref(rec)
     long_fmt = "{date_long_pretty} {time_secs}"
@@ -287,6 +290,8 @@ def render_details(rec: Recording, *, can_share: bool, play_here: bool = False) 
     buttons = [button(label, action_id, ref, style="primary")]
     if can_share:
         buttons.append(button("Share to channel", ACTION_SHARE, ref, confirm=_SHARE_CONFIRM))
+    if can_delete:  # the modal that opens asks before anything is deleted
+        buttons.append(button("Delete…", ACTION_DELETE_OPEN, ref, style="danger"))
     blocks: list[Block] = [
         {"type": "header", "block_id": bid("det", ref), "text": plain(f"Recording {rec.id}")},
         {

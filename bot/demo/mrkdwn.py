@@ -41,6 +41,7 @@ EMOJI = {
     "grey_question": "❔",
     "heavy_check_mark": "✔️",
     "hourglass": "⌛",
+    "octagonal_sign": "🛑",
     "hourglass_flowing_sand": "⏳",
     "inbox_tray": "📥",
     "information_source": "ℹ️",  # noqa: RUF001 - the emoji itself

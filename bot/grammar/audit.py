@@ -21,7 +21,8 @@ from bot.store import AuditQuery
 # What the bot writes as an audit event's action and outcome (``Store.audit`` callers).
 ACTIONS = (
     "search", "page", "details", "get", "audio", "share", "export", "link", "unlink", "channel",
-    "connect", "disconnect", "audit",
+    "connect", "disconnect", "audit", "delete", "delete-job", "delete-cancel",
+    "slack-copy-delete",
 )  # fmt: skip
 OUTCOMES = ("allowed", "refused", "failed")
 # The words people use for them.

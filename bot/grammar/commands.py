@@ -65,6 +65,22 @@ class Get:
 
 
 @dataclass(frozen=True)
+class DeleteOne:
+    """``delete 193228`` / ``delete od:193228 user:@person``: one recording, read as ``get``."""
+
+    recording_id: str
+    kind: RecordingKind | None = None
+    user: str | None = None  # whose on-demand recording (Slack user id; admins)
+
+
+@dataclass(frozen=True)
+class DeleteMatching:
+    """``delete [filters]``: every recording the filters match now (admins)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Link:
     slack_user: str  # Slack user id
     vbc_ref: str  # numeric VBC user id or an email address
@@ -103,11 +119,24 @@ class Channel:
 
 
 Command = (
-    Search | Export | Jobs | Get | Link | Unlink | WhoAmI | Audit | AuditExport | Help | Channel
+    Search
+    | Export
+    | Jobs
+    | Get
+    | DeleteOne
+    | DeleteMatching
+    | Link
+    | Unlink
+    | WhoAmI
+    | Audit
+    | AuditExport
+    | Help
+    | Channel
 )
 
 USAGE = {
     "get": "/recordings get <recording id> [type:company|type:on-demand]",
+    "delete": "/recordings delete <recording id> [user:@person] | delete [filters]",
     "link": "/recordings link @person <VBC user id or email>",
     "unlink": "/recordings unlink @person",
     "channel": "/recordings channel allow|deny|direct|indirect|status",
@@ -158,6 +187,8 @@ def parse_command(text: str) -> Command:
         return Jobs() if word == "jobs" else WhoAmI()
     if word == "get":
         return _get(args)
+    if word == "delete":
+        return _delete(args, rest)
     if word == "link":
         if len(args) != 2:
             raise CommandError("link needs a person and a VBC user", USAGE["link"])
@@ -189,6 +220,66 @@ def _get(args: list[str]) -> Get:
     if not re.fullmatch(r"[0-9]{1,18}", number):
         raise CommandError(f"`{echo(args[0])}` is not a recording id (digits only)", USAGE["get"])
     return Get(number, kind)
+
+
+def _delete(args: list[str], rest: str) -> DeleteOne | DeleteMatching:
+    """A first word that is an id (as ``get`` reads one) deletes that recording; anything else
+    is filters, where a number must be keyed (``from:``/``to:``) since a bare one is an id."""
+    if not args:
+        raise CommandError(
+            "`delete` needs a recording id (`delete 193228`) or filters with a time window "
+            "(`delete scope:company until:2023-12-31`); nothing was deleted",
+            USAGE["delete"],
+        )
+    prefix, _, number = args[0].rpartition(":")
+    if (not prefix or prefix.lower() in _GET_KINDS) and _ID.fullmatch(number.removeprefix("#")):
+        return _delete_one(args)
+    keyed = False  # inside ``from:+1 (732) 555-0100``: its later parts are not bare
+    for token in _unquoted(rest):
+        phone_ish = _BARE_NUMBER.fullmatch(token) is not None
+        if token.lower().startswith(("from:", "to:")):
+            keyed = True
+        elif not phone_ish:
+            keyed = False
+        elif not keyed:
+            raise CommandError(
+                f"in a bulk delete a number must be keyed: `from:{echo(token)}` or "
+                f"`to:{echo(token)}` (a bare number after `delete` is one recording id, as after "
+                "`get`); nothing was deleted",
+                USAGE["delete"],
+            )
+    return DeleteMatching(rest)
+
+
+def _delete_one(args: list[str]) -> DeleteOne:
+    kind_args = [a for a in args[1:] if a.lower().startswith("type:")]
+    users = [a for a in args[1:] if a.lower().startswith("user:")]
+    others = [a for a in args[1:] if a not in kind_args and a not in users]
+    if others or len(users) > 1:
+        raise CommandError(
+            f"after a recording id only `type:` and `user:@person` may follow, not "
+            f"`{echo(' '.join(others or users))}`; to delete by filters, key numbers with "
+            "`from:` or `to:`",
+            USAGE["delete"],
+        )
+    got = _get([args[0], *kind_args])
+    user = _person(users[0][len("user:") :], "delete") if users else None
+    return DeleteOne(got.recording_id, got.kind, user)
+
+
+_ID = re.compile(r"[0-9]{1,18}")
+_BARE_NUMBER = re.compile(r"[+(]*[0-9][0-9()\-.]*")  # phone-ish, unkeyed; no backtracking
+
+
+def _unquoted(text: str) -> list[str]:
+    """Whitespace-separated words outside quotes (``name:"john 2"`` holds no bare number)."""
+    words: list[str] = []
+    quoted = False
+    for word in text.split():
+        if not quoted:
+            words.append(word)
+        quoted ^= (word.count('"') + word.count("\u201c") + word.count("\u201d")) % 2 == 1
+    return words
 
 
 def _person(raw: str, word: str) -> str:

@@ -87,6 +87,34 @@ COMMANDS: tuple[Entry, ...] = (
         detail="`/recordings help` lists the commands you may use; `help export` explains one.",
     ),
     Entry(
+        name="delete",
+        admin_only=True,
+        usage="delete <recording id>",
+        line="delete one recording at VBC after a confirmation, with the bot's Slack copies",
+        example="delete 193228",
+        detail=(
+            "A bare number after `delete` is a recording id, read as `get` reads it (`od:42`, "
+            "`type:`; `user:@person` for another person's on-demand recording). A modal shows "
+            "the recording and takes an optional reason. Legal holds are respected. Members may "
+            "delete their own on-demand recordings only where `MEMBERS_MAY_DELETE=true`. "
+            "With filters instead of an id it is a bulk delete: `help delete matching`."
+        ),
+    ),
+    Entry(
+        name="delete matching",
+        admin_only=True,
+        usage="delete [filters]",
+        line="bulk delete: exactly the recordings that match now, confirmed by typing the count",
+        example="delete scope:company until:2023-12-31",
+        detail=(
+            "You get the exact count and the first rows and confirm by typing the count; "
+            "exactly those recordings are deleted (none that match later), one by one, with "
+            "progress, Cancel and one notice in your DM. Numbers must be keyed (`from:`, "
+            "`to:`) and at least one filter or time window is needed. Held recordings are "
+            "kept and named."
+        ),
+    ),
+    Entry(
         name="link",
         admin_only=True,
         usage="link @person <VBC user id or email>",

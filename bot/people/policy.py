@@ -88,12 +88,13 @@ class AccessRefusedError(Exception):
 # ids cannot be probed; admins, who may see every recording, get VBC's own answer.
 NOT_FOUND_OR_NOT_YOURS = "That recording does not exist or is not yours, so I can't show it to you."
 
-# Per person, long-running requests not yet ended (exports; deletions will count too): one
+# Per person, long-running requests not yet ended (exports and bulk deletions together): one
 # person cannot queue up work for VBC and the bot without end.
 MAX_IN_FLIGHT = 3
 TOO_MANY_IN_FLIGHT = (
-    f"You already have {MAX_IN_FLIGHT} exports in progress, the most I run for one person at a "
-    "time. `/recordings jobs` shows them; start this one again when one of them has finished."
+    f"You already have {MAX_IN_FLIGHT} exports or deletions in progress, the most I run for one "
+    "person at a time. `/recordings jobs` shows the exports, our DM the deletions; start this "
+    "one again when one of them has finished."
 )
 
 NOT_LINKED = (

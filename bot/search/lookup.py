@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import blocks
+from bot.lifecycle.rules import may_delete
 from bot.people.asker import Asker
 from bot.people.directory import Directory
 from bot.people.policy import NOT_FOUND_OR_NOT_YOURS, NOT_LINKED, AccessRefusedError, may_see
@@ -26,7 +27,9 @@ class RecordingLookup:
         store: Store,
         directory: Directory,
         access_for: AccessFor | None = None,
+        members_may_delete: bool = False,
     ) -> None:
+        self._members_may_delete = members_may_delete
         self._vbc = vbc
         self._store = store
         self._directory = directory
@@ -81,10 +84,15 @@ class RecordingLookup:
         except (AccessRefusedError, VbcError) as exc:
             return blocks.render_error(str(exc))
         return blocks.render_details(
-            recording, can_share=await self.can_share(asker), play_here=await self.plays_here(asker)
+            recording,
+            can_share=await self.can_share(asker),
+            play_here=await self.plays_here(asker),
+            can_delete=await self.can_delete(asker, recording),
         )
 
-    async def find(self, asker: Asker, recording_id: str, kind: RecordingKind | None) -> Recording:
+    async def find(
+        self, asker: Asker, recording_id: str, kind: RecordingKind | None, action: str = "get"
+    ) -> Recording:
         """``/recordings get <id>``: the person's own on-demand first, then company."""
         try:
             number = blocks.parse_id(recording_id)
@@ -105,10 +113,21 @@ class RecordingLookup:
                 owner_user_id=own if candidate is RecordingKind.ON_DEMAND else None,
             )
             try:
-                return await self.load(asker, ref, "get")
+                return await self.load(asker, ref, action)
             except (AccessRefusedError, VbcNotFoundError) as exc:
                 last = exc  # a member's "not yours" reads as "not found": try the other kind
         raise last
+
+    async def can_delete(self, asker: Asker, recording: Recording) -> bool:
+        """Offer "Delete…" to whoever may delete it (checked again when the modal opens)."""
+        person = await self._directory.person(asker.team_id, asker.user_id)
+        refusal = may_delete(
+            person,
+            recording.kind,
+            recording.owner_user_id,
+            members_may_delete=self._members_may_delete,
+        )
+        return refusal is None
 
     async def can_share(self, asker: Asker) -> bool:
         """Offer "Share to channel" only where an admin allowed it (re-checked on the click)."""

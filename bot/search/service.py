@@ -89,8 +89,15 @@ class RecordingsService(RecordingLookup):
         region: str = "US",
         default_page_size: int = DEFAULT_PAGE_SIZE,
         access_for: AccessFor | None = None,
+        members_may_delete: bool = False,
     ) -> None:
-        super().__init__(vbc=vbc, store=store, directory=directory, access_for=access_for)
+        super().__init__(
+            vbc=vbc,
+            store=store,
+            directory=directory,
+            access_for=access_for,
+            members_may_delete=members_may_delete,
+        )
         self._clock = clock
         self._region = region
         self._page_size = default_page_size

@@ -9,7 +9,7 @@ its own module (``exports``, ``links``, ``lease``, ``installations``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +28,7 @@ from bot.store.tables import (
     AuditEvent,
     ChannelSetting,
     ConnectNonce,
+    DeletionJob,
     ExportRequest,
     Link,
     RowState,
@@ -59,6 +60,10 @@ class Store(LinkRows, OperationRows):
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    def now(self) -> datetime:
+        """The injected clock's time, for the store's own modules."""
+        return self._clock()
 
     # -- links -------------------------------------------------------------------------------
 
@@ -201,14 +206,14 @@ class Store(LinkRows, OperationRows):
     async def requests_in_flight(
         self, team_id: str, slack_user_id: str, *, started_after: datetime
     ) -> int:
-        """A person's requests not yet ended: exports starting (since ``started_after``; an
-        older one died before VBC was asked), running, or holding their notice. Delete jobs,
-        when they exist, belong in this count too: one limit covers both."""
+        """A person's requests not yet ended, exports and deletions alike (one limit covers
+        both): exports starting (since ``started_after``; an older one died before VBC was
+        asked), running, or holding their notice; deletion jobs confirmed and not yet ended."""
         starting = and_(
             col(ExportRequest.state) == "starting", col(ExportRequest.created_at) > started_after
         )
         async with self.session() as s:
-            found = await s.exec(
+            exports = await s.exec(
                 select(func.count())
                 .select_from(ExportRequest)
                 .where(
@@ -217,7 +222,16 @@ class Store(LinkRows, OperationRows):
                     or_(col(ExportRequest.state).in_(("running", "notifying")), starting),
                 )
             )
-            return int(found.one())
+            deletions = await s.exec(
+                select(func.count())
+                .select_from(DeletionJob)
+                .where(
+                    col(DeletionJob.team_id) == team_id,
+                    col(DeletionJob.requested_by) == slack_user_id,
+                    col(DeletionJob.state).in_(("running", "notifying")),
+                )
+            )
+            return int(exports.one()) + int(deletions.one())
 
     # -- search cursors ----------------------------------------------------------------------
 
@@ -296,6 +310,28 @@ class Store(LinkRows, OperationRows):
         async with self.session() as s:
             s.add(upload)
             await s.commit()
+
+    async def uploads_of(self, team_id: str, recording_key: str) -> list[UploadedFile]:
+        """Every Slack copy of one recording the bot uploaded, in every conversation."""
+        async with self.session() as s:
+            rows = await s.exec(
+                select(UploadedFile).where(
+                    UploadedFile.team_id == team_id, UploadedFile.recording_key == recording_key
+                )
+            )
+            return list(rows)
+
+    async def recordings_with_uploads(self, team_id: str, keys: Collection[str]) -> set[str]:
+        """Which of these recording keys have Slack copies (one query for a whole chunk)."""
+        if not keys:
+            return set()
+        async with self.session() as s:
+            rows = await s.exec(
+                select(UploadedFile.recording_key)
+                .where(UploadedFile.team_id == team_id, col(UploadedFile.recording_key).in_(keys))
+                .distinct()
+            )
+            return set(rows)
 
     async def forget_upload(self, file_id: str) -> None:
         async with self.session() as s:

@@ -1,5 +1,6 @@
-"""Background tidying in every bot process: old search cursors and event ids go away, and,
-with ``AUDIT_RETENTION_DAYS``, audit rows past it once a day (the pruning itself audited)."""
+"""Background tidying in every bot process: old search cursors, event ids and unconfirmed
+deletion offers go away, and, with ``AUDIT_RETENTION_DAYS``, audit rows past it once a day
+(the pruning itself audited)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.store import Store
+from bot.store.deletions import DeletionRows
 from bot.store.operations import AUDIT_PRUNE_ACTION, AUDIT_PRUNE_ACTOR, AUDIT_PRUNE_TARGET
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,7 @@ CURSOR_LIFETIME = timedelta(days=7)  # "these results have expired" after a week
 EVENT_MEMORY = timedelta(days=1)  # Slack stops retrying an event after about 5 minutes
 INTERVAL_SECONDS = 3600.0
 AUDIT_PRUNE_EVERY = timedelta(days=1)
+OFFER_MEMORY = timedelta(days=1)  # a delete offer is refused after an hour; its ids go after a day
 
 
 async def tidy_once(
@@ -25,8 +28,11 @@ async def tidy_once(
 ) -> None:
     cursors = await store.prune_cursors(CURSOR_LIFETIME)
     events = await store.prune_seen_events(EVENT_MEMORY)
-    if cursors or events:
-        log.info("pruned %d search cursors and %d event ids", cursors, events)
+    offers = await DeletionRows(store).prune_offers(OFFER_MEMORY)
+    if cursors or events or offers:
+        log.info(
+            "pruned %d search cursors, %d event ids and %d delete offers", cursors, events, offers
+        )
     if audit_retention is not None and clock is not None:
         await prune_audit_daily(store, clock=clock, retention=audit_retention)
 

@@ -86,7 +86,7 @@ class Lease:
     async def renew(
         self,
         session: AsyncSession,
-        ids: Collection[str],
+        ids: Collection[str | int],
         owner: str,
         *,
         until: datetime,
@@ -104,7 +104,7 @@ class Lease:
     async def release(
         self,
         session: AsyncSession,
-        ids: Collection[str],
+        ids: Collection[str | int],
         owner: str,
         *,
         where: Sequence[ColumnElement[bool]] = (),
@@ -117,7 +117,7 @@ class Lease:
     async def holds(
         self,
         session: AsyncSession,
-        ids: Collection[str],
+        ids: Collection[str | int],
         owner: str,
         *,
         where: Sequence[ColumnElement[bool]] = (),
@@ -139,7 +139,7 @@ class Lease:
     async def _change_held(
         self,
         session: AsyncSession,
-        ids: Collection[str],
+        ids: Collection[str | int],
         owner: str,
         where: Sequence[ColumnElement[bool]],
         values: dict[str, object],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 
@@ -204,3 +205,52 @@ class AppSecret(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=32)
     value: str = Field(repr=False)
+
+
+class DeletionJob(SQLModel, table=True):
+    """A confirmed bulk deletion (or a retention run): exactly its items, one notice at the end.
+
+    ``pending`` until the person confirms the count, then ``running`` under row leases, then
+    ``notifying`` (items all settled) and ``done``; ``expired`` when never confirmed.
+    """
+
+    __tablename__ = "deletion_jobs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    requested_by: str = Field(max_length=32, index=True)  # Slack user: progress and notice
+    origin: str = Field(max_length=16)  # bulk | retention
+    reason: str = Field(default="", max_length=500)
+    request_text: str = Field(default="", max_length=4000)  # what was asked, for people to read
+    state: str = Field(default="pending", max_length=16, index=True)
+    total: int = 0
+    channel_id: str | None = Field(default=None, max_length=32)  # where it was asked
+    message_channel: str | None = Field(default=None, max_length=32)  # the progress message
+    message_ts: str | None = Field(default=None, max_length=32)
+    notice_ts: str | None = Field(default=None, max_length=32)  # the one notice, once posted
+    cancel_requested_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    confirmed_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    next_run_at: datetime = Field(default_factory=utcnow, index=True)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+
+
+class DeletionItem(SQLModel, table=True):
+    """One recording of a deletion job: the exact id it was confirmed for, and what became of it.
+
+    ``state``: pending | deleted | gone (VBC answered 404) | held | failed | cancelled.
+    """
+
+    __tablename__ = "deletion_items"
+
+    job_id: int = Field(foreign_key="deletion_jobs.id", primary_key=True)
+    seq: int = Field(primary_key=True)
+    kind: str = Field(max_length=16)  # company | on-demand
+    recording_id: int = Field(sa_type=BigInteger)
+    owner_user_id: str | None = Field(default=None, max_length=32)
+    data: str | None = None  # the recording as listed (JSON): holds are checked against it
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    detail: str | None = Field(default=None, max_length=500)  # the hold, the error

@@ -1,5 +1,6 @@
-"""Fault injection: latency, scripted error answers, malformed bodies, failing export jobs,
-and a job listing that leaves jobs out or ignores its ``status`` filter."""
+"""Fault injection: latency, scripted error answers (before or after the request took effect,
+e.g. a DELETE whose answer is lost), malformed bodies, failing export jobs, and a job listing
+that leaves jobs out or ignores its ``status`` filter."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ class FaultRule:
     method: str | None = None
     retry_after: float | None = None
     malformed: str | None = None
+    # The request takes effect and only then is answered with ``status``: a DELETE that VBC
+    # carried out while its answer was lost (the client's retry then meets a 404).
+    after: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return path.startswith(self.path_prefix) and (
@@ -45,6 +49,7 @@ class FaultRule:
             method=str(data["method"]) if data.get("method") else None,
             retry_after=float(retry_after) if retry_after is not None else None,
             malformed=malformed,
+            after=bool(data.get("after", False)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -55,6 +60,7 @@ class FaultRule:
             "method": self.method,
             "retry_after": self.retry_after,
             "malformed": self.malformed,
+            "after": self.after,
         }
 
 

@@ -80,7 +80,7 @@ def _list(request: web.Request, owner: int | None) -> web.Response:
 
 def _one(request: web.Request, owner: int | None) -> SimRecording:
     raw = request.match_info["recording_id"]
-    rec = state_of(request).index(owner).get(int(raw)) if raw.isdigit() else None
+    rec = state_of(request).owned(int(raw), owner) if raw.isdigit() else None
     if rec is None:
         abort(404, "not_found", f"Recording {raw} not found")
     return rec

@@ -89,6 +89,8 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
         return web.Response(
             status=rule.status, body=whole[: len(whole) // 2], content_type="application/json"
         )
+    if rule.after:
+        await handler(request)  # done, and then the answer is lost
     headers = {"Retry-After": f"{rule.retry_after:g}"} if rule.retry_after is not None else {}
     return web.json_response(
         error_body(rule.status, "injected_fault", "Fault injected by the simulator"),

@@ -139,6 +139,12 @@ class SimState:
             index = self._indexes[owner_user_id] = RecordingIndex(rows)
         return index
 
+    def owned(self, recording_id: int, owner_user_id: int | None) -> SimRecording | None:
+        """One company (``None``) or user's recording by id, without building an index: a
+        run of deletes (each invalidating the index) stays cheap."""
+        table = self._company if owner_user_id is None else self._on_demand.get(owner_user_id)
+        return table.get(recording_id) if table is not None else None
+
     def recording(self, recording_id: int) -> SimRecording | None:
         found = self._company.get(recording_id)
         for owned in self._on_demand.values():

@@ -3,7 +3,8 @@
 Builds the runtime from the environment exactly like ``recordings-bot run`` (``Settings.from_env``),
 serves on 127.0.0.1 and an OS-chosen port, runs the background work (the export watcher) and
 prints ``READY <url>`` once it listens. Test-only knobs shorten the watcher's timings:
-``EXPORT_POLL_CAP`` (seconds) and ``EXPORT_LEASE_SECONDS``. It runs until it is killed.
+``EXPORT_POLL_CAP`` (seconds) and ``EXPORT_LEASE_SECONDS``, the deletion worker's
+``DELETE_LEASE_SECONDS`` and ``DELETE_CONCURRENCY``. It runs until it is killed.
 """
 
 from __future__ import annotations
@@ -26,8 +27,13 @@ async def main() -> None:
         watcher.tuning.cap = float(os.environ["EXPORT_POLL_CAP"])
     if "EXPORT_LEASE_SECONDS" in os.environ:
         watcher.tuning.lease_seconds = float(os.environ["EXPORT_LEASE_SECONDS"])
+    deleter = runtime.services.lifecycle.worker
+    if "DELETE_LEASE_SECONDS" in os.environ:
+        deleter.tuning.lease_seconds = float(os.environ["DELETE_LEASE_SECONDS"])
+    if "DELETE_CONCURRENCY" in os.environ:
+        deleter.tuning.concurrency = int(os.environ["DELETE_CONCURRENCY"])
     server = await LocalServer(runtime).start()
-    sys.stdout.write(f"READY {server.url} {watcher.owner}\n")
+    sys.stdout.write(f"READY {server.url} {watcher.owner} {deleter.owner}\n")
     sys.stdout.flush()
     try:
         await asyncio.Event().wait()  # until SIGKILL / SIGTERM

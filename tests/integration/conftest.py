@@ -62,6 +62,7 @@ async def start_stack(
     job_seconds: float = 1.0,
     monotonic: Callable[[], float] = time.monotonic,
     with_background: bool = True,
+    members_may_delete: bool = False,
     **overrides: object,
 ) -> Stack:
     """``overrides`` replace settings (``metrics_token=...``)."""
@@ -74,7 +75,9 @@ async def start_stack(
     slack.add_user(ADMIN, "Ada Admin", tz="America/Chicago", email=sim.state.admin.email)
     slack.add_user(UNLINKED, "Nobody Known", tz="UTC", email="nobody@elsewhere.test")
     settings = dataclasses.replace(
-        make_settings(sim.url, slack.url, database_url), public_url=public_url
+        make_settings(sim.url, slack.url, database_url),
+        public_url=public_url,
+        members_may_delete=members_may_delete,
     )
     settings = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
     runtime = await build_runtime(settings, clock=clock, monotonic=monotonic)

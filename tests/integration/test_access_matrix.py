@@ -6,6 +6,8 @@ it left. Later actions add their rows in ``access_rows_*.py``.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from bot import blocks
@@ -26,8 +28,19 @@ from tests.integration.access import (
     seen_count,
 )
 from tests.integration.access_rows_audio import ROWS as AUDIO_ROWS
+from tests.integration.access_rows_delete import MEMBERS_MAY as DELETE_ROWS_MEMBERS_MAY
+from tests.integration.access_rows_delete import ROWS as DELETE_ROWS
 from tests.integration.access_rows_export import ROWS as EXPORT_ROWS
-from tests.integration.conftest import MEMBER, OTHER, Stack
+from tests.integration.conftest import MEMBER, OTHER, Stack, start_stack, stop_stack
+
+
+@pytest.fixture
+async def members_stack(sqlite_url: str) -> AsyncIterator[Stack]:
+    running = await start_stack(sqlite_url, members_may_delete=True)
+    try:
+        yield running
+    finally:
+        await stop_stack(running)
 
 
 def subject_of(actor: str) -> str:
@@ -102,17 +115,31 @@ CORE_ROWS: list[Row] = [
 ]
 
 
-ALL_ROWS = [*CORE_ROWS, *AUDIO_ROWS, *EXPORT_ROWS]
+ALL_ROWS = [*CORE_ROWS, *AUDIO_ROWS, *EXPORT_ROWS, *DELETE_ROWS]
 AUDIO_ACTIONS = {row.action for row in AUDIO_ROWS}
 
 
 @pytest.mark.parametrize("row", ALL_ROWS, ids=lambda r: r.id)
 async def test_access(stack: Stack, row: Row) -> None:
+    await check_row(stack, row)
+
+
+@pytest.mark.parametrize(
+    "row", DELETE_ROWS_MEMBERS_MAY, ids=lambda r: f"{r.id}-{r.perform.__name__}"
+)
+async def test_access_where_members_may_delete(members_stack: Stack, row: Row) -> None:
+    await check_row(members_stack, row)
+
+
+async def check_row(stack: Stack, row: Row) -> None:
     actor = ACTORS[row.actor]
     outcome = await row.perform(stack, actor, row.whose)
     shown = outcome.text.lower()
     outcomes = await audit_outcomes(stack, actor, row.action)
     uploads = [u for u in stack.slack.uploads.values() if u.completed]
+    if row.action == "delete":
+        sent = [e["status"] for e in stack.sim.state.requests if e["method"] == "DELETE"]
+        assert sent == ([204] if row.expect == "allowed" else []), sent
     if row.expect == "allowed":
         assert not any(word in shown for word in REFUSAL_WORDS), outcome.text
         assert "allowed" in outcomes, outcomes

@@ -628,6 +628,7 @@ class BotProcess:
         self.env = env
         self.proc: asyncio.subprocess.Process | None = None
         self.url = ""
+        self.owners: list[str] = []  # the export watcher's and the deletion worker's
 
     async def start(self) -> BotProcess:
         self.proc = await asyncio.create_subprocess_exec(
@@ -642,6 +643,7 @@ class BotProcess:
         line = await asyncio.wait_for(self.proc.stdout.readline(), 30)
         assert line.startswith(b"READY "), f"bot process did not start: {line!r}"
         self.url = line.split()[1].decode()
+        self.owners = [part.decode() for part in line.split()[2:]]
         return self
 
     def kill(self) -> None:
@@ -655,7 +657,9 @@ class BotProcess:
 
 
 @contextlib.asynccontextmanager
-async def outside(database_url: str, *, job_seconds: float) -> AsyncIterator[Any]:
+async def outside(
+    database_url: str, *, job_seconds: float, env: dict[str, str] | None = None
+) -> AsyncIterator[Any]:
     """Simulator and fake Slack here; ``spawn()`` starts bots pointed at them."""
     sim = await start_simulator(job_seconds=job_seconds)
     slack = GatedSlack()
@@ -681,6 +685,7 @@ async def outside(database_url: str, *, job_seconds: float) -> AsyncIterator[Any
         "BOT_SECRET_KEY": settings.bot_secret_key or "",
         "EXPORT_POLL_CAP": "1",
         "EXPORT_LEASE_SECONDS": "3",
+        **(env or {}),
     }
     bots: list[BotProcess] = []
 

@@ -72,7 +72,7 @@ async def test_the_fourth_export_is_refused_until_one_ends(slow_stack: Stack) ->
     posts = export_posts(stack)
 
     refused = await export(stack, MEMBER)
-    assert f"You already have {MAX_IN_FLIGHT} exports in progress" in refused
+    assert f"You already have {MAX_IN_FLIGHT} exports or deletions in progress" in refused
     assert LIMIT_WORDS in refused
     assert "`/recordings jobs`" in refused
     assert export_posts(stack) == posts, "nothing of the fourth reached VBC"

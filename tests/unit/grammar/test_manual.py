@@ -36,7 +36,15 @@ def test_members_see_their_commands_and_admins_all() -> None:
     member = {e.name for e in entries_for(is_admin=False)}
     admin = {e.name for e in entries_for(is_admin=True)}
     assert member == {"search", "export", "jobs", "get", "whoami", "help"}
-    assert admin == member | {"link", "unlink", "audit", "audit export", "channel"}
+    assert admin == member | {
+        "link",
+        "unlink",
+        "audit",
+        "audit export",
+        "channel",
+        "delete",
+        "delete matching",
+    }
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,10 @@ from bot.audio.service import AudioService
 from bot.audio.uploads import UPLOAD_TIMEOUT
 from bot.clock import Clock, system_clock
 from bot.exports import ExportService, ExportWatcher, build_exports
+from bot.lifecycle.copies import SlackCopies
+from bot.lifecycle.holds import HoldService
+from bot.lifecycle.ports import DeletionJobs
+from bot.lifecycle.retention import RetentionService
 from bot.people.admin import AdminService
 from bot.people.connect import VbcConnect
 from bot.people.crypto import Secrets
@@ -33,8 +37,10 @@ from bot.settings import Settings
 from bot.slack_clients import SlackClients, make_client
 from bot.store import Store
 from bot.store.engine import create_engine, create_tables, migrate
+from bot.store.holds import HoldRows
 from bot.store.housekeeping import tidy_forever
 from bot.store.installations import EncryptedInstallationStore
+from bot.store.retention import RetentionRows
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
 from bot.web import connect_routes
@@ -80,6 +86,9 @@ class Services:
     export_watcher: ExportWatcher
     admin: AdminService
     home: AppHome
+    holds: HoldService
+    retention: RetentionService
+    slack_copies: SlackCopies
 
 
 @dataclass
@@ -151,6 +160,7 @@ async def build_runtime(
     *,
     clock: Clock = system_clock,
     vbc_transport: httpx.AsyncBaseTransport | None = None,
+    deletion_jobs: DeletionJobs | None = None,
 ) -> Runtime:
     secrets = Secrets(*settings.secret_keys)
     engine = create_engine(settings.database_url)
@@ -221,7 +231,37 @@ async def build_runtime(
         recordings=recordings,
         admins=settings.bot_admins,
     )
-    home = AppHome(directory=directory, recordings=recordings, exports=exports)
+    holds = HoldService(
+        store=store,
+        rows=HoldRows(store),
+        recordings=recordings,
+        directory=directory,
+        clock=clock,
+        admins=settings.bot_admins,
+    )
+    retention_rows = RetentionRows(store)
+    retention = RetentionService(
+        store=store,
+        rows=retention_rows,
+        recordings=recordings,
+        directory=directory,
+        vbc=vbc,
+        slack=slack,
+        holds=holds,
+        jobs=deletion_jobs,
+        clock=clock,
+        admins=settings.bot_admins,
+    )
+    slack_copies = SlackCopies(
+        store=store, rows=retention_rows, slack=slack, holds=holds, clock=clock
+    )
+    home = AppHome(
+        directory=directory,
+        recordings=recordings,
+        exports=exports,
+        holds=holds,
+        retention=retention,
+    )
     register_all(
         app,
         store=store,
@@ -231,6 +271,8 @@ async def build_runtime(
         exports=exports,
         admin=admin,
         home=home,
+        holds=holds,
+        retention_service=retention,
         allowed_teams=settings.allowed_teams,
         phone_region=settings.phone_region,
         installations=installations,
@@ -250,12 +292,18 @@ async def build_runtime(
         export_watcher=export_watcher,
         admin=admin,
         home=home,
+        holds=holds,
+        retention=retention,
+        slack_copies=slack_copies,
     )
     runtime = Runtime(app=app, settings=settings, services=services, closers=closers)
     runtime.routes.append(functools.partial(connect_routes.install, connect=connect))
     runtime.background.append(functools.partial(tidy_forever, store))
     runtime.routes.append(links.install)
     runtime.background.append(export_watcher.run)
+    runtime.background.append(slack_copies.run)
+    if deletion_jobs is not None:
+        runtime.background.append(retention.run)
     return runtime
 
 

@@ -10,13 +10,15 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.audio.service import AudioService
 from bot.exports import ExportService
+from bot.lifecycle.holds import HoldService
+from bot.lifecycle.retention import RetentionService
 from bot.people.admin import AdminService
 from bot.people.directory import Directory
 from bot.search.home import AppHome
 from bot.search.service import RecordingsService
 from bot.store import Store
 from bot.store.installations import EncryptedInstallationStore
-from handlers import accounts, actions, commands, errors, events, shortcuts, views
+from handlers import accounts, actions, commands, errors, events, retention, shortcuts, views
 from handlers import audio as audio_listeners
 from handlers import exports as export_listeners
 
@@ -31,6 +33,8 @@ def register_all(
     exports: ExportService,
     admin: AdminService,
     home: AppHome,
+    holds: HoldService,
+    retention_service: RetentionService,
     allowed_teams: frozenset[str],
     phone_region: str,
     installations: EncryptedInstallationStore | None,
@@ -39,8 +43,16 @@ def register_all(
     errors.register(app, allowed_teams=allowed_teams)
     accounts.register(app, directory=directory, store=store)  # after the workspace gate
     commands.register(
-        app, recordings=recordings, directory=directory, admin=admin, audio=audio, exports=exports
+        app,
+        recordings=recordings,
+        directory=directory,
+        admin=admin,
+        audio=audio,
+        exports=exports,
+        holds=holds,
+        retention=retention_service,
     )
+    retention.register(app, retention=retention_service)
     # audio before actions: its Retry listener takes only play/share retries.
     audio_listeners.register(app, audio=audio, recordings=recordings)
     actions.register(app, recordings=recordings, admin=admin)

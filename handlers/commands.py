@@ -16,6 +16,8 @@ from bot import blocks
 from bot.audio.service import AudioService
 from bot.exports import ExportService
 from bot.grammar import GRAMMAR_HELP, FilterError
+from bot.lifecycle.holds import HoldService
+from bot.lifecycle.retention import RetentionService
 from bot.people.admin import AdminService
 from bot.people.asker import Asker
 from bot.people.directory import Directory
@@ -35,6 +37,8 @@ def register(
     admin: AdminService,
     audio: AudioService,
     exports: ExportService,
+    holds: HoldService,
+    retention: RetentionService,
 ) -> None:
     app.command("/recordings")(
         functools.partial(
@@ -44,6 +48,8 @@ def register(
             admin=admin,
             audio=audio,
             exports=exports,
+            holds=holds,
+            retention=retention,
         )
     )
 
@@ -59,6 +65,8 @@ async def handle_recordings(
     admin: AdminService,
     audio: AudioService,
     exports: ExportService,
+    holds: HoldService,
+    retention: RetentionService,
 ) -> None:
     await ack()
     asker = asker_of(body)
@@ -75,10 +83,32 @@ async def handle_recordings(
     if isinstance(command, commands.Get):
         await get_and_play(respond, asker, command, audio)
         return
+    if isinstance(command, commands.Hold | commands.Holds | commands.Release | commands.Retention):
+        await reply(respond, await run_lifecycle(command, asker, holds=holds, retention=retention))
+        return
     message = await run_command(
         command, asker, recordings=recordings, directory=directory, admin=admin, exports=exports
     )
     await reply(respond, message)
+
+
+async def run_lifecycle(
+    command: commands.Hold | commands.Holds | commands.Release | commands.Retention,
+    asker: Asker,
+    *,
+    holds: HoldService,
+    retention: RetentionService,
+) -> dict[str, Any]:
+    """Legal holds and retention (admins; each service refuses members and audits it)."""
+    match command:
+        case commands.Hold(text=text):
+            return await holds.hold(asker, text)
+        case commands.Holds():
+            return await holds.list(asker)
+        case commands.Release(text=text):
+            return await holds.release(asker, text)
+        case commands.Retention(text=text):
+            return await retention.command(asker, text)
 
 
 async def get_and_play(

@@ -94,7 +94,30 @@ class Channel:
     action: ChannelAction
 
 
-Command = Search | Export | Jobs | Get | Link | Unlink | WhoAmI | Audit | Help | Channel
+@dataclass(frozen=True)
+class Hold:
+    text: str  # read by ``bot.grammar.holds`` once the asker is known to be an admin
+
+
+@dataclass(frozen=True)
+class Holds:
+    pass
+
+
+@dataclass(frozen=True)
+class Release:
+    text: str
+
+
+@dataclass(frozen=True)
+class Retention:
+    text: str
+
+
+Command = (
+    Search | Export | Jobs | Get | Link | Unlink | WhoAmI | Audit | Help | Channel
+    | Hold | Holds | Release | Retention
+)  # fmt: skip
 
 USAGE = {
     "get": "/recordings get <recording id> [type:company|type:on-demand]",
@@ -109,7 +132,9 @@ COMMANDS_HELP = """\
 *Commands:* `/recordings [filters]` search · `export [filters]` export everything matching · \
 `jobs` your exports · `get &lt;recording id&gt;` one recording · `whoami` your VBC link · `help`
 *Admins:* `link @person &lt;VBC user id or email&gt;` · `unlink @person` · `audit [filters]` · \
-`channel allow|deny|direct|indirect|status` (sharing and direct delivery in this channel)"""
+`channel allow|deny|direct|indirect|status` (sharing and direct delivery in this channel) · \
+`hold &lt;id or filters&gt; reason:"…"` · `holds` · `release &lt;hold id&gt;` · \
+`retention [slack|vbc &lt;days&gt;|off]`"""
 
 _GET_KINDS = {
     "od": RecordingKind.ON_DEMAND,
@@ -161,7 +186,19 @@ def parse_command(text: str) -> Command:
         return Unlink(_person(args[0], "unlink"))
     if word == "channel":
         return _channel(args)
+    if word in ("hold", "release", "retention", "holds"):
+        return _lifecycle(word, rest)
     return Search(stripped)
+
+
+def _lifecycle(word: str, rest: str) -> Command:
+    if word == "holds":
+        if rest.strip():
+            raise CommandError("`holds` takes nothing after it", "/recordings holds")
+        return Holds()
+    if word == "hold":
+        return Hold(rest)
+    return Release(rest) if word == "release" else Retention(rest)
 
 
 def _get(args: list[str]) -> Get:

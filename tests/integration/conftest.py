@@ -12,6 +12,7 @@ import pytest
 from bot.app import build_runtime
 from bot.clock import Clock, system_clock
 from bot.demo.stack import loopback_settings
+from bot.lifecycle.ports import DeletionJobs
 from bot.settings import Settings
 from bot.vbcsim import (
     RunningSimulator,
@@ -58,6 +59,7 @@ async def start_stack(
     public_url: str = "",
     clock: Clock = system_clock,
     job_seconds: float = 1.0,
+    deletion_jobs: DeletionJobs | None = None,
 ) -> Stack:
     sim = await start_simulator(now=now or datetime.now(UTC), job_seconds=job_seconds)
     slack = FakeSlack(trigger_ttl=None)
@@ -70,7 +72,7 @@ async def start_stack(
     settings = dataclasses.replace(
         make_settings(sim.url, slack.url, database_url), public_url=public_url
     )
-    runtime = await build_runtime(settings, clock=clock)
+    runtime = await build_runtime(settings, clock=clock, deletion_jobs=deletion_jobs)
     bot = await LocalServer(runtime).start()
     driver = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
     return Stack(sim=sim, slack=slack, bot=bot, driver=driver, settings=settings)

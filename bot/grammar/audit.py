@@ -12,8 +12,8 @@ from bot.store import AuditQuery
 
 ACTIONS = (
     "search", "page", "details", "get", "audio", "share", "export", "link", "unlink", "channel",
-    "connect", "disconnect", "hold", "release", "retention", "retention_run", "retention_skip",
-    "slack_copy_delete",
+    "connect", "disconnect", "hold", "holds", "release", "retention", "retention_run",
+    "retention_skip", "slack_copy_delete",
 )  # fmt: skip
 OUTCOMES = ("allowed", "refused", "failed")
 AUDIT_HELP = (

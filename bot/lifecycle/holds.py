@@ -90,9 +90,11 @@ class HoldService:
         )
 
     async def list(self, asker: Asker) -> Message:
-        if refusal := await self._refuse(asker, "hold", "list legal holds", "holds"):
+        if refusal := await self._refuse(asker, "holds", "list legal holds", "holds"):
             return refusal
-        return render_holds(await self._rows.active(asker.team_id))
+        standing = await self._rows.active(asker.team_id)
+        await self._audit(asker, "holds", "allowed", None, f"{len(standing)} standing")
+        return render_holds(standing)
 
     async def release(self, asker: Asker, text: str) -> Message:
         if refusal := await self._refuse(asker, "release", "release legal holds", text):

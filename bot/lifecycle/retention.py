@@ -267,12 +267,12 @@ class RetentionService:
         except (SlackApiError, LookupError) as exc:
             log.warning("retention run %s: notice failed: %s", run.id, exc)
             run.due_at, run.updated_at = now + RETRY, now
-            await self._rows.save_run(run, self._owner, release=True)
+            await self._rows.save_run(run, self._owner)
             return
         now = self._clock()
         run.state, run.announced_at, run.updated_at = "announced", now, now
         run.starts_at = run.due_at = now + NOTICE_LEAD
-        if await self._rows.save_run(run, self._owner, release=True):
+        if await self._rows.save_run(run, self._owner):
             await self._store.audit(
                 run.team_id,
                 ACTOR,
@@ -317,7 +317,7 @@ class RetentionService:
             )
         run.state, run.job_id, run.held, run.updated_at = "started", job_id, held, now
         run.result = f"{len(kept)} handed to deletion job {job_id}" if kept else "all held"
-        if await self._rows.save_run(run, self._owner, release=True):
+        if await self._rows.save_run(run, self._owner):
             await self._store.audit(
                 run.team_id,
                 ACTOR,

@@ -195,8 +195,9 @@ class RetentionRows:
             )
             return list(rows)
 
-    async def save_run(self, run: RetentionRun, owner: str, *, release: bool) -> bool:
-        """Write the run's progress while ``owner`` still holds it (and it is still open)."""
+    async def save_run(self, run: RetentionRun, owner: str) -> bool:
+        """Write the run's progress and free it, while ``owner`` still holds it and it is open
+        (a skip or a policy change meanwhile wins)."""
         values = {
             "state": run.state,
             "notices": run.notices,
@@ -208,16 +209,20 @@ class RetentionRows:
             "result": run.result,
             "updated_at": run.updated_at,
         }
-        still_open = [col(RetentionRun.state).in_(OPEN_RUN)]
+        # By hand rather than Lease.renew/release: those compare ids as text, and these are
+        # integers (PostgreSQL refuses to compare the two).
         async with self._store.session() as s:
-            if release:
-                done = await _RUNS.release(s, [str(run.id)], owner, where=still_open, **values)
-            else:
-                done = await _RUNS.renew(
-                    s, [str(run.id)], owner, until=run.due_at, where=still_open, **values
+            result = await s.exec(
+                update(RetentionRun)
+                .where(
+                    col(RetentionRun.id) == run.id,
+                    col(RetentionRun.lease_owner) == owner,
+                    col(RetentionRun.state).in_(OPEN_RUN),
                 )
+                .values(**values, lease_owner=None, lease_until=None)
+            )
             await s.commit()
-            return bool(done)
+            return bool(result.rowcount)
 
     async def skip_run(
         self, run_id: int, team_id: str, *, by: str, at: datetime

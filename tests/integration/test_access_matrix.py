@@ -27,6 +27,7 @@ from tests.integration.access import (
 )
 from tests.integration.access_rows_audio import ROWS as AUDIO_ROWS
 from tests.integration.access_rows_export import ROWS as EXPORT_ROWS
+from tests.integration.access_rows_lifecycle import ROWS as LIFECYCLE_ROWS
 from tests.integration.conftest import MEMBER, OTHER, Stack
 
 
@@ -102,7 +103,7 @@ CORE_ROWS: list[Row] = [
 ]
 
 
-ALL_ROWS = [*CORE_ROWS, *AUDIO_ROWS, *EXPORT_ROWS]
+ALL_ROWS = [*CORE_ROWS, *AUDIO_ROWS, *EXPORT_ROWS, *LIFECYCLE_ROWS]
 AUDIO_ACTIONS = {row.action for row in AUDIO_ROWS}
 
 

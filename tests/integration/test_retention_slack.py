@@ -17,8 +17,14 @@ from bot.store import AuditQuery
 from tests.fakes import render_text
 from tests.fakes.lifecycle import HandClock
 from tests.integration.conftest import ADMIN, CHANNEL, MEMBER, TEAM, Stack, start_stack, stop_stack
-from tests.integration.test_audio import MB, add_recording, click, completed, results_with
-from tests.integration.test_audio import set_channel
+from tests.integration.test_audio import (
+    MB,
+    add_recording,
+    click,
+    completed,
+    results_with,
+    set_channel,
+)
 from tests.integration.test_holds import say
 
 
@@ -61,7 +67,8 @@ async def test_expired_copies_are_deleted_edited_audited_and_held_ones_kept(
     assert await copies.sweep() == 0
     clock.advance(days=2)
     assert await copies.sweep() == 1
-    assert first.deleted and not second.deleted
+    assert first.deleted
+    assert not second.deleted
     [parent] = [m for m in stack.slack.messages_for(CHANNEL) if m.kind == "message"]
     assert "deleted from Slack 7 days after upload" in render_text(parent.blocks)
     events, _ = await stack.bot.runtime.services.store.audit_events(

@@ -84,9 +84,11 @@ async def test_a_run_is_announced_then_started_24h_later_less_held(
 
     await retention.tick()
     [notice] = notices(stack)
-    assert "2 recordings" in notice.text and skip_value(notice)
+    assert "2 recordings" in notice.text
+    assert skip_value(notice)
     status = await say(stack, ADMIN, "retention")
-    assert "Next run" in status and "2 recordings" in status
+    assert "Next run" in status
+    assert "2 recordings" in status
 
     clock.advance(hours=23, minutes=59)
     await retention.tick()
@@ -96,14 +98,18 @@ async def test_a_run_is_announced_then_started_24h_later_less_held(
     clock.advance(minutes=2)
     await retention.tick()
     [job] = jobs.started
-    assert job.origin == "retention" and job.team_id == TEAM and job.requested_by == ADMIN
+    assert job.origin == "retention"
+    assert job.team_id == TEAM
+    assert job.requested_by == ADMIN
     assert job.refs == (RecordingRef(RecordingKind.COMPANY, old),)
     assert new not in {r.id for r in job.refs}
     assert "Skip" not in render_text(notice.blocks)  # the button went with the start
     await retention.tick()  # nothing more: one start only
     assert len(jobs.started) == 1
     last = await say(stack, ADMIN, "retention")
-    assert "Last run" in last and "started" in last and "1 left out under a hold" in last
+    assert "Last run" in last
+    assert "started" in last
+    assert "1 left out under a hold" in last
     refused = [t for _, o, t, _ in await audit(stack, "retention_run") if o == "refused"]
     assert refused == [f"company:{older}"]
 
@@ -168,3 +174,27 @@ async def test_bad_retention_input_is_named_and_changes_nothing(stack: Stack) ->
     member = await say(stack, MEMBER, "retention slack 30")
     assert "Only recordings admins" in member
     assert (await stack.bot.runtime.services.retention.status(TEAM)).policies == []
+
+
+async def test_app_home_shows_admins_the_holds_and_the_next_run(
+    stack: Stack, clock: HandClock
+) -> None:
+    retention = stack.bot.runtime.services.retention
+    old, _, _ = add_calls(stack, clock)
+    await say(stack, ADMIN, f'hold {old} reason:"board inquiry"')
+    await say(stack, ADMIN, "retention vbc 30 type:company from:+1 732 555 9876")
+    await retention.tick()
+    for user, event_id in ((ADMIN, "EvA"), (MEMBER, "EvM")):
+        event = {"type": "app_home_opened", "user": user, "channel": "D0001", "tab": "home"}
+        await stack.driver.event(event, event_id=event_id)
+    homes = {
+        call.args["user_id"]: render_text(call.args["view"]["blocks"])
+        for call in await stack.slack.wait_for("views.publish", count=2, timeout=10)
+    }
+    admin_home, member_home = homes[ADMIN], homes[MEMBER]
+    assert "board inquiry" in admin_home
+    assert "Hold 1" in admin_home
+    assert "Next retention run" in admin_home
+    assert "2 recordings" in admin_home
+    assert "Hold 1" not in member_home
+    assert "retention" not in member_home.lower()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.blocks.ids import ACTION_RETENTION_SKIP, retention_run_value
+from bot.blocks.limits import MESSAGE_TEXT_BUDGET
 from bot.blocks.mrkdwn import clip, esc, plural, slack_date
 from bot.blocks.parts import Block, Message, actions, build_message, button, context, section
 from bot.store.tables import LegalHold, RetentionPolicy, RetentionRun
@@ -45,9 +46,17 @@ def render_holds(holds: Sequence[LegalHold]) -> Message:
         return build_message(text, [section(text.replace("<", "&lt;").replace(">", "&gt;"), "h")])
     head = f":lock: *{plural(len(holds), 'legal hold')} stand* (this bot deletes none of those)"
     blocks: list[Block] = [section(head, "holds_head")]
-    blocks += [section(hold_line(h), f"hold:{h.id}") for h in holds[:_MAX_HOLDS]]
-    if len(holds) > _MAX_HOLDS:
-        blocks.append(context(f"…and {len(holds) - _MAX_HOLDS} more.", "holds_more"))
+    budget = MESSAGE_TEXT_BUDGET - len(head) - 200
+    shown = 0
+    for hold in holds[:_MAX_HOLDS]:
+        line = hold_line(hold)
+        if len(line) > budget:
+            break
+        budget -= len(line)
+        blocks.append(section(line, f"hold:{hold.id}"))
+        shown += 1
+    if len(holds) > shown:
+        blocks.append(context(f"…and {len(holds) - shown} more.", "holds_more"))
     blocks.append(context("`/recordings release <hold id>` releases one.", "holds_help"))
     return build_message(head, blocks)
 

@@ -104,7 +104,7 @@ async def run_lifecycle(
         case commands.Hold(text=text):
             return await holds.hold(asker, text)
         case commands.Holds():
-            return await holds.list(asker)
+            return await holds.listing(asker)
         case commands.Release(text=text):
             return await holds.release(asker, text)
         case commands.Retention(text=text):

@@ -89,7 +89,7 @@ class HoldService:
             "VBC's own retention."
         )
 
-    async def list(self, asker: Asker) -> Message:
+    async def listing(self, asker: Asker) -> Message:
         if refusal := await self._refuse(asker, "holds", "list legal holds", "holds"):
             return refusal
         standing = await self._rows.active(asker.team_id)

@@ -253,6 +253,10 @@ class RetentionService:
         """DM each admin not yet told; the 24 h count from the last notice sent."""
         sent: dict[str, list[str]] = json.loads(run.notices)
         now = self._clock()
+        if not self._admins:  # nobody could be told, so nothing may be deleted
+            run.state, run.result, run.updated_at = "cancelled", "no admin to announce it to", now
+            await self._rows.save_run(run, self._owner)
+            return
         run.starts_at = now + NOTICE_LEAD
         try:
             client = await self._slack.for_team(run.team_id)

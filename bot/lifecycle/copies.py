@@ -27,7 +27,7 @@ from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.store.retention import RetentionRows
 from bot.store.tables import RetentionPolicy, UploadedFile
-from bot.vbc.models import Recording
+from bot.vbc.models import Recording, RecordingKind
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +97,9 @@ class SlackCopies:
 
     async def _expire(self, policy: RetentionPolicy, row: UploadedFile) -> int:
         target = row.recording_key
-        if row.kind == "audio" and row.recording_json:
-            hold = await self._holds.hold_on(Recording.model_validate_json(row.recording_json))
+        recording = recording_of(row)
+        if recording is not None:
+            hold = await self._holds.hold_on(recording)
             if hold is not None:
                 await self._rows.keep_file(
                     row.id or 0, self._owner, until=self._clock() + HELD_RECHECK
@@ -132,3 +133,16 @@ class SlackCopies:
         await self._store.audit(
             row.team_id, ACTOR, ACTION, outcome=outcome, target=row.recording_key, detail=detail
         )
+
+
+def recording_of(row: UploadedFile) -> Recording | None:
+    """The recording a copy is of, as uploaded; for rows from before that was kept, its kind
+    and id only (enough for holds by id). None for zips."""
+    if row.kind != "audio":
+        return None
+    if row.recording_json:
+        return Recording.model_validate_json(row.recording_json)
+    kind, _, number = row.recording_key.partition(":")
+    if kind not in {k.value for k in RecordingKind} or not number.isdigit():
+        return None
+    return Recording(id=int(number), kind=RecordingKind(kind))

@@ -14,8 +14,9 @@ from bot.blocks.lifecycle_views import (
     render_run_notice,
 )
 from bot.grammar.criteria import Criteria, Owner
+from bot.lifecycle.copies import recording_of
 from bot.lifecycle.holds import covers
-from bot.store.tables import LegalHold, RetentionPolicy, RetentionRun
+from bot.store.tables import LegalHold, RetentionPolicy, RetentionRun, UploadedFile
 from bot.vbc.filter import RecordingFilter
 from bot.vbc.models import Recording, RecordingKind
 from tests.fakes import assert_valid_message, assert_valid_view
@@ -81,3 +82,20 @@ def test_every_lifecycle_view_is_valid_block_kit() -> None:
     ):
         assert_valid_message(message)
     assert_valid_view({"type": "home", "blocks": home_lifecycle_blocks(holds, status)})
+
+
+def test_a_copy_recorded_before_snapshots_is_still_checked_by_id() -> None:
+    def row(key: str, kind: str = "audio", snapshot: str | None = None) -> UploadedFile:
+        return UploadedFile(
+            team_id="T1", conversation_id="D1", recording_key=key, file_id="F1",
+            permalink="p", kind=kind, recording_json=snapshot,
+        )  # fmt: skip
+
+    old = recording_of(row("on-demand:42"))
+    assert old is not None
+    assert covers(hold(recording_id=42, recording_kind="on-demand"), old)
+    assert recording_of(row("export:abc", kind="export")) is None
+    assert recording_of(row("weird")) is None
+    full = recording_of(row("company:7", snapshot=rec(caller_id="1").model_dump_json()))
+    assert full is not None
+    assert full.caller_id == "1"

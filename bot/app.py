@@ -24,6 +24,10 @@ from bot.audio.service import AudioService
 from bot.audio.uploads import UPLOAD_TIMEOUT
 from bot.clock import Clock, system_clock
 from bot.exports import ExportService, ExportWatcher, build_exports
+from bot.lifecycle.copies import SlackCopies
+from bot.lifecycle.holds import HoldService
+from bot.lifecycle.ports import DeletionJobs
+from bot.lifecycle.retention import RetentionService
 from bot.lifecycle.setup import Lifecycle, build_lifecycle
 from bot.ops.audit_export import AuditExporter
 from bot.ops.metrics import Metrics
@@ -39,8 +43,10 @@ from bot.settings import Settings
 from bot.slack_clients import SlackClients, make_client
 from bot.store import Store
 from bot.store.engine import create_engine, create_tables, migrate
+from bot.store.holds import HoldRows
 from bot.store.housekeeping import tidy_forever
 from bot.store.installations import EncryptedInstallationStore
+from bot.store.retention import RetentionRows
 from bot.vbc.auth import TokenEndpoint, VbcAuth, VbcCredentials
 from bot.vbc.client import VbcClient
 from bot.web import connect_routes, ops_routes
@@ -90,6 +96,9 @@ class Services:
     credential_watch: CredentialWatch
     audit_exports: AuditExporter
     lifecycle: Lifecycle
+    holds: HoldService
+    retention: RetentionService
+    slack_copies: SlackCopies
 
 
 @dataclass
@@ -174,6 +183,7 @@ async def build_runtime(
     clock: Clock = system_clock,
     vbc_transport: httpx.AsyncBaseTransport | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    deletion_jobs: DeletionJobs | None = None,
 ) -> Runtime:
     """``monotonic`` times token lifetimes and the 5 minutes between refused password grants."""
     secrets = Secrets(*settings.secret_keys)
@@ -253,7 +263,6 @@ async def build_runtime(
         recordings=recordings,
         admins=settings.bot_admins,
     )
-    home = AppHome(directory=directory, recordings=recordings, exports=exports)
     audit_exports = AuditExporter(
         store=store,
         slack=slack,
@@ -274,6 +283,14 @@ async def build_runtime(
         clock=clock,
     )
     credential_watch = CredentialWatch(readiness, sleep=asyncio.sleep)
+    holds = HoldService(
+        store=store,
+        rows=HoldRows(store),
+        recordings=recordings,
+        directory=directory,
+        clock=clock,
+        admins=settings.bot_admins,
+    )
     lifecycle = build_lifecycle(
         settings,
         store=store,
@@ -283,6 +300,30 @@ async def build_runtime(
         slack=slack,
         clock=clock,
         access_for=logins.access_for,
+        holds=holds,
+    )
+    retention_rows = RetentionRows(store)
+    retention = RetentionService(
+        store=store,
+        rows=retention_rows,
+        recordings=recordings,
+        directory=directory,
+        vbc=vbc,
+        slack=slack,
+        holds=holds,
+        jobs=deletion_jobs or lifecycle.jobs,
+        clock=clock,
+        admins=settings.bot_admins,
+    )
+    slack_copies = SlackCopies(
+        store=store, rows=retention_rows, slack=slack, holds=holds, clock=clock
+    )
+    home = AppHome(
+        directory=directory,
+        recordings=recordings,
+        exports=exports,
+        holds=holds,
+        retention=retention,
     )
     register_all(
         app,
@@ -293,6 +334,8 @@ async def build_runtime(
         exports=exports,
         admin=admin,
         home=home,
+        holds=holds,
+        retention_service=retention,
         allowed_teams=settings.allowed_teams,
         phone_region=settings.phone_region,
         installations=installations,
@@ -316,6 +359,9 @@ async def build_runtime(
         export_watcher=export_watcher,
         admin=admin,
         home=home,
+        holds=holds,
+        retention=retention,
+        slack_copies=slack_copies,
         lifecycle=lifecycle,
         readiness=readiness,
         credential_watch=credential_watch,
@@ -334,19 +380,21 @@ async def build_runtime(
             metrics_token=settings.metrics_token,
         )
     )
-    retention = settings.audit_retention_days
+    audit_days = settings.audit_retention_days
     runtime.background.append(
         functools.partial(
             tidy_forever,
             store,
             clock=clock,
-            audit_retention=timedelta(days=retention) if retention else None,
+            audit_retention=timedelta(days=audit_days) if audit_days else None,
         )
     )
     runtime.background.append(credential_watch.run)
     runtime.routes.append(links.install)
     runtime.background.append(export_watcher.run)
     runtime.background.append(lifecycle.worker.run)
+    runtime.background.append(slack_copies.run)
+    runtime.background.append(retention.run)
     return runtime
 
 

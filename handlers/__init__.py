@@ -10,7 +10,9 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.audio.service import AudioService
 from bot.exports import ExportService
+from bot.lifecycle.holds import HoldService
 from bot.lifecycle.jobs import DeletionJobService
+from bot.lifecycle.retention import RetentionService
 from bot.lifecycle.single import SingleDelete
 from bot.ops.audit_export import AuditExporter
 from bot.ops.metrics import Metrics
@@ -20,7 +22,17 @@ from bot.search.home import AppHome
 from bot.search.service import RecordingsService
 from bot.store import Store
 from bot.store.installations import EncryptedInstallationStore
-from handlers import accounts, actions, commands, errors, events, lifecycle, shortcuts, views
+from handlers import (
+    accounts,
+    actions,
+    commands,
+    errors,
+    events,
+    lifecycle,
+    retention,
+    shortcuts,
+    views,
+)
 from handlers import audio as audio_listeners
 from handlers import exports as export_listeners
 
@@ -35,6 +47,8 @@ def register_all(
     exports: ExportService,
     admin: AdminService,
     home: AppHome,
+    holds: HoldService,
+    retention_service: RetentionService,
     allowed_teams: frozenset[str],
     phone_region: str,
     installations: EncryptedInstallationStore | None,
@@ -56,7 +70,10 @@ def register_all(
         audit_exports=audit_exports,
         single_delete=single_delete,
         deletion_jobs=deletion_jobs,
+        holds=holds,
+        retention=retention_service,
     )
+    retention.register(app, retention=retention_service)
     # audio before actions: its Retry listener takes only play/share retries.
     audio_listeners.register(app, audio=audio, recordings=recordings)
     actions.register(app, recordings=recordings, admin=admin)

@@ -16,7 +16,9 @@ from bot import blocks
 from bot.audio.service import AudioService
 from bot.exports import ExportService
 from bot.grammar import FilterError
+from bot.lifecycle.holds import HoldService
 from bot.lifecycle.jobs import DeletionJobService
+from bot.lifecycle.retention import RetentionService
 from bot.lifecycle.single import SingleDelete
 from bot.ops.audit_export import AuditExporter
 from bot.people.admin import AdminService
@@ -41,6 +43,8 @@ def register(
     audit_exports: AuditExporter,
     single_delete: SingleDelete,
     deletion_jobs: DeletionJobService,
+    holds: HoldService,
+    retention: RetentionService,
 ) -> None:
     app.command("/recordings")(
         functools.partial(
@@ -53,6 +57,8 @@ def register(
             audit_exports=audit_exports,
             single_delete=single_delete,
             deletion_jobs=deletion_jobs,
+            holds=holds,
+            retention=retention,
         )
     )
 
@@ -71,6 +77,8 @@ async def handle_recordings(
     audit_exports: AuditExporter,
     single_delete: SingleDelete,
     deletion_jobs: DeletionJobService,
+    holds: HoldService,
+    retention: RetentionService,
 ) -> None:
     await ack()
     asker = asker_of(body)
@@ -86,6 +94,9 @@ async def handle_recordings(
         return
     if isinstance(command, commands.Get):
         await get_and_play(respond, asker, command, audio)
+        return
+    if isinstance(command, commands.Hold | commands.Holds | commands.Release | commands.Retention):
+        await reply(respond, await run_lifecycle(command, asker, holds=holds, retention=retention))
         return
     if isinstance(command, commands.DeleteOne):
         look_up = functools.partial(single_delete.look_up, asker, command)
@@ -106,6 +117,25 @@ async def handle_recordings(
         what="I'll answer here as soon as it does.",
     )
     await reply(respond, message)
+
+
+async def run_lifecycle(
+    command: commands.Hold | commands.Holds | commands.Release | commands.Retention,
+    asker: Asker,
+    *,
+    holds: HoldService,
+    retention: RetentionService,
+) -> dict[str, Any]:
+    """Legal holds and retention (admins; each service refuses members and audits it)."""
+    match command:
+        case commands.Hold(text=text):
+            return await holds.hold(asker, text)
+        case commands.Holds():
+            return await holds.listing(asker)
+        case commands.Release(text=text):
+            return await holds.release(asker, text)
+        case commands.Retention(text=text):
+            return await retention.command(asker, text)
 
 
 async def get_and_play(

@@ -244,6 +244,11 @@ class AudioDelivery:
                 recording_key=f"{rec.kind.value}:{rec.id}",
                 file_id=file.file_id,
                 permalink=file.permalink,
+                kind="audio",
+                # The thread parent it posted offers the file; retention edits it on expiry.
+                message_channel=conversation if parent else None,
+                message_ts=parent,
+                recording_json=rec.model_dump_json(exclude={"download_url", "self_url"}),
             )
         )
         return Delivery(conversation, file.file_id, file.permalink, False, file.size)

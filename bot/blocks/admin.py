@@ -271,8 +271,10 @@ def render_home(
     scope: str,
     recent: list[Recording],
     jobs: list[tuple[ExportRequest, list[ExportJobRow]]],
+    admin_blocks: Sequence[Block] = (),
 ) -> dict[str, Any]:
-    """The App Home view: who you are, a Search button, recent recordings and exports."""
+    """The App Home view: who you are, a Search button, recent recordings and exports;
+    ``admin_blocks`` (legal holds, the next retention run) close it for admins."""
     search = button("Search recordings", ACTION_OPEN_MODAL, "home", style="primary")
     blocks: list[Block] = [
         {"type": "header", "block_id": "home_head", "text": plain("Call recordings")},
@@ -290,4 +292,6 @@ def render_home(
     if not jobs:
         blocks.append(context("No exports yet.", "home_jobs_none"))
     blocks.append(actions("home_actions", [button("Refresh exports", ACTION_JOBS_REFRESH, "home")]))
-    return {"type": "home", "blocks": blocks}  # at most ~40 blocks of Slack's 100
+    if admin_blocks:
+        blocks += [{"type": "divider", "block_id": "home_div3"}, *admin_blocks]
+    return {"type": "home", "blocks": blocks}  # at most ~55 blocks of Slack's 100

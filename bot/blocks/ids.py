@@ -32,6 +32,7 @@ ACTION_BULK_DELETE_OPEN = "bulk_delete_open"  # opens the modal where the count 
 ACTION_DELETE_CANCEL = "deletion_cancel"  # on a deletion job's progress message
 CALLBACK_DELETE_ONE = "delete_one_modal"
 CALLBACK_DELETE_BULK = "delete_bulk_modal"
+ACTION_RETENTION_SKIP = "retention_skip"  # value: "run:<retention run id>"
 CALLBACK_SEARCH_MODAL = "search_modal"
 CALLBACK_SHORTCUT_SEARCH = "search_recordings"
 CALLBACK_MESSAGE_SHORTCUT = "find_recordings_for_number"
@@ -166,3 +167,18 @@ def parse_audit_page_value(value: str) -> tuple[str, int]:
     if len(value) > MAX_VALUE_LENGTH or not sep or not 1 <= number <= MAX_PAGE:
         raise ValueError(f"not a page button value: {value[:40]!r}")
     return key, number
+
+
+# -- retention runs --------------------------------------------------------------------------
+
+
+def retention_run_value(run_id: int) -> str:
+    return f"run:{run_id}"
+
+
+def parse_retention_run_value(value: str) -> int:
+    """``"run:12"`` -> 12; raises ValueError for anything our notices never carried."""
+    prefix, _, number = value.partition(":")
+    if prefix != "run":
+        raise ValueError(f"not a retention run: {value[:40]!r}")
+    return parse_id(number)

@@ -42,6 +42,7 @@ EMOJI = {
     "heavy_check_mark": "✔️",
     "hourglass": "⌛",
     "octagonal_sign": "🛑",
+    "unlock": "🔓",
     "hourglass_flowing_sand": "⏳",
     "inbox_tray": "📥",
     "information_source": "ℹ️",  # noqa: RUF001 - the emoji itself

@@ -29,7 +29,7 @@ from bot.exports.messages import Message, PartResult
 from bot.exports.state import Outcome, RecordNotice
 from bot.slack_clients import SlackClients
 from bot.store import Store
-from bot.store.tables import ExportJobRow, ExportRequest
+from bot.store.tables import ExportJobRow, ExportRequest, UploadedFile
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError
 from bot.vbc.models import ExportJob
@@ -186,6 +186,18 @@ class ExportNotifier:
                 parts[n - 1] = replace(parts[n - 1], size=exc.size)
                 continue
             parts[n - 1] = replace(parts[n - 1], url=done.permalink, uploaded=True, size=done.size)
+            await self._store.save_upload(
+                UploadedFile(
+                    team_id=request.team_id,
+                    conversation_id=channel,
+                    recording_key=f"export:{request.id}" + (f":{n}" if many else ""),
+                    file_id=done.file_id,
+                    permalink=done.permalink,
+                    kind="export",
+                    message_channel=channel,  # the notice offers it: retention edits it
+                    message_ts=ts,
+                )
+            )
         message = export_messages.ready(request, parts, valid_until=until, where=where)
         if message != first:
             await notice.show(message)

@@ -23,6 +23,8 @@ ACTIONS = (
     "search", "page", "details", "get", "audio", "share", "export", "link", "unlink", "channel",
     "connect", "disconnect", "audit", "delete", "delete-job", "delete-cancel",
     "slack-copy-delete",
+    "hold", "holds", "release", "retention", "retention_run", "retention_skip",
+    "slack_copy_delete",
 )  # fmt: skip
 OUTCOMES = ("allowed", "refused", "failed")
 # The words people use for them.

@@ -118,6 +118,26 @@ class Channel:
     action: ChannelAction
 
 
+@dataclass(frozen=True)
+class Hold:
+    text: str  # read by ``bot.grammar.holds`` once the asker is known to be an admin
+
+
+@dataclass(frozen=True)
+class Holds:
+    pass
+
+
+@dataclass(frozen=True)
+class Release:
+    text: str
+
+
+@dataclass(frozen=True)
+class Retention:
+    text: str
+
+
 Command = (
     Search
     | Export
@@ -132,6 +152,10 @@ Command = (
     | AuditExport
     | Help
     | Channel
+    | Hold
+    | Holds
+    | Release
+    | Retention
 )
 
 USAGE = {
@@ -199,7 +223,19 @@ def parse_command(text: str) -> Command:
         return Unlink(_person(args[0], "unlink"))
     if word == "channel":
         return _channel(args)
+    if word in ("hold", "release", "retention", "holds"):
+        return _lifecycle(word, rest)
     return Search(stripped)
+
+
+def _lifecycle(word: str, rest: str) -> Command:
+    if word == "holds":
+        if rest.strip():
+            raise CommandError("`holds` takes nothing after it", "/recordings holds")
+        return Holds()
+    if word == "hold":
+        return Hold(rest)
+    return Release(rest) if word == "release" else Retention(rest)
 
 
 def _get(args: list[str]) -> Get:

@@ -115,6 +115,49 @@ COMMANDS: tuple[Entry, ...] = (
         ),
     ),
     Entry(
+        name="hold",
+        admin_only=True,
+        usage='hold <recording id | filters> reason:"…"',
+        line="a legal hold: no delete of this bot touches what it covers",
+        example='hold from:+1 732 555 0100 last 90d reason:"subpoena 2024-17"',
+        detail=(
+            "No delete of this bot (single, bulk, retention, Slack copies) touches what a hold "
+            "covers; a refusal names the hold and is audited. Filters cover matching "
+            "recordings now and later (time words fixed when the hold is made). Holds bind "
+            "this bot only, not VBC's portal or VBC's own retention."
+        ),
+    ),
+    Entry(
+        name="holds",
+        admin_only=True,
+        usage="holds",
+        line="the legal holds in force",
+        example="holds",
+        detail="Each hold with its id, what it covers, its reason, who made it and when.",
+    ),
+    Entry(
+        name="release",
+        admin_only=True,
+        usage="release <hold id>",
+        line="end a legal hold",
+        example="release 3",
+        detail="Its recordings can be deleted again unless another hold covers them.",
+    ),
+    Entry(
+        name="retention",
+        admin_only=True,
+        usage="retention [slack <days>|off] [vbc <days> [filters]|off]",
+        line="delete the bot's Slack copies, or recordings at VBC, after a number of days",
+        example="retention vbc 365 type:company",
+        detail=(
+            "`slack` deletes the audio and zips the bot uploaded `days` after upload and marks "
+            "the message that offered them expired. `vbc` announces each daily run to the "
+            "admins by DM with its exact count and a Skip button, and deletes exactly those "
+            "recordings no sooner than 24 h later, holds excepted. Without arguments it shows "
+            "the policies, the next run and the last run. Days are 1 to 3650."
+        ),
+    ),
+    Entry(
         name="link",
         admin_only=True,
         usage="link @person <VBC user id or email>",

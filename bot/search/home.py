@@ -6,8 +6,11 @@ import logging
 from typing import Any
 
 from bot import blocks
+from bot.blocks.lifecycle_views import home_lifecycle_blocks
 from bot.exports import ExportService
 from bot.grammar import SearchRequest
+from bot.lifecycle.holds import HoldService
+from bot.lifecycle.retention import RetentionService
 from bot.people.asker import Asker
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, plan_search
@@ -22,11 +25,19 @@ RECENT = 5
 
 class AppHome:
     def __init__(
-        self, *, directory: Directory, recordings: RecordingsService, exports: ExportService
+        self,
+        *,
+        directory: Directory,
+        recordings: RecordingsService,
+        exports: ExportService,
+        holds: HoldService,
+        retention: RetentionService,
     ) -> None:
         self._directory = directory
         self._recordings = recordings  # whose VBC login reads the person's recent recordings
         self._exports = exports
+        self._holds = holds  # admins see the holds standing and the next retention run
+        self._retention = retention
 
     async def render(self, asker: Asker) -> dict[str, Any]:
         """The Home tab view for the asker, published as is by ``views.publish``."""
@@ -49,6 +60,17 @@ class AppHome:
         else:
             person_line = f"<@{user_id}> · not linked to VBC yet (`/recordings whoami` explains)"
         jobs = await self._exports.jobs_for(team_id, user_id)
+        lifecycle = (
+            home_lifecycle_blocks(
+                await self._holds.active(team_id), await self._retention.status(team_id)
+            )
+            if person.is_admin
+            else []
+        )
         return blocks.render_home(
-            person_line=person_line, scope=person.scope_label, recent=recent, jobs=jobs
+            person_line=person_line,
+            scope=person.scope_label,
+            recent=recent,
+            jobs=jobs,
+            admin_blocks=lifecycle,
         )

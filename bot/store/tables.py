@@ -134,7 +134,88 @@ class UploadedFile(SQLModel, table=True):
     recording_key: str = Field(max_length=64, index=True)  # "company:193228" / "on-demand:42"
     file_id: str = Field(max_length=32)
     permalink: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    # Retention of Slack copies (bot/lifecycle/copies.py): what the file holds ("audio", or
+    # "export" for a zip, whose recording_key is then "export:<request id>"), the message
+    # the bot posted that offers it (edited once the file expires), the recording as it was
+    # uploaded (holds are checked against it) and the sweep's lease.
+    kind: str = Field(default="audio", max_length=16, sa_column_kwargs={"server_default": "audio"})
+    message_channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    recording_json: str | None = Field(default=None)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+
+
+class LegalHold(SQLModel, table=True):
+    """A legal hold: while ``released_at`` is empty no path of the bot deletes what it covers.
+
+    By id (``recording_key``, or ``recording_id`` with no kind: either kind) or by a stored
+    search (``criteria``: ``bot.grammar.criteria.Criteria`` as JSON, matched at delete time).
+    """
+
+    __tablename__ = "legal_holds"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    recording_kind: str | None = Field(default=None, max_length=16)
+    recording_id: int | None = Field(default=None, index=True, sa_type=BigInteger)
+    criteria: str | None = Field(default=None)  # JSON
+    description: str = Field(max_length=4000)  # what the admin typed, as shown in `holds`
+    reason: str = Field(max_length=1000)
+    created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
+    released_by: str | None = Field(default=None, max_length=32)
+    released_at: datetime | None = Field(default=None, index=True)
+
+
+class RetentionPolicy(SQLModel, table=True):
+    """A workspace's retention policy for Slack copies ("slack") or VBC recordings ("vbc")."""
+
+    __tablename__ = "retention_policies"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    target: str = Field(primary_key=True, max_length=8)  # slack | vbc
+    days: int
+    criteria: str | None = Field(default=None)  # JSON Criteria (vbc only)
+    description: str = Field(default="", max_length=4000)  # the filters as typed
+    updated_by: str = Field(max_length=32)
+    updated_at: datetime = Field(default_factory=utcnow)
+    next_run_at: datetime = Field(default_factory=utcnow, index=True)  # vbc: next announcement
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+
+
+class RetentionRun(SQLModel, table=True):
+    """One announced run of the VBC retention policy: the exact recordings it will delete.
+
+    announcing -> announced -> started (handed to the deletion job) | skipped | cancelled;
+    ``empty`` when nothing matched. ``due_at`` is when the lease holder has work: the next
+    notice to send, then the start, no sooner than 24 h after the notice.
+    """
+
+    __tablename__ = "retention_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    state: str = Field(default="announcing", max_length=16, index=True)
+    days: int
+    description: str = Field(default="", max_length=4000)
+    refs: str  # JSON list of [kind, id, owner]
+    count: int = 0
+    found_at: datetime = Field(default_factory=utcnow)
+    notices: str = Field(default="{}")  # JSON {admin: [channel, ts]}: each admin's DM, once
+    announced_at: datetime | None = None
+    starts_at: datetime | None = None
+    due_at: datetime = Field(default_factory=utcnow, index=True)
+    requested_by: str = Field(max_length=32)  # the admin who set the policy
+    ended_by: str | None = Field(default=None, max_length=32)  # who skipped it
+    held: int = 0  # recordings left out because a hold covered them at the start
+    job_id: int | None = None
+    result: str | None = Field(default=None, max_length=2000)
+    updated_at: datetime = Field(default_factory=utcnow)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
 
 
 class ExportRequest(SQLModel, table=True):

@@ -14,6 +14,7 @@ import pytest
 from bot.app import Runtime, build_runtime
 from bot.clock import Clock, system_clock
 from bot.demo.stack import loopback_settings
+from bot.lifecycle.ports import DeletionJobs
 from bot.settings import Settings
 from bot.vbcsim import (
     RunningSimulator,
@@ -63,6 +64,7 @@ async def start_stack(
     monotonic: Callable[[], float] = time.monotonic,
     with_background: bool = True,
     members_may_delete: bool = False,
+    deletion_jobs: DeletionJobs | None = None,
     **overrides: object,
 ) -> Stack:
     """``overrides`` replace settings (``metrics_token=...``)."""
@@ -80,7 +82,9 @@ async def start_stack(
         members_may_delete=members_may_delete,
     )
     settings = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
-    runtime = await build_runtime(settings, clock=clock, monotonic=monotonic)
+    runtime = await build_runtime(
+        settings, clock=clock, monotonic=monotonic, deletion_jobs=deletion_jobs
+    )
     bot = await LocalServer(runtime).start(with_background=with_background)
     if with_background:
         await settle_startup(runtime, sim, slack)

@@ -31,6 +31,7 @@ from tests.integration.access_rows_audio import ROWS as AUDIO_ROWS
 from tests.integration.access_rows_delete import MEMBERS_MAY as DELETE_ROWS_MEMBERS_MAY
 from tests.integration.access_rows_delete import ROWS as DELETE_ROWS
 from tests.integration.access_rows_export import ROWS as EXPORT_ROWS
+from tests.integration.access_rows_lifecycle import ROWS as LIFECYCLE_ROWS
 from tests.integration.conftest import MEMBER, OTHER, Stack, start_stack, stop_stack
 
 
@@ -115,7 +116,7 @@ CORE_ROWS: list[Row] = [
 ]
 
 
-ALL_ROWS = [*CORE_ROWS, *AUDIO_ROWS, *EXPORT_ROWS, *DELETE_ROWS]
+ALL_ROWS = [*CORE_ROWS, *AUDIO_ROWS, *EXPORT_ROWS, *DELETE_ROWS, *LIFECYCLE_ROWS]
 AUDIO_ACTIONS = {row.action for row in AUDIO_ROWS}
 
 

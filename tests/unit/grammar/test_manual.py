@@ -44,6 +44,10 @@ def test_members_see_their_commands_and_admins_all() -> None:
         "channel",
         "delete",
         "delete matching",
+        "hold",
+        "holds",
+        "release",
+        "retention",
     }
 
 

@@ -22,6 +22,7 @@ from bot.audio.service import AudioService
 from bot.audio.uploads import UPLOAD_TIMEOUT
 from bot.clock import Clock, system_clock
 from bot.exports import ExportService, ExportWatcher, build_exports
+from bot.notices import NoticeRules, NoticeWatcher, build_notices
 from bot.people.admin import AdminService
 from bot.people.connect import VbcConnect
 from bot.people.crypto import Secrets
@@ -80,6 +81,8 @@ class Services:
     export_watcher: ExportWatcher
     admin: AdminService
     home: AppHome
+    notices: NoticeRules
+    notice_watcher: NoticeWatcher
 
 
 @dataclass
@@ -221,7 +224,16 @@ async def build_runtime(
         recordings=recordings,
         admins=settings.bot_admins,
     )
-    home = AppHome(directory=directory, recordings=recordings, exports=exports)
+    notices, notice_watcher = build_notices(
+        settings,
+        store=store,
+        vbc=vbc,
+        slack=slack,
+        directory=directory,
+        recordings=recordings,
+        clock=clock,
+    )
+    home = AppHome(directory=directory, recordings=recordings, exports=exports, notices=notices)
     register_all(
         app,
         store=store,
@@ -231,6 +243,7 @@ async def build_runtime(
         exports=exports,
         admin=admin,
         home=home,
+        notices=notices,
         allowed_teams=settings.allowed_teams,
         phone_region=settings.phone_region,
         installations=installations,
@@ -250,12 +263,15 @@ async def build_runtime(
         export_watcher=export_watcher,
         admin=admin,
         home=home,
+        notices=notices,
+        notice_watcher=notice_watcher,
     )
     runtime = Runtime(app=app, settings=settings, services=services, closers=closers)
     runtime.routes.append(functools.partial(connect_routes.install, connect=connect))
     runtime.background.append(functools.partial(tidy_forever, store))
     runtime.routes.append(links.install)
     runtime.background.append(export_watcher.run)
+    runtime.background.append(notice_watcher.run)
     return runtime
 
 

@@ -47,6 +47,8 @@ class Settings:
     phone_region: str = "US"
     upload_cap_bytes: int = DEFAULT_UPLOAD_CAP
     vbc_timeout: float = 10.0
+    notify_poll_seconds: int = 60  # new recordings are looked for this often
+    notify_overlap_minutes: int = 120  # each look reaches this far back before the newest seen
 
     @property
     def mode(self) -> Mode:
@@ -77,6 +79,8 @@ class Settings:
 
         port = _int(get("PORT", "3000"), "PORT", problems)
         cap = _int(get("UPLOAD_CAP_BYTES", str(DEFAULT_UPLOAD_CAP)), "UPLOAD_CAP_BYTES", problems)
+        poll = _int(get("NOTIFY_POLL_SECONDS", "60"), "NOTIFY_POLL_SECONDS", problems)
+        overlap = _int(get("NOTIFY_OVERLAP_MINUTES", "120"), "NOTIFY_OVERLAP_MINUTES", problems)
         settings = cls(
             slack_bot_token=get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=get("SLACK_SIGNING_SECRET") or None,
@@ -99,6 +103,8 @@ class Settings:
             port=port,
             phone_region=get("PHONE_REGION", "US").upper(),
             upload_cap_bytes=cap,
+            notify_poll_seconds=poll,
+            notify_overlap_minutes=overlap,
         )
         problems.extend(settings.missing())
         problems.extend(settings.invalid())
@@ -123,6 +129,10 @@ class Settings:
             problems.append(f"PORT must be between 1 and 65535, not {self.port}")
         if self.upload_cap_bytes <= 0:
             problems.append("UPLOAD_CAP_BYTES must be a positive number of bytes")
+        if not 1 <= self.notify_poll_seconds <= 3600:
+            problems.append("NOTIFY_POLL_SECONDS must be between 1 and 3600 seconds")
+        if not 1 <= self.notify_overlap_minutes <= 1440:
+            problems.append("NOTIFY_OVERLAP_MINUTES must be between 1 and 1440 minutes")
         if self.phone_region not in phonenumbers.SUPPORTED_REGIONS:
             problems.append(
                 f"PHONE_REGION must be a two-letter country code like US or GB, "

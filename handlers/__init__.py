@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.audio.service import AudioService
 from bot.exports import ExportService
+from bot.notices import NoticeRules
 from bot.people.admin import AdminService
 from bot.people.directory import Directory
 from bot.search.home import AppHome
@@ -19,6 +20,7 @@ from bot.store.installations import EncryptedInstallationStore
 from handlers import accounts, actions, commands, errors, events, shortcuts, views
 from handlers import audio as audio_listeners
 from handlers import exports as export_listeners
+from handlers import notices as notice_listeners
 
 
 def register_all(
@@ -31,6 +33,7 @@ def register_all(
     exports: ExportService,
     admin: AdminService,
     home: AppHome,
+    notices: NoticeRules,
     allowed_teams: frozenset[str],
     phone_region: str,
     installations: EncryptedInstallationStore | None,
@@ -39,7 +42,13 @@ def register_all(
     errors.register(app, allowed_teams=allowed_teams)
     accounts.register(app, directory=directory, store=store)  # after the workspace gate
     commands.register(
-        app, recordings=recordings, directory=directory, admin=admin, audio=audio, exports=exports
+        app,
+        recordings=recordings,
+        directory=directory,
+        admin=admin,
+        audio=audio,
+        exports=exports,
+        notices=notices,
     )
     # audio before actions: its Retry listener takes only play/share retries.
     audio_listeners.register(app, audio=audio, recordings=recordings)
@@ -48,3 +57,4 @@ def register_all(
     views.register(app, recordings=recordings, phone_region=phone_region)
     shortcuts.register(app, recordings=recordings, phone_region=phone_region)
     events.register(app, store=store, home=home, installations=installations)
+    notice_listeners.register(app, notices=notices, home=home)

@@ -16,6 +16,7 @@ from bot import blocks
 from bot.audio.service import AudioService
 from bot.exports import ExportService
 from bot.grammar import GRAMMAR_HELP, FilterError
+from bot.notices import NoticeRules
 from bot.people.admin import AdminService
 from bot.people.asker import Asker
 from bot.people.directory import Directory
@@ -35,6 +36,7 @@ def register(
     admin: AdminService,
     audio: AudioService,
     exports: ExportService,
+    notices: NoticeRules,
 ) -> None:
     app.command("/recordings")(
         functools.partial(
@@ -44,6 +46,7 @@ def register(
             admin=admin,
             audio=audio,
             exports=exports,
+            notices=notices,
         )
     )
 
@@ -59,6 +62,7 @@ async def handle_recordings(
     admin: AdminService,
     audio: AudioService,
     exports: ExportService,
+    notices: NoticeRules,
 ) -> None:
     await ack()
     asker = asker_of(body)
@@ -74,6 +78,9 @@ async def handle_recordings(
         return
     if isinstance(command, commands.Get):
         await get_and_play(respond, asker, command, audio)
+        return
+    if isinstance(command, commands.Notify):
+        await reply(respond, await notices.command(asker, command))
         return
     message = await run_command(
         command, asker, recordings=recordings, directory=directory, admin=admin, exports=exports

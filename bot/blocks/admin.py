@@ -50,7 +50,9 @@ _ADMIN_HELP = (
     "*Admin commands:*\n"
     "• `scope:company` searches the whole company; `user:@person` one person's recordings\n"
     "• `/recordings link @person &lt;VBC user id or email&gt;` · `/recordings unlink @person`\n"
-    "• `/recordings audit [filters]`: who searched, played, exported or shared what"
+    "• `/recordings audit [filters]`: who searched, played, exported or shared what\n"
+    "• `/recordings notify #channel [filters]`: new company recordings into a channel where "
+    "sharing is allowed · `notify all` lists every rule · `notify remove &lt;rule id&gt;`"
 )
 
 
@@ -298,8 +300,10 @@ def render_home(
     scope: str,
     recent: list[Recording],
     jobs: list[tuple[ExportRequest, list[ExportJobRow]]],
+    notices: list[Block] | None = None,
 ) -> dict[str, Any]:
-    """The App Home view: who you are, a Search button, recent recordings and exports."""
+    """The App Home view: who you are, a Search button, recent recordings, exports, and the
+    new-recording notices section (``bot.blocks.notices.home_blocks``)."""
     search = button("Search recordings", ACTION_OPEN_MODAL, "home", style="primary")
     blocks: list[Block] = [
         {"type": "header", "block_id": "home_head", "text": plain("Call recordings")},
@@ -317,4 +321,6 @@ def render_home(
     if not jobs:
         blocks.append(context("No exports yet.", "home_jobs_none"))
     blocks.append(actions("home_actions", [button("Refresh exports", ACTION_JOBS_REFRESH, "home")]))
+    if notices:
+        blocks += [{"type": "divider", "block_id": "home_div3"}, *notices]
     return {"type": "home", "blocks": blocks}  # at most ~40 blocks of Slack's 100

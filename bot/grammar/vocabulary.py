@@ -58,5 +58,8 @@ or a bare number for either side; short internal numbers: `ext:999`
 • *Kind:* `type:company`, `type:on-demand` · *order:* `newest` (default), `oldest` · \
 *page size:* `page-size:25` (1-25)
 • *Admins:* `scope:company`, `user:@person` (pick the person from the autocomplete)
+*New recordings:* `/recordings notify me [filters]` DMs you each new recording of yours that \
+matches, e.g. `/recordings notify me inbound &gt;1m`; `notify` lists your rules, \
+`notify off [rule id]` removes them. A rule takes these filters without time words or order.
 *Examples:* `/recordings inbound yesterday from:+1 732 555 0100` · \
 `/recordings export last 7d &gt;2m type:on-demand`"""

@@ -8,6 +8,7 @@ from typing import Any
 from bot import blocks
 from bot.exports import ExportService
 from bot.grammar import SearchRequest
+from bot.notices.rules import NoticeRules
 from bot.people.asker import Asker
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, plan_search
@@ -22,8 +23,14 @@ RECENT = 5
 
 class AppHome:
     def __init__(
-        self, *, directory: Directory, recordings: RecordingsService, exports: ExportService
+        self,
+        *,
+        directory: Directory,
+        recordings: RecordingsService,
+        exports: ExportService,
+        notices: NoticeRules,
     ) -> None:
+        self._notices = notices
         self._directory = directory
         self._recordings = recordings  # whose VBC login reads the person's recent recordings
         self._exports = exports
@@ -50,5 +57,9 @@ class AppHome:
             person_line = f"<@{user_id}> · not linked to VBC yet (`/recordings whoami` explains)"
         jobs = await self._exports.jobs_for(team_id, user_id)
         return blocks.render_home(
-            person_line=person_line, scope=person.scope_label, recent=recent, jobs=jobs
+            person_line=person_line,
+            scope=person.scope_label,
+            recent=recent,
+            jobs=jobs,
+            notices=await self._notices.home(asker, person),
         )

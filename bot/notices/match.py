@@ -17,6 +17,7 @@ from bot.grammar.criteria import Criteria, Owner, matches
 from bot.vbc.models import Recording, RecordingKind
 
 COMPANY_SOURCE = "company"
+VBC_TIME_GRAIN = timedelta(seconds=2)
 
 
 def on_demand_source(vbc_user_id: str) -> str:
@@ -45,10 +46,14 @@ def live_rule(
     since: datetime,
     owner: Owner | None,
 ) -> LiveRule:
-    """``owner`` replaces the one stored: extensions change, and a link may be gone."""
+    """``owner`` replaces the one stored: extensions change, and a link may be gone.
+
+    VBC gives times to the second (``start`` and ``end`` both cut), so "ended after the rule
+    was made" allows the two seconds those cuts can take off.
+    """
     if criteria.owner is not None:
         criteria = replace(criteria, owner=owner)
-    return LiveRule(rule_id, team_id, target, criteria, since)
+    return LiveRule(rule_id, team_id, target, criteria, since - VBC_TIME_GRAIN)
 
 
 class RuleSet:

@@ -117,10 +117,10 @@ class NoticeRules:
                 text,
             )
         rule = await self._store_rule(asker, PERSONAL, None, criteria, request)
-        where = "the company's" if owner is None else "your"
+        what = "company recording" if owner is None else "recording of yours"
         return blocks.render_notice(
-            f":bell: Rule {rule.id} is on: I'll DM you each new recording of {where} that "
-            f"matches *{rule.summary}*. `/recordings notify off {rule.id}` stops it."
+            f":bell: Rule {rule.id} is on: I'll DM you each new {what} that matches "
+            f"*{rule.summary}*. `/recordings notify off {rule.id}` stops it."
         )
 
     async def add_channel(self, asker: Asker, channel_id: str, text: str) -> Message:

@@ -3,7 +3,8 @@
 Builds the runtime from the environment exactly like ``recordings-bot run`` (``Settings.from_env``),
 serves on 127.0.0.1 and an OS-chosen port, runs the background work (the export watcher) and
 prints ``READY <url>`` once it listens. Test-only knobs shorten the watcher's timings:
-``EXPORT_POLL_CAP`` (seconds) and ``EXPORT_LEASE_SECONDS``. It runs until it is killed.
+``EXPORT_POLL_CAP`` (seconds) and ``EXPORT_LEASE_SECONDS``; for notices
+``NOTICE_LEASE_SECONDS`` and ``NOTICE_SPACING`` (seconds between posts to one target). It runs until it is killed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ async def main() -> None:
         watcher.tuning.cap = float(os.environ["EXPORT_POLL_CAP"])
     if "EXPORT_LEASE_SECONDS" in os.environ:
         watcher.tuning.lease_seconds = float(os.environ["EXPORT_LEASE_SECONDS"])
+    notices = runtime.services.notice_watcher.tuning
+    if "NOTICE_LEASE_SECONDS" in os.environ:
+        notices.lease_seconds = float(os.environ["NOTICE_LEASE_SECONDS"])
+    if "NOTICE_SPACING" in os.environ:
+        notices.spacing = float(os.environ["NOTICE_SPACING"])
     server = await LocalServer(runtime).start()
     sys.stdout.write(f"READY {server.url} {watcher.owner}\n")
     sys.stdout.flush()

@@ -19,6 +19,9 @@ TABLES = {
     "seen_events",
     "app_secrets",
     "unlinked_people",
+    "notice_rules",
+    "notice_sources",
+    "notice_deliveries",
 }
 
 

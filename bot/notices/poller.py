@@ -108,9 +108,11 @@ class NoticePoller:
         links = await self._rows.owners(
             (r.team_id, r.slack_user_id) for r in rules if r.kind == "personal"
         )
+        shared = await self._rows.shared_channels() if any(r.channel_id for r in rules) else set()
         live: list[LiveRule] = []
         for rule in rules:
-            if rule.kind == "channel" and not await self._channel_allows(rule):
+            if rule.channel_id and (rule.team_id, rule.channel_id) not in shared:
+                await self._pauser.pause(rule, SHARING_DENIED)
                 continue
             made = self._live(rule, links)
             if made is not None:
@@ -121,14 +123,6 @@ class NoticePoller:
         }
         await self._rows.sync_sources(wanted)
         self._synced_at = now
-
-    async def _channel_allows(self, rule: NoticeRule) -> bool:
-        assert rule.channel_id is not None
-        setting = await self._store.get_channel(rule.team_id, rule.channel_id)
-        if setting.allow_share:
-            return True
-        await self._pauser.pause(rule, SHARING_DENIED)
-        return False
 
     @staticmethod
     def _live(rule: NoticeRule, links: dict[tuple[str, str], Link]) -> LiveRule | None:

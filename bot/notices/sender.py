@@ -235,7 +235,7 @@ class NoticeSender:
             try:
                 await client.chat_delete(channel=channel, ts=ts)
             except SlackApiError as exc:
-                log.warning("duplicate notice left in %s: %s", target, exc.response.get("error"))
+                log.warning("duplicate notice left in %s: %s", target, exc.response.status_code)
             return False
         return True
 
@@ -254,7 +254,9 @@ class NoticeSender:
         rows: list[NoticeDelivery],
         rules: dict[int, NoticeRule],
     ) -> None:
-        error = str(exc.response.get("error") or "")
+        # A proxy's or a gateway's error page is not JSON: no error code to read then.
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        error = str(data.get("error") or "")
         target = rows[0].target
         kind = rules[rows[0].rule_id].kind
         if exc.response.status_code == 429 or error == "ratelimited":

@@ -18,7 +18,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store import Store
 from bot.store.lease import Lease, LeasedTable, table_of
-from bot.store.tables import AuditEvent, Link, NoticeDelivery, NoticeRule, NoticeSource
+from bot.store.tables import (
+    AuditEvent,
+    ChannelSetting,
+    Link,
+    NoticeDelivery,
+    NoticeRule,
+    NoticeSource,
+)
 
 PENDING = "pending"  # to be posted as found
 DIGEST = "digest"  # collected into the target's digest, posted at ``due_at``
@@ -139,6 +146,16 @@ class NoticeRows:
             found = await s.exec(select(Link).where(col(Link.slack_user_id).in_(users)))
             links = {(link.team_id, link.slack_user_id): link for link in found}
         return {key: link for key, link in links.items() if key in wanted}
+
+    async def shared_channels(self) -> set[tuple[str, str]]:
+        """(team, channel) of every channel where sharing is allowed, in one query."""
+        async with self._store.session() as s:
+            found = await s.exec(
+                select(ChannelSetting.team_id, ChannelSetting.channel_id).where(
+                    col(ChannelSetting.allow_share).is_(True)
+                )
+            )
+            return {(team, channel) for team, channel in found}
 
     # -- sources -----------------------------------------------------------------------------
 

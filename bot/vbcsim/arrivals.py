@@ -73,6 +73,7 @@ class Arrivals:
         self._owed = 0.0
         self._pending: list[_Pending] = []
         self.made: list[SimRecording] = []
+        self.listed_at: dict[int, float] = {}  # when VBC lists each arrival (the truth)
 
     def configure(self, body: dict[str, Any], now: float) -> None:
         self.tick(now)  # arrivals so far at the old rate
@@ -132,5 +133,6 @@ class Arrivals:
         late = rng.random() < cfg.late_share
         listed = ended + (cfg.late_seconds if late else cfg.delay_seconds)
         heapq.heappush(self._pending, _Pending(listed, rec))
+        self.listed_at[rec.id] = listed
         self.made.append(rec)
         return rec

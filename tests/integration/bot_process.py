@@ -4,7 +4,8 @@ Builds the runtime from the environment exactly like ``recordings-bot run`` (``S
 serves on 127.0.0.1 and an OS-chosen port, runs the background work (the export watcher) and
 prints ``READY <url>`` once it listens. Test-only knobs shorten the watcher's timings:
 ``EXPORT_POLL_CAP`` (seconds) and ``EXPORT_LEASE_SECONDS``; for notices
-``NOTICE_LEASE_SECONDS`` and ``NOTICE_SPACING`` (seconds between posts to one target). It runs until it is killed.
+``NOTICE_LEASE_SECONDS`` and ``NOTICE_SPACING`` (seconds between posts to one target).
+It runs until it is killed.
 """
 
 from __future__ import annotations

@@ -301,6 +301,7 @@ async def build_runtime(
         clock=clock,
         access_for=logins.access_for,
         holds=holds,
+        metrics=metrics,
     )
     retention_rows = RetentionRows(store)
     retention = RetentionService(

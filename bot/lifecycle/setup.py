@@ -15,6 +15,7 @@ from bot.lifecycle.ports import HoldCheck, NoHolds
 from bot.lifecycle.single import SingleDelete
 from bot.lifecycle.slack_copies import SlackCopies
 from bot.lifecycle.worker import DeletionWorker
+from bot.ops.metrics import Metrics
 from bot.people.directory import Directory
 from bot.people.vbc_access import AccessFor
 from bot.search.lookup import RecordingLookup
@@ -43,11 +44,14 @@ def build_lifecycle(
     clock: Clock,
     access_for: AccessFor,
     holds: HoldCheck | None = None,
+    metrics: Metrics | None = None,
 ) -> Lifecycle:
     """Every delete path asks ``holds`` (``NoHolds`` until legal holds are wired in)."""
     copies = SlackCopies(store=store, slack=slack)
     deleter = Deleter(holds=holds or NoHolds(), copies=copies)
-    worker = DeletionWorker(store=store, vbc=vbc, deleter=deleter, slack=slack, clock=clock)
+    worker = DeletionWorker(
+        store=store, vbc=vbc, deleter=deleter, slack=slack, clock=clock, metrics=metrics
+    )
     jobs = DeletionJobService(
         vbc=vbc,
         store=store,

@@ -29,6 +29,7 @@ from bot.blocks.lifecycle import render_deletion_status
 from bot.clock import Clock
 from bot.lifecycle.deleter import AUDIT_ACTION, Deleter, Outcome, Result
 from bot.lifecycle.ports import RecordingRef
+from bot.ops.metrics import Metrics
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.store.deletions import (
@@ -98,7 +99,9 @@ class DeletionWorker:
         clock: Clock,
         tuning: WorkTuning | None = None,
         owner: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._store = store
         self._rows = DeletionRows(store)
         self._vbc = vbc
@@ -242,6 +245,8 @@ class DeletionWorker:
                 )
                 return
             result = Result(Outcome.FAILED, f"VBC kept refusing: {result.detail}")
+        if self._metrics is not None:
+            self._metrics.deletions.labels(outcome=result.outcome.value).inc()
         ref = _ref(item)
         reason = f"; reason: {job.reason}" if job.reason else ""
         event = AuditEvent(
@@ -383,6 +388,8 @@ class DeletionWorker:
         job = run.job
         assert job.id is not None
         final = CANCELLED if (run.cancelled or job.cancel_requested_by) else DONE
+        if self._metrics is not None and job.notice_ts is None:
+            self._metrics.delete_jobs.labels(outcome=final).inc()
         await self._show_progress(run, final)
         message, _ = await self._message(run, final)
         try:

@@ -7,6 +7,7 @@ stops the bulk delete job, and a retention run reaches the same job service.
 from __future__ import annotations
 
 from bot.lifecycle.jobs import DeletionJobService
+from bot.ops.metrics import PREFIX
 from tests.integration.conftest import ADMIN, Stack
 from tests.integration.test_delete_jobs import (
     confirm,
@@ -33,6 +34,14 @@ async def test_a_hold_placed_by_command_stops_the_bulk_delete_job(stack: Stack) 
     assert f"company:{held} (held by legal hold #1 (litigation 2024-17))" in notice.text
     assert held not in deletes(stack), "a held recording is never sent a DELETE"
     assert stack.sim.state.recording(held) is not None
+    registry = stack.bot.runtime.metrics.registry
+    counted = {
+        outcome: registry.get_sample_value(f"{PREFIX}_deletions_total", {"outcome": outcome})
+        for outcome in ("deleted", "held")
+    }
+    assert counted == {"deleted": count - 1, "held": 1}
+    job_total = f"{PREFIX}_delete_jobs_total"
+    assert registry.get_sample_value(job_total, {"outcome": "done"}) == 1
 
 
 async def test_retention_hands_its_runs_to_the_bulk_delete_jobs(stack: Stack) -> None:

@@ -24,7 +24,6 @@ ACTIONS = (
     "connect", "disconnect", "audit", "delete", "delete-job", "delete-cancel",
     "slack-copy-delete",
     "hold", "holds", "release", "retention", "retention_run", "retention_skip",
-    "slack_copy_delete",
 )  # fmt: skip
 OUTCOMES = ("allowed", "refused", "failed")
 # The words people use for them.

@@ -17,12 +17,12 @@ import secrets
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.audio.text import slack_error
 from bot.blocks.lifecycle_views import render_copy_expired
 from bot.clock import Clock
 from bot.lifecycle.ports import HoldCheck
+from bot.lifecycle.slack_copies import AUDIT_ACTION, delete_slack_file
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.store.retention import RetentionRows
@@ -31,22 +31,12 @@ from bot.vbc.models import Recording, RecordingKind
 
 log = logging.getLogger(__name__)
 
-ACTION = "slack_copy_delete"
+ACTION = AUDIT_ACTION  # one action for every Slack copy the bot deletes, by any path
 ACTOR = "retention"  # the audit's actor for what the policy does on its own
 SWEEP_SECONDS = 300.0
 BATCH = 50
 LEASE = timedelta(minutes=5)
 HELD_RECHECK = timedelta(days=1)
-_GONE = frozenset({"file_not_found", "file_deleted"})
-
-
-async def delete_slack_file(client: AsyncWebClient, file_id: str) -> None:
-    """``files.delete``; a file already gone counts as deleted. Other Slack errors raise."""
-    try:
-        await client.files_delete(file=file_id)
-    except SlackApiError as exc:
-        if slack_error(exc) not in _GONE:
-            raise
 
 
 class SlackCopies:

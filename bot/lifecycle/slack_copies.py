@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack_clients import SlackClients
 from bot.store import Store
@@ -19,6 +20,21 @@ log = logging.getLogger(__name__)
 
 AUDIT_ACTION = "slack-copy-delete"
 _ALREADY_GONE = frozenset({"file_not_found", "file_deleted"})
+
+
+async def delete_slack_file(client: AsyncWebClient, file_id: str) -> bool:
+    """``files.delete``: True when deleted now, False when Slack no longer had it.
+
+    The one call every path that deletes the bot's copies makes (a deletion, the retention
+    sweep); other Slack errors raise.
+    """
+    try:
+        await client.files_delete(file=file_id)
+    except SlackApiError as exc:
+        if str(exc.response.get("error") or "") not in _ALREADY_GONE:
+            raise
+        return False
+    return True
 
 
 class SlackCopies:
@@ -43,14 +59,13 @@ class SlackCopies:
         where = f"file {upload.file_id} in {upload.conversation_id}"
         try:
             client = await self._slack.for_team(upload.team_id)
-            await client.files_delete(file=upload.file_id)
+            if not await delete_slack_file(client, upload.file_id):
+                where += " (already gone from Slack)"
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "error")
-            if error not in _ALREADY_GONE:
-                log.warning("could not delete Slack %s: %s", where, error)
-                await self._audit(upload, actor, "failed", f"{where}: Slack answered {error}")
-                return 0
-            where += " (already gone from Slack)"
+            log.warning("could not delete Slack %s: %s", where, error)
+            await self._audit(upload, actor, "failed", f"{where}: Slack answered {error}")
+            return 0
         except LookupError as exc:  # the workspace is no longer installed
             await self._audit(upload, actor, "failed", f"{where}: {exc}")
             return 0

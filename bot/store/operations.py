@@ -17,7 +17,7 @@ from bot.store.tables import AuditEvent, ExportRequest
 
 # Audit actions kept whatever AUDIT_RETENTION_DAYS says: any action starting with one of these
 # (``delete``, ``delete_job``, ``hold``, ``release``, ``retention``, ``retention_run`` ...).
-AUDIT_KEPT_ACTION_PREFIXES = ("delete", "hold", "release", "retention")
+AUDIT_KEPT_ACTION_PREFIXES = ("delete", "hold", "release", "retention", "slack-copy-delete")
 # The audit row each pruning writes (itself kept: its action is a retention kind).
 AUDIT_PRUNE_ACTION = "retention"
 AUDIT_PRUNE_TARGET = "audit_log"

@@ -72,7 +72,7 @@ async def test_expired_copies_are_deleted_edited_audited_and_held_ones_kept(
     [parent] = [m for m in stack.slack.messages_for(CHANNEL) if m.kind == "message"]
     assert "deleted from Slack 7 days after upload" in render_text(parent.blocks)
     events, _ = await stack.bot.runtime.services.store.audit_events(
-        TEAM, AuditQuery(action="slack_copy_delete"), offset=0, limit=10
+        TEAM, AuditQuery(action="slack-copy-delete"), offset=0, limit=10
     )
     outcomes = {(e.target, e.outcome) for e in events}
     assert outcomes == {(f"company:{here.id}", "allowed"), (f"company:{held.id}", "refused")}

@@ -42,7 +42,7 @@ async def test_an_expired_zip_is_deleted_and_its_notice_says_so(stack: Stack) ->
     assert upload.deleted
     assert "zip of this export was deleted from Slack" in render_text(notice.blocks)
     events, _ = await services.store.audit_events(
-        TEAM, AuditQuery(action="slack_copy_delete"), offset=0, limit=5
+        TEAM, AuditQuery(action="slack-copy-delete"), offset=0, limit=5
     )
     [event] = events
     assert event.outcome == "allowed"

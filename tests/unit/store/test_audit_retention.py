@@ -86,4 +86,10 @@ async def test_housekeeping_keeps_everything_without_a_retention(
 
 
 def test_the_kept_kinds_are_named_in_one_place() -> None:
-    assert set(AUDIT_KEPT_ACTION_PREFIXES) == {"delete", "hold", "release", "retention"}
+    assert set(AUDIT_KEPT_ACTION_PREFIXES) == {
+        "delete",
+        "hold",
+        "release",
+        "retention",
+        "slack-copy-delete",
+    }

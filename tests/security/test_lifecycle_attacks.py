@@ -3,7 +3,7 @@ smuggled into a hold's reason. Each is refused (and audited) or rendered harmles
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import blocks
 from bot.store import AuditQuery
@@ -23,11 +23,11 @@ async def click_skip(stack: Stack, user: str, value: str) -> str:
 
 async def test_forged_and_foreign_skip_clicks_are_refused(stack: Stack) -> None:
     rows = RetentionRows(stack.bot.runtime.services.store)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC)  # due tomorrow: the running retention loop must not start it
     async with stack.bot.runtime.services.store.session() as session:
         run = RetentionRun(
             team_id="T0OTHER", days=30, refs="[]", count=5, requested_by="U0X",
-            state="announced", due_at=now, updated_at=now, found_at=now,
+            state="announced", due_at=now + timedelta(days=1), updated_at=now, found_at=now,
         )  # fmt: skip
         session.add(run)
         await session.commit()

@@ -52,7 +52,6 @@ RETRY = timedelta(minutes=30)
 LEASE = timedelta(minutes=10)
 TICK_SECONDS = 60.0
 # Until the deletion jobs are wired in (bot/app.py), no VBC policy can be set.
-NO_JOBS = "Retention at VBC needs the bot's deletion jobs, which this installation lacks."
 _UNKEPT = {"download_url", "self_url"}  # VBC's own links are never stored
 
 
@@ -67,7 +66,7 @@ class RetentionService:
         vbc: VbcClient,
         slack: SlackClients,
         holds: HoldCheck,
-        jobs: DeletionJobs | None,
+        jobs: DeletionJobs,
         clock: Clock,
         admins: frozenset[str],
     ) -> None:
@@ -101,8 +100,6 @@ class RetentionService:
                 updated_at=self._clock(),
                 next_run_at=self._clock(),
             )
-            if words.target == "vbc" and words.days and self._jobs is None:
-                return blocks.render_error(NO_JOBS)
             if words.target == "vbc" and words.days:
                 policy.criteria, policy.description = await self._criteria(asker, words.filters)
         except (LifecycleWordsError, FilterError) as exc:
@@ -308,10 +305,7 @@ class RetentionService:
             )
         now = self._clock()
         job_id = None
-        if kept and self._jobs is None:
-            log.error("retention run %s cannot start: no deletion jobs wired", run.id)
-            return
-        if kept and self._jobs is not None:
+        if kept:
             job_id = await self._jobs.start(
                 run.team_id,
                 kept,

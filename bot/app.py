@@ -29,6 +29,7 @@ from bot.lifecycle.holds import HoldService
 from bot.lifecycle.ports import DeletionJobs
 from bot.lifecycle.retention import RetentionService
 from bot.lifecycle.setup import Lifecycle, build_lifecycle
+from bot.notices import NoticeRules, NoticeWatcher, build_notices
 from bot.ops.audit_export import AuditExporter
 from bot.ops.metrics import Metrics
 from bot.ops.readiness import CredentialWatch, Readiness
@@ -99,6 +100,8 @@ class Services:
     holds: HoldService
     retention: RetentionService
     slack_copies: SlackCopies
+    notices: NoticeRules
+    notice_watcher: NoticeWatcher
 
 
 @dataclass
@@ -319,12 +322,22 @@ async def build_runtime(
     slack_copies = SlackCopies(
         store=store, rows=retention_rows, slack=slack, holds=holds, clock=clock
     )
+    notices, notice_watcher = build_notices(
+        settings,
+        store=store,
+        vbc=vbc,
+        slack=slack,
+        directory=directory,
+        recordings=recordings,
+        clock=clock,
+    )
     home = AppHome(
         directory=directory,
         recordings=recordings,
         exports=exports,
         holds=holds,
         retention=retention,
+        notices=notices,
     )
     register_all(
         app,
@@ -337,6 +350,7 @@ async def build_runtime(
         home=home,
         holds=holds,
         retention_service=retention,
+        notices=notices,
         allowed_teams=settings.allowed_teams,
         phone_region=settings.phone_region,
         installations=installations,
@@ -367,6 +381,8 @@ async def build_runtime(
         readiness=readiness,
         credential_watch=credential_watch,
         audit_exports=audit_exports,
+        notices=notices,
+        notice_watcher=notice_watcher,
     )
     runtime = Runtime(
         app=app, settings=settings, services=services, metrics=metrics, closers=closers
@@ -396,6 +412,7 @@ async def build_runtime(
     runtime.background.append(lifecycle.worker.run)
     runtime.background.append(slack_copies.run)
     runtime.background.append(retention.run)
+    runtime.background.append(notice_watcher.run)
     return runtime
 
 

@@ -50,6 +50,8 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)  # GET /metrics bearer token
     audit_retention_days: int | None = None  # None keeps audit rows forever
     members_may_delete: bool = False  # members may delete their own on-demand recordings
+    notify_poll_seconds: int = 60  # new recordings are looked for this often
+    notify_overlap_minutes: int = 120  # each look reaches this far back before the newest seen
 
     @property
     def mode(self) -> Mode:
@@ -82,6 +84,8 @@ class Settings:
         cap = _int(get("UPLOAD_CAP_BYTES", str(DEFAULT_UPLOAD_CAP)), "UPLOAD_CAP_BYTES", problems)
         retention = get("AUDIT_RETENTION_DAYS")
         audit_days = _int(retention, "AUDIT_RETENTION_DAYS", problems) if retention else None
+        poll = _int(get("NOTIFY_POLL_SECONDS", "60"), "NOTIFY_POLL_SECONDS", problems)
+        overlap = _int(get("NOTIFY_OVERLAP_MINUTES", "120"), "NOTIFY_OVERLAP_MINUTES", problems)
         settings = cls(
             slack_bot_token=get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=get("SLACK_SIGNING_SECRET") or None,
@@ -107,6 +111,8 @@ class Settings:
             metrics_token=get("METRICS_TOKEN") or None,
             audit_retention_days=audit_days,
             members_may_delete=_flag(get("MEMBERS_MAY_DELETE", "false"), problems),
+            notify_poll_seconds=poll,
+            notify_overlap_minutes=overlap,
         )
         problems.extend(settings.missing())
         problems.extend(settings.invalid())
@@ -138,6 +144,10 @@ class Settings:
             problems.append("METRICS_TOKEN must be at least 16 characters (it guards /metrics)")
         if self.upload_cap_bytes <= 0:
             problems.append("UPLOAD_CAP_BYTES must be a positive number of bytes")
+        if not 1 <= self.notify_poll_seconds <= 3600:
+            problems.append("NOTIFY_POLL_SECONDS must be between 1 and 3600 seconds")
+        if not 1 <= self.notify_overlap_minutes <= 1440:
+            problems.append("NOTIFY_OVERLAP_MINUTES must be between 1 and 1440 minutes")
         if self.phone_region not in phonenumbers.SUPPORTED_REGIONS:
             problems.append(
                 f"PHONE_REGION must be a two-letter country code like US or GB, "

@@ -14,6 +14,7 @@ from bot.lifecycle.holds import HoldService
 from bot.lifecycle.jobs import DeletionJobService
 from bot.lifecycle.retention import RetentionService
 from bot.lifecycle.single import SingleDelete
+from bot.notices import NoticeRules
 from bot.ops.audit_export import AuditExporter
 from bot.ops.metrics import Metrics
 from bot.people.admin import AdminService
@@ -35,6 +36,7 @@ from handlers import (
 )
 from handlers import audio as audio_listeners
 from handlers import exports as export_listeners
+from handlers import notices as notice_listeners
 
 
 def register_all(
@@ -49,6 +51,7 @@ def register_all(
     home: AppHome,
     holds: HoldService,
     retention_service: RetentionService,
+    notices: NoticeRules,
     allowed_teams: frozenset[str],
     phone_region: str,
     installations: EncryptedInstallationStore | None,
@@ -72,6 +75,7 @@ def register_all(
         deletion_jobs=deletion_jobs,
         holds=holds,
         retention=retention_service,
+        notices=notices,
     )
     retention.register(app, retention=retention_service)
     # audio before actions: its Retry listener takes only play/share retries.
@@ -82,3 +86,4 @@ def register_all(
     views.register(app, recordings=recordings, phone_region=phone_region)
     shortcuts.register(app, recordings=recordings, phone_region=phone_region)
     events.register(app, store=store, home=home, installations=installations)
+    notice_listeners.register(app, notices=notices, home=home)

@@ -23,7 +23,13 @@ from bot.audio.text import PLAY_HERE, parse_retry_value
 from bot.people.asker import Asker
 from bot.search.service import RecordingsService
 from bot.web.links import ACTION_OPEN_LINK
-from handlers.payloads import action_value, asker_of, first_action, has_response_url
+from handlers.payloads import (
+    action_value,
+    asker_of,
+    clicked_ephemeral,
+    first_action,
+    has_response_url,
+)
 from handlers.replies import post_ephemeral, reply
 
 _RESULTS_BLOCK = re.compile(r"^(?:recact|rec):(.+:[0-9]{1,7}):[0-9]{1,7}$")
@@ -114,10 +120,10 @@ async def _run(
     client: AsyncWebClient,
 ) -> None:
     asker = asker_of(body)
-    notify = functools.partial(reply, respond, replace=True) if has_response_url(body) else None
-    if notify is not None:
+    if has_response_url(body):
         action = "share" if kind == "share" else "play"
-        tracker = await audio.track(asker, back, ref_value, action, notify)
+        replace_list = functools.partial(reply, respond, replace=True)
+        tracker = await audio.track(asker, back, ref_value, action, replace_list)
         if tracker is not None:  # a results list: it stays, the row shows each step
             await tracker.begin()
             done: Outcome
@@ -130,13 +136,16 @@ async def _run(
                 )
             await tracker.finish(done)
             return
+    # A real message (a notice in a channel) is everyone's: answer beside it, never over it.
+    mine = clicked_ephemeral(body)
+    notify = functools.partial(reply, respond, replace=mine) if has_response_url(body) else None
     if kind == "share":
         outcome: Outcome = await audio.share(asker, ref_value, notify=notify, back=back)
     else:
         here = kind == PLAY_HERE
         outcome = await audio.play(asker, ref_value, notify=notify, back=back, here=here)
     if notify is not None or outcome.delivery is None:
-        await _say(body, respond, client, asker, outcome.message)
+        await _say(body, respond, client, asker, outcome.message, replace=mine)
 
 
 async def _say(

@@ -20,6 +20,7 @@ from bot.lifecycle.holds import HoldService
 from bot.lifecycle.jobs import DeletionJobService
 from bot.lifecycle.retention import RetentionService
 from bot.lifecycle.single import SingleDelete
+from bot.notices import NoticeRules
 from bot.ops.audit_export import AuditExporter
 from bot.people.admin import AdminService
 from bot.people.asker import Asker
@@ -45,6 +46,7 @@ def register(
     deletion_jobs: DeletionJobService,
     holds: HoldService,
     retention: RetentionService,
+    notices: NoticeRules,
 ) -> None:
     app.command("/recordings")(
         functools.partial(
@@ -59,6 +61,7 @@ def register(
             deletion_jobs=deletion_jobs,
             holds=holds,
             retention=retention,
+            notices=notices,
         )
     )
 
@@ -79,6 +82,7 @@ async def handle_recordings(
     deletion_jobs: DeletionJobService,
     holds: HoldService,
     retention: RetentionService,
+    notices: NoticeRules,
 ) -> None:
     await ack()
     asker = asker_of(body)
@@ -94,6 +98,9 @@ async def handle_recordings(
         return
     if isinstance(command, commands.Get):
         await get_and_play(respond, asker, command, audio)
+        return
+    if isinstance(command, commands.Notify):
+        await reply(respond, await notices.command(asker, command))
         return
     if isinstance(command, commands.Hold | commands.Holds | commands.Release | commands.Retention):
         await reply(respond, await run_lifecycle(command, asker, holds=holds, retention=retention))

@@ -271,10 +271,12 @@ def render_home(
     scope: str,
     recent: list[Recording],
     jobs: list[tuple[ExportRequest, list[ExportJobRow]]],
+    notices: Sequence[Block] = (),
     admin_blocks: Sequence[Block] = (),
 ) -> dict[str, Any]:
-    """The App Home view: who you are, a Search button, recent recordings and exports;
-    ``admin_blocks`` (legal holds, the next retention run) close it for admins."""
+    """The App Home view: who you are, a Search button, recent recordings and exports, the
+    new-recording notices section (``bot.blocks.notices.home_blocks``); ``admin_blocks``
+    (legal holds, the next retention run) close it for admins."""
     search = button("Search recordings", ACTION_OPEN_MODAL, "home", style="primary")
     blocks: list[Block] = [
         {"type": "header", "block_id": "home_head", "text": plain("Call recordings")},
@@ -292,6 +294,8 @@ def render_home(
     if not jobs:
         blocks.append(context("No exports yet.", "home_jobs_none"))
     blocks.append(actions("home_actions", [button("Refresh exports", ACTION_JOBS_REFRESH, "home")]))
+    if notices:
+        blocks += [{"type": "divider", "block_id": "home_div3"}, *notices]
     if admin_blocks:
-        blocks += [{"type": "divider", "block_id": "home_div3"}, *admin_blocks]
-    return {"type": "home", "blocks": blocks}  # at most ~55 blocks of Slack's 100
+        blocks += [{"type": "divider", "block_id": "home_div4"}, *admin_blocks]
+    return {"type": "home", "blocks": blocks}  # at most ~70 blocks of Slack's 100

@@ -123,6 +123,20 @@ def _notes(lines: list[str], block_id: str) -> Block:
     }
 
 
+def notice_row(rec: Recording, block_id: str, *, play_here: bool) -> list[Block]:
+    """A new-recording notice: the result row with Play and Details (checked on click)."""
+    ref = recording_ref(rec)
+    label, action_id = _play(play_here)
+    buttons = [
+        button(label, action_id, ref, style="primary"),
+        button("Details", ACTION_DETAILS, ref),
+    ]
+    return [
+        section(_row_text(rec, True), bid("ntc", block_id)),
+        actions(bid("ntcact", block_id), buttons),
+    ]
+
+
 def row_compact(
     rec: Recording,
     block_id: str,

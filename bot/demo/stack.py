@@ -145,6 +145,9 @@ def demo_settings(sim: RunningSimulator, fake: FakeSlack, database: Path, port: 
     return dataclasses.replace(settings, bot_admins=admins, port=port)
 
 
+DEMO_ARRIVALS = {"per_hour": 60, "late_share": 0.1, "late_seconds": 90, "on_demand_share": 0.2}
+
+
 @contextlib.asynccontextmanager
 async def running_demo(
     workdir: Path, *, clock: StillClock | None = None
@@ -161,6 +164,9 @@ async def running_demo(
                 host=HOST, job_seconds=4.0, now=clock(), clock=clock.seconds
             )
         stack.push_async_callback(sim.close)
+        # New calls keep ending while the demo runs, some listed late: `/recordings notify me`
+        # shows its notices live.
+        sim.state.arrivals.configure(DEMO_ARRIVALS, sim.state.clock())
         fake = FakeSlack()
         await fake.start()
         stack.push_async_callback(fake.close)

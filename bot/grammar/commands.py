@@ -138,6 +138,23 @@ class Retention:
     text: str
 
 
+class NotifyAction(StrEnum):
+    LIST = "list"  # the person's rules
+    ME = "me"  # a rule for the person's DM
+    CHANNEL = "channel"  # admins: a rule for a channel
+    OFF = "off"  # remove the person's rules (or one)
+    REMOVE = "remove"  # remove one rule by id
+    ALL = "all"  # admins: every rule in the workspace
+
+
+@dataclass(frozen=True)
+class Notify:
+    action: NotifyAction
+    text: str = ""  # the filters, read later in the asker's time zone
+    channel_id: str | None = None
+    rule_id: int | None = None
+
+
 Command = (
     Search
     | Export
@@ -156,6 +173,7 @@ Command = (
     | Holds
     | Release
     | Retention
+    | Notify
 )
 
 USAGE = {
@@ -166,6 +184,8 @@ USAGE = {
     "channel": "/recordings channel allow|deny|direct|indirect|status",
     "jobs": "/recordings jobs",
     "whoami": "/recordings whoami",
+    "notify": "/recordings notify me [filters] | notify #channel [filters] | notify | "
+    "notify off [rule id] | notify remove <rule id> | notify all",
 }
 
 _GET_KINDS = {
@@ -225,6 +245,8 @@ def parse_command(text: str) -> Command:
         return _channel(args)
     if word in ("hold", "release", "retention", "holds"):
         return _lifecycle(word, rest)
+    if word == "notify":
+        return _notify(rest)
     return Search(stripped)
 
 
@@ -360,3 +382,43 @@ def _channel(args: list[str]) -> Channel:
     if len(args) == 1 and args[0].lower() in set(ChannelAction):
         return Channel(ChannelAction(args[0].lower()))
     raise CommandError(f"`{echo(' '.join(args))}` is not a channel setting", USAGE["channel"])
+
+
+_CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]{2,20})(?:\|[^>]*)?>")
+
+
+def _notify(rest: str) -> Notify:
+    """``notify``, ``notify me …``, ``notify <#C…> …``, ``notify off [id]``, ``remove <id>``,
+    ``all``; the filters are left for the grammar (read in the asker's time zone)."""
+    first, text = [*rest.strip().split(maxsplit=1), "", ""][:2]
+    word = first.lower()
+    if not word:
+        return Notify(NotifyAction.LIST)
+    if word == "me":
+        return Notify(NotifyAction.ME, text)
+    if word == "all" and not text:
+        return Notify(NotifyAction.ALL)
+    if word in ("off", "remove"):
+        ids = text.split()
+        if len(ids) > 1 or (word == "remove" and not ids):
+            raise CommandError(f"`notify {word}` takes one rule id", USAGE["notify"])
+        rule = ids[0].removeprefix("#") if ids else None
+        if rule is not None and not re.fullmatch(r"[0-9]{1,9}", rule):
+            raise CommandError(
+                f"`{echo(ids[0])}` is not a rule id (digits, as `/recordings notify` lists them)",
+                USAGE["notify"],
+            )
+        action = NotifyAction.OFF if word == "off" else NotifyAction.REMOVE
+        return Notify(action, rule_id=int(rule) if rule else None)
+    if mention := _CHANNEL_MENTION.fullmatch(first):
+        return Notify(NotifyAction.CHANNEL, text, channel_id=mention[1])
+    if first.startswith("#"):
+        raise CommandError(
+            f"pick the channel from the autocomplete list instead of typing `{echo(first)}`",
+            USAGE["notify"],
+        )
+    raise CommandError(
+        f"`notify {echo(first)}` is not a notify command: say who gets the notices "
+        "(`me` or a #channel)",
+        USAGE["notify"],
+    )

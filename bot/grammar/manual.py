@@ -87,6 +87,35 @@ COMMANDS: tuple[Entry, ...] = (
         detail="`/recordings help` lists the commands you may use; `help export` explains one.",
     ),
     Entry(
+        name="notify",
+        admin_only=False,
+        usage="notify me [filters] | notify | notify off [rule id]",
+        line="a DM for each new recording of yours that matches; your rules; remove them",
+        example="notify me inbound >1m",
+        detail=(
+            "A rule takes the search filters without time words or order, and covers calls "
+            "that end after you make it; each matching recording reaches you once, with Play "
+            "and Details. `/recordings notify` lists your rules with Remove buttons; "
+            '`notify off` removes them all, `notify off 12` one. App Home has a "notify me" '
+            "toggle. Admins: `notify me` covers your own recordings, `notify me scope:company` "
+            "the company's."
+        ),
+    ),
+    Entry(
+        name="notify all",
+        admin_only=True,
+        usage="notify #channel [filters] | notify all | notify remove <rule id>",
+        line="new company recordings posted into a channel; every rule; remove any rule",
+        example="notify all",
+        detail=(
+            "`notify #channel inbound >1m` posts each new company recording that matches into "
+            "a channel where sharing is allowed (`channel allow`); Play there follows the "
+            "channel's delivery setting and checks whoever clicks. The rule pauses, and admins "
+            "get a DM, when sharing there is denied later or the bot is removed from the "
+            "channel. More than 10 notices a minute to one place become one digest."
+        ),
+    ),
+    Entry(
         name="delete",
         admin_only=True,
         usage="delete <recording id>",

@@ -11,6 +11,7 @@ from bot.exports import ExportService
 from bot.grammar import SearchRequest
 from bot.lifecycle.holds import HoldService
 from bot.lifecycle.retention import RetentionService
+from bot.notices.rules import NoticeRules
 from bot.people.asker import Asker
 from bot.people.directory import Directory
 from bot.people.policy import AccessRefusedError, plan_search
@@ -32,7 +33,9 @@ class AppHome:
         exports: ExportService,
         holds: HoldService,
         retention: RetentionService,
+        notices: NoticeRules,
     ) -> None:
+        self._notices = notices
         self._directory = directory
         self._recordings = recordings  # whose VBC login reads the person's recent recordings
         self._exports = exports
@@ -73,4 +76,5 @@ class AppHome:
             recent=recent,
             jobs=jobs,
             admin_blocks=lifecycle,
+            notices=await self._notices.home(asker, person),
         )

@@ -335,3 +335,61 @@ class DeletionItem(SQLModel, table=True):
     state: str = Field(default="pending", max_length=16)
     attempts: int = 0
     detail: str | None = Field(default=None, max_length=500)  # the hold, the error
+
+
+class NoticeRule(SQLModel, table=True):
+    """A new-recording rule: a person's DMs (``personal``) or an admin's channel (``channel``).
+
+    ``criteria`` is ``bot.grammar.criteria.Criteria`` as JSON; a personal rule's owner is read
+    again from the person's link at every poll, so unlinking them stops it.
+    """
+
+    __tablename__ = "notice_rules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    kind: str = Field(max_length=16)  # personal | channel
+    slack_user_id: str = Field(max_length=32, index=True)  # the person; for channels, the admin
+    channel_id: str | None = Field(default=None, max_length=32)  # channel rules only
+    criteria: str = Field(max_length=8000)
+    summary: str = Field(max_length=1000)  # the filters in words, as the lists show them
+    search_text: str = Field(default="", max_length=4000)  # the same as /recordings text
+    paused_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class NoticeSource(SQLModel, table=True):
+    """One VBC listing the poll reads each interval: ``company`` or ``od:<vbc user id>``.
+
+    Leased like export requests, so one process reads each source per interval.
+    """
+
+    __tablename__ = "notice_sources"
+
+    id: str = Field(primary_key=True, max_length=64)
+    vbc_user_id: str | None = Field(default=None, max_length=32)  # on-demand sources
+    watermark: datetime | None = None  # the latest recording start seen
+    next_poll_at: datetime = Field(default_factory=utcnow, index=True)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+
+
+class NoticeDelivery(SQLModel, table=True):
+    """One notice of one recording for one rule: the key makes it exactly one per pair."""
+
+    __tablename__ = "notice_deliveries"
+
+    id: str = Field(primary_key=True, max_length=96)  # "<rule id>:<recording key>"
+    rule_id: int = Field(index=True)
+    team_id: str = Field(max_length=32)
+    target: str = Field(max_length=32, index=True)  # a channel id, or a person (their DM)
+    recording: str = Field(max_length=8000)  # the Recording as VBC listed it (JSON)
+    state: str = Field(default="pending", max_length=16, index=True)
+    due_at: datetime = Field(default_factory=utcnow, index=True)
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+    posted_channel: str | None = Field(default=None, max_length=32)
+    posted_ts: str | None = Field(default=None, max_length=32)
+    posted_at: datetime | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)

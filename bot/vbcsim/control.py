@@ -27,6 +27,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_delete("/_sim/requests", clear_requests)
     app.router.add_post("/_sim/jobs/{job_id}", force_job)
     app.router.add_post("/_sim/clock", advance_clock)
+    app.router.add_get("/_sim/arrivals", get_arrivals)
+    app.router.add_post("/_sim/arrivals", set_arrivals)
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -131,3 +133,27 @@ async def advance_clock(request: web.Request) -> web.Response:
     state = state_of(request)
     state.advance_clock(seconds)
     return web.json_response({"now": vbc_time(state.clock())})
+
+
+async def get_arrivals(request: web.Request) -> web.Response:
+    arrivals = state_of(request).arrivals
+    return web.json_response({**arrivals.settings.to_json(), "made": len(arrivals.made)})
+
+
+async def set_arrivals(request: web.Request) -> web.Response:
+    """New recordings while it runs: ``per_hour``, ``late_share``, ``late_seconds``,
+    ``delay_seconds``, ``on_demand_share``; ``burst: n`` makes n calls end now."""
+    body = await _body(request)
+    state = state_of(request)
+    try:
+        state.arrivals.configure(body, state.clock())
+        made = state.arrivals.burst(int(body.get("burst", 0)), state.clock())
+    except (ValueError, TypeError) as exc:
+        abort(400, "invalid_arrivals", str(exc))
+    return web.json_response(
+        {
+            **state.arrivals.settings.to_json(),
+            "made": len(state.arrivals.made),
+            "burst": [rec.id for rec in made],
+        }
+    )

@@ -87,19 +87,33 @@ def main_sim(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--job-seconds", type=float, default=8.0)
     parser.add_argument("--token-ttl", type=int, default=86400)
+    parser.add_argument(
+        "--arrivals-per-hour",
+        type=float,
+        default=0.0,
+        help="new recordings a simulated hour while it runs (also POST /_sim/arrivals)",
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
-            _serve_forever(args.host, args.port, args.seed, args.job_seconds, args.token_ttl)
+            _serve_forever(
+                args.host,
+                args.port,
+                args.seed,
+                args.job_seconds,
+                args.token_ttl,
+                args.arrivals_per_hour,
+            )
         )
 
 
 async def _serve_forever(
-    host: str, port: int, seed: int, job_seconds: float, token_ttl: int
+    host: str, port: int, seed: int, job_seconds: float, token_ttl: int, per_hour: float
 ) -> None:
     sim = await start_simulator(
         host=host, port=port, seed=seed, job_seconds=job_seconds, token_ttl=token_ttl
     )
+    sim.state.arrivals.configure({"per_hour": per_hour}, sim.state.clock())
     cfg = sim.state.config
     sys.stdout.write(
         f"VBC simulator listening on {sim.url}\n"

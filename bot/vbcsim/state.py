@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.vbcsim.arrivals import Arrivals
 from bot.vbcsim.data import (
     DEFAULT_SEED,
     Dataset,
@@ -90,6 +91,7 @@ class SimState:
             self._on_demand[rec.owner_user_id or 0][rec.id] = rec
         self._indexes: dict[int | None, RecordingIndex] = {}
         self._next_id = self.dataset.next_recording_id
+        self.arrivals = Arrivals(self.users, self._take_id, cfg.seed)
         self.jobs: dict[str, SimJob] = {}
         self.faults = Faults()
         self.requests.clear()
@@ -127,8 +129,22 @@ class SimState:
         return self.tokens.issue(user_id if user_id is not None else self.admin.id)
 
     # recordings ------------------------------------------------------------------------
+    def _take_id(self) -> int:
+        rec_id = self._next_id
+        self._next_id += 1
+        return rec_id
+
+    def _list_arrivals(self) -> None:
+        """Recordings that arrived and are listable by now join the lists."""
+        for rec in self.arrivals.due(self.clock()):
+            owner = rec.owner_user_id
+            table = self._company if owner is None else self._on_demand.setdefault(owner, {})
+            table[rec.id] = rec
+            self._indexes.pop(owner, None)
+
     def index(self, owner_user_id: int | None) -> RecordingIndex:
         """Company recordings (``None``) or one user's on-demand recordings, indexed."""
+        self._list_arrivals()
         index = self._indexes.get(owner_user_id)
         if index is None:
             rows = (
@@ -146,6 +162,7 @@ class SimState:
         return table.get(recording_id) if table is not None else None
 
     def recording(self, recording_id: int) -> SimRecording | None:
+        self._list_arrivals()
         found = self._company.get(recording_id)
         for owned in self._on_demand.values():
             found = found or owned.get(recording_id)
@@ -178,8 +195,7 @@ class SimState:
         size = size_bytes if size_bytes is not None else size_for_duration(duration)
         if size < MIN_MP3_SIZE:
             raise ValueError(f"size_bytes must be at least {MIN_MP3_SIZE}")
-        rec_id = self._next_id
-        self._next_id += 1
+        rec_id = self._take_id()
         moment = start or (self.dataset.now - timedelta(minutes=5))
         rec = SimRecording(
             id=rec_id,

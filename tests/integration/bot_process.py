@@ -4,7 +4,8 @@ Builds the runtime from the environment exactly like ``recordings-bot run`` (``S
 serves on 127.0.0.1 and an OS-chosen port, runs the background work (the export watcher) and
 prints ``READY <url>`` once it listens. Test-only knobs shorten the watcher's timings:
 ``EXPORT_POLL_CAP`` (seconds) and ``EXPORT_LEASE_SECONDS``, the deletion worker's
-``DELETE_LEASE_SECONDS`` and ``DELETE_CONCURRENCY``. It runs until it is killed.
+``DELETE_LEASE_SECONDS`` and ``DELETE_CONCURRENCY``, for notices ``NOTICE_LEASE_SECONDS`` and
+``NOTICE_SPACING`` (seconds between posts to one target). It runs until it is killed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ async def main() -> None:
         deleter.tuning.lease_seconds = float(os.environ["DELETE_LEASE_SECONDS"])
     if "DELETE_CONCURRENCY" in os.environ:
         deleter.tuning.concurrency = int(os.environ["DELETE_CONCURRENCY"])
+    notices = runtime.services.notice_watcher.tuning
+    if "NOTICE_LEASE_SECONDS" in os.environ:
+        notices.lease_seconds = float(os.environ["NOTICE_LEASE_SECONDS"])
+    if "NOTICE_SPACING" in os.environ:
+        notices.spacing = float(os.environ["NOTICE_SPACING"])
     server = await LocalServer(runtime).start()
     sys.stdout.write(f"READY {server.url} {watcher.owner} {deleter.owner}\n")
     sys.stdout.flush()

@@ -660,7 +660,8 @@ class BotProcess:
 async def outside(
     database_url: str, *, job_seconds: float, env: dict[str, str] | None = None
 ) -> AsyncIterator[Any]:
-    """Simulator and fake Slack here; ``spawn()`` starts bots pointed at them."""
+    """Simulator and fake Slack here; ``spawn()`` starts bots pointed at them (``env`` adds
+    settings and test knobs)."""
     sim = await start_simulator(job_seconds=job_seconds)
     slack = GatedSlack()
     await slack.start()
@@ -669,7 +670,7 @@ async def outside(
     slack.add_user(OTHER, "Priya Patel", tz="Europe/London", email=users[1].email)
     slack.add_user(ADMIN, "Ada Admin", tz="America/Chicago", email=sim.state.admin.email)
     settings = make_settings(sim.url, slack.url, database_url)
-    env = {
+    process_env = {
         **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ")},
         "PYTHONPATH": str(ROOT),
         "SLACK_BOT_TOKEN": "xoxb-test-token",
@@ -690,7 +691,7 @@ async def outside(
     bots: list[BotProcess] = []
 
     async def spawn() -> BotProcess:
-        bot = await BotProcess(env).start()
+        bot = await BotProcess(process_env).start()
         bots.append(bot)
         return bot
 

@@ -20,6 +20,9 @@ TABLES = {
     "app_secrets",
     "unlinked_people",
     "row_states",
+    "notice_rules",
+    "notice_sources",
+    "notice_deliveries",
 }
 
 

@@ -35,7 +35,7 @@ def test_names_are_unique() -> None:
 def test_members_see_their_commands_and_admins_all() -> None:
     member = {e.name for e in entries_for(is_admin=False)}
     admin = {e.name for e in entries_for(is_admin=True)}
-    assert member == {"search", "export", "jobs", "get", "whoami", "help"}
+    assert member == {"search", "export", "jobs", "get", "whoami", "help", "notify"}
     assert admin == member | {
         "link",
         "unlink",
@@ -48,6 +48,7 @@ def test_members_see_their_commands_and_admins_all() -> None:
         "holds",
         "release",
         "retention",
+        "notify all",
     }
 
 

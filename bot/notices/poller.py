@@ -1,0 +1,225 @@
+"""The poll behind every rule: a few VBC listings per interval, whatever the number of rules.
+
+One company-wide listing serves every channel rule and the company side of personal rules;
+each person with a personal rule that may take on-demand recordings needs one listing of their
+own (VBC lists those per user). Each listing is a ``notice_sources`` row leased like an export
+request, so across processes it is read once per interval; on-demand sources are first due at
+a point of the interval their id picks, so VBC sees a steady rate rather than a burst.
+
+A listing asks for ``start:gte`` = the newest start seen minus the overlap: VBC lists a call
+only once it has ended, and ``start`` is when it began, so a long call appears behind newer
+short ones. A recording id already seen here is skipped before matching; every new one is
+matched against every rule in memory and becomes one delivery row per rule, keyed so that a
+recording found again (here after a restart, or by another process) is still one notice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.grammar.criteria import Criteria, Owner
+from bot.notices.match import COMPANY_SOURCE, LiveRule, RuleSet, live_rule
+from bot.notices.pause import SHARING_DENIED, RulePauser
+from bot.search.merge import recording_key
+from bot.store import Store
+from bot.store.notices import PENDING, NoticeRows
+from bot.store.tables import Link, NoticeDelivery, NoticeRule, NoticeSource
+from bot.vbc.client import VbcClient
+from bot.vbc.errors import VbcError, VbcRateLimitedError
+from bot.vbc.filter import ORDER_OLDEST, RecordingFilter
+from bot.vbc.models import Recording
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100  # VBC's largest page
+
+
+@dataclass
+class NoticeTuning:
+    """The poll interval and overlap (settings), and leases and waits tests shorten."""
+
+    interval: float = 60.0
+    overlap: timedelta = timedelta(minutes=120)
+    lease_seconds: float = 60.0
+    idle_wait: float = 1.0  # how often the database is looked at for due work
+    sync_every: float = 10.0  # how often rule changes made elsewhere are read
+    batch: int = 200  # deliveries claimed at once
+    per_minute: int = 10  # notices for one target in a minute before the rest become a digest
+    spacing: float = 1.0  # seconds between two posts to one target (Slack's ~1 a second)
+    retry: float = 2.0  # first wait after Slack refused, then doubled
+    attempts: int = 8  # then the notice is given up (state ``failed``)
+
+
+class NoticePoller:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        vbc: VbcClient,
+        clock: Clock,
+        pauser: RulePauser,
+        tuning: NoticeTuning,
+        owner: str,
+        found: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._rows = NoticeRows(store)
+        self._store = store
+        self._vbc = vbc
+        self._clock = clock
+        self._pauser = pauser
+        self.tuning = tuning
+        self.owner = owner
+        self._found = found  # new deliveries were stored: wake the sender
+        self._seen: dict[str, datetime] = {}  # recording key -> its start, pruned by age
+        self._rules = RuleSet(())
+        self._synced_at: datetime | None = None
+
+    def rules_changed(self) -> None:
+        """A rule was added or removed in this process: read the rules at the next pass."""
+        self._synced_at = None
+
+    async def tick(self) -> int:
+        """Read the rules when due, then every listing that is due; how many were read."""
+        now = self._clock()
+        if self._synced_at is None or (now - self._synced_at).total_seconds() >= (
+            self.tuning.sync_every
+        ):
+            await self._sync(now)
+        until = now + timedelta(seconds=self.tuning.lease_seconds)
+        sources = await self._rows.claim_sources(self.owner, now=now, until=until, limit=50)
+        for source in sources:
+            await self._poll(source)
+        return len(sources)
+
+    async def next_due(self) -> datetime | None:
+        return await self._rows.next_source_due()
+
+    # -- rules -------------------------------------------------------------------------------
+
+    async def _sync(self, now: datetime) -> None:
+        """The running rules with their owners read again, and the listings they need."""
+        rules = await self._rows.rules(active=True)
+        links = await self._rows.owners(
+            (r.team_id, r.slack_user_id) for r in rules if r.kind == "personal"
+        )
+        shared = await self._rows.shared_channels() if any(r.channel_id for r in rules) else set()
+        live: list[LiveRule] = []
+        for rule in rules:
+            if rule.channel_id and (rule.team_id, rule.channel_id) not in shared:
+                await self._pauser.pause(rule, SHARING_DENIED)
+                continue
+            made = self._live(rule, links)
+            if made is not None:
+                live.append(made)
+        self._rules = RuleSet(live)
+        wanted = {
+            sid: (user, self._first_due(sid, now)) for sid, user in self._rules.sources().items()
+        }
+        await self._rows.sync_sources(wanted)
+        self._synced_at = now
+
+    @staticmethod
+    def _live(rule: NoticeRule, links: dict[tuple[str, str], Link]) -> LiveRule | None:
+        assert rule.id is not None
+        criteria = Criteria.from_json(json.loads(rule.criteria))
+        owner: Owner | None = None
+        if criteria.owner is not None:
+            link = links.get((rule.team_id, rule.slack_user_id))
+            if link is None:
+                return None  # unlinked: the person's rules stop until they are linked again
+            owner = Owner(link.vbc_user_id, tuple(e for e in link.extensions.split(",") if e))
+        target = rule.channel_id or rule.slack_user_id
+        return live_rule(rule.id, rule.team_id, target, criteria, rule.created_at, owner)
+
+    def _first_due(self, source_id: str, now: datetime) -> datetime:
+        """A new on-demand source is first read at a point of the interval its id picks."""
+        if source_id == COMPANY_SOURCE:
+            return now
+        share = zlib.crc32(source_id.encode()) % 1000 / 1000
+        return now + timedelta(seconds=self.tuning.interval * share)
+
+    # -- one listing -------------------------------------------------------------------------
+
+    async def _poll(self, source: NoticeSource) -> None:
+        now = self._clock()
+        interval = timedelta(seconds=self.tuning.interval)
+        following = source.next_poll_at + interval  # keeps the source's place in the interval
+        if following <= now:
+            following = now + interval
+        since = min(source.watermark or now, now) - self.tuning.overlap
+        fresh: list[Recording] = []
+        watermark = source.watermark
+        try:
+            async for rec in self._listing(source, since):
+                if rec.start is not None and (watermark is None or rec.start > watermark):
+                    watermark = rec.start
+                if recording_key(rec) not in self._seen:
+                    fresh.append(rec)
+        except VbcRateLimitedError as exc:
+            wait = max(exc.retry_after or 0.0, 1.0)
+            log.warning("notice poll of %s rate limited; again in %.0f s", source.id, wait)
+            await self._rows.finish_source(
+                source.id,
+                self.owner,
+                watermark=source.watermark,
+                next_poll_at=now + timedelta(seconds=wait),
+                deliveries=(),
+            )
+            return
+        except VbcError as exc:
+            log.warning("notice poll of %s failed: %s", source.id, exc)
+            await self._rows.finish_source(
+                source.id,
+                self.owner,
+                watermark=source.watermark,
+                next_poll_at=now + min(interval, timedelta(seconds=30)),
+                deliveries=(),
+            )
+            return
+        deliveries = [
+            _delivery(rule, rec, now) for rec in fresh for rule in self._rules.matching(rec)
+        ]
+        stored = await self._rows.finish_source(
+            source.id,
+            self.owner,
+            watermark=watermark,
+            next_poll_at=following,
+            deliveries=deliveries,
+        )
+        if stored:  # only now: a listing whose rows were lost is matched again next time
+            for rec in fresh:
+                self._seen[recording_key(rec)] = rec.start or now
+            self._forget_before(now - self.tuning.overlap - interval)
+        if stored and deliveries:
+            self._found()
+
+    def _listing(self, source: NoticeSource, since: datetime) -> AsyncIterator[Recording]:
+        """Every page of the source from ``since``, oldest first."""
+        query = RecordingFilter(start_gte=since, order=ORDER_OLDEST, page_size=PAGE_SIZE)
+        if source.vbc_user_id is None:
+            return self._vbc.iter_company_recordings(query)
+        return self._vbc.iter_user_recordings(source.vbc_user_id, query)
+
+    def _forget_before(self, cutoff: datetime) -> None:
+        if len(self._seen) < 1000:
+            return
+        self._seen = {key: start for key, start in self._seen.items() if start >= cutoff}
+
+
+def _delivery(rule: LiveRule, rec: Recording, now: datetime) -> NoticeDelivery:
+    return NoticeDelivery(
+        id=f"{rule.rule_id}:{recording_key(rec)}",
+        rule_id=rule.rule_id,
+        team_id=rule.team_id,
+        target=rule.target,
+        recording=rec.model_dump_json(),
+        state=PENDING,
+        due_at=now,
+        created_at=now,
+    )

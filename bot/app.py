@@ -330,6 +330,7 @@ async def build_runtime(
         directory=directory,
         recordings=recordings,
         clock=clock,
+        metrics=metrics,
     )
     home = AppHome(
         directory=directory,

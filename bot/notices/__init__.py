@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.notices.poller import NoticeTuning
 from bot.notices.rules import NoticeRules
 from bot.notices.watcher import NoticeWatcher
+from bot.ops.metrics import Metrics
 from bot.people.directory import Directory
 from bot.search.service import RecordingsService
 from bot.settings import Settings
@@ -32,6 +33,7 @@ def build_notices(
     recordings: RecordingsService,
     clock: Clock,
     tuning: NoticeTuning | None = None,
+    metrics: Metrics | None = None,
 ) -> tuple[NoticeRules, NoticeWatcher]:
     tuning = tuning or NoticeTuning(
         interval=float(settings.notify_poll_seconds),
@@ -47,6 +49,7 @@ def build_notices(
         admins=settings.bot_admins,
         clock=clock,
         tuning=tuning,
+        metrics=metrics,
     )
     rules = NoticeRules(
         store=store,

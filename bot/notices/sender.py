@@ -34,6 +34,7 @@ from bot.grammar import SearchRequest, format_filter
 from bot.grammar.criteria import Criteria
 from bot.notices.pause import BOT_NOT_THERE, SHARING_DENIED, RulePauser
 from bot.notices.poller import NoticeTuning
+from bot.ops.metrics import Metrics
 from bot.people.directory import Directory
 from bot.people.profiles import InactiveAccountError
 from bot.slack_clients import SlackClients
@@ -65,9 +66,11 @@ class NoticeSender:
         clock: Clock,
         tuning: NoticeTuning,
         owner: str,
+        metrics: Metrics | None = None,
     ) -> None:
         self._rows = NoticeRows(store)
         self._store = store
+        self._metrics = metrics
         self._slack = slack
         self._directory = directory
         self._pauser = pauser
@@ -136,6 +139,7 @@ class NoticeSender:
             message = render_notice(rec, rule_id=rule.id, summary=rule.summary, play_here=play_here)
             if await self._post(client, rows, [row], message, rules):
                 posts.append(self._clock())
+                self._count("sent")
         if collect:
             await self._collect(target, collect, posts)
         if digest_rows:
@@ -192,7 +196,8 @@ class NoticeSender:
             search=search,
             play_here=play_here,
         )
-        await self._post(client, rows, digest_rows, message, rules)
+        if await self._post(client, rows, digest_rows, message, rules):
+            self._count("digest", len(digest_rows))
 
     # -- one message -------------------------------------------------------------------------
 
@@ -270,9 +275,11 @@ class NoticeSender:
             )  # those already posted are no longer held: only the rest come back
             raise _Stop
         if kind == "channel" and error in CHANNEL_GONE:
+            self._count("refused", len(rows))
             await self._pause_all(all_rows, rules, BOT_NOT_THERE)
             raise _Stop
         if kind == "personal" and error in PERSON_GONE:
+            self._count("refused", len(rows))
             await self._rows.release([r.id for r in rows], self.owner, state=SKIPPED)
             return
         log.warning("notice to %s refused by Slack (%s); trying again", target, error)
@@ -291,12 +298,17 @@ class NoticeSender:
             attempts = row.attempts + 1
             if attempts >= self.tuning.attempts:
                 log.error("notice %s given up after %d tries", row.id, attempts)
+                self._count("failed")
                 await self._rows.release([row.id], self.owner, state=FAILED)
                 continue
             wait = self.tuning.retry * 2 ** (attempts - 1)
             await self._rows.retry_later(
                 row.id, self.owner, attempts=attempts, due_at=now + timedelta(seconds=wait)
             )
+
+    def _count(self, outcome: str, n: int = 1) -> None:
+        if self._metrics is not None:
+            self._metrics.notices.labels(outcome=outcome).inc(n)
 
 
 def _retry_after(exc: SlackApiError) -> float:

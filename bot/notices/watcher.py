@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.notices.pause import RulePauser
 from bot.notices.poller import NoticePoller, NoticeTuning
 from bot.notices.sender import NoticeSender
+from bot.ops.metrics import Metrics
 from bot.people.directory import Directory
 from bot.slack_clients import SlackClients
 from bot.store import Store
@@ -34,6 +35,7 @@ class NoticeWatcher:
         clock: Clock,
         tuning: NoticeTuning,
         owner: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.owner = owner or f"n-{secrets.token_hex(6)}"
         self.tuning = tuning
@@ -58,6 +60,7 @@ class NoticeWatcher:
             clock=clock,
             tuning=tuning,
             owner=self.owner,
+            metrics=metrics,
         )
 
     def rules_changed(self) -> None:

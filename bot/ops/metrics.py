@@ -4,10 +4,8 @@ Each runtime owns one ``Metrics``: several apps in one test process, or a benchm
 bots, then never collide. Labels are small closed sets (kinds, operations, outcomes) so the
 series stay few. ``GET /metrics`` (``bot.ops.routes``) renders them behind ``METRICS_TOKEN``.
 
-Ready for capabilities still being built, wired where they land:
-- ``delete_jobs`` (``outcome``: started, done, cancelled, failed) and ``deletions``
-  (``outcome``: deleted, refused, held, failed) for bulk delete jobs;
-- ``notices`` (``outcome``: sent, digest, refused, failed) for new-recording notices.
+Deletions (``deletions``, ``delete_jobs``) are counted by the deletion worker, notices
+(``notices``: sent one by one, in a digest, refused by Slack, given up) by the notice sender.
 """
 
 from __future__ import annotations

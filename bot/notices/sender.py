@@ -153,10 +153,14 @@ class NoticeSender:
         if first.kind == "personal":
             try:
                 await self._directory.require_active(first.team_id, target)
+                linked = await self._rows.owners([(first.team_id, target)])
             except (InactiveAccountError, LookupError):
-                # A deactivated person's rules stop: nothing more is posted for them.
+                linked = {}
+            if not linked:
+                # A deactivated or unlinked person's rules stop: checked here, at posting, as
+                # well as at the poll, which reads links only every ``sync_every``.
                 await self._rows.release([r.id for r in rows], self.owner, state=SKIPPED)
-                raise _Stop from None
+                raise _Stop
             return False
         setting = await self._store.get_channel(first.team_id, target)
         if not setting.allow_share:

@@ -8,9 +8,12 @@ a point of the interval their id picks, so VBC sees a steady rate rather than a 
 
 A listing asks for ``start:gte`` = the newest start seen minus the overlap: VBC lists a call
 only once it has ended, and ``start`` is when it began, so a long call appears behind newer
-short ones. A recording id already seen here is skipped before matching; every new one is
-matched against every rule in memory and becomes one delivery row per rule, keyed so that a
-recording found again (here after a restart, or by another process) is still one notice.
+short ones. A recording id already seen here is skipped before matching (the seen set is
+forgotten whenever the rules change, so a rule made in another process since the last sync
+still gets its recordings); every new one is matched against every rule in memory and becomes
+one delivery row per target (a person's DM or a channel), naming the first rule that took it:
+overlapping rules of one person give one DM, and the key keeps a recording found again (here
+after a restart, or by another process) one notice.
 """
 
 from __future__ import annotations
@@ -66,9 +69,11 @@ class NoticePoller:
         pauser: RulePauser,
         tuning: NoticeTuning,
         owner: str,
+        admins: frozenset[str] = frozenset(),
         found: Callable[[], None] = lambda: None,
     ) -> None:
         self._rows = NoticeRows(store)
+        self._admins = admins  # a personal rule over the company's recordings needs one
         self._store = store
         self._vbc = vbc
         self._clock = clock
@@ -78,6 +83,7 @@ class NoticePoller:
         self._found = found  # new deliveries were stored: wake the sender
         self._seen: dict[str, datetime] = {}  # recording key -> its start, pruned by age
         self._rules = RuleSet(())
+        self._signature: frozenset[tuple[int, Owner | None]] = frozenset()
         self._synced_at: datetime | None = None
 
     def rules_changed(self) -> None:
@@ -117,6 +123,10 @@ class NoticePoller:
             made = self._live(rule, links)
             if made is not None:
                 live.append(made)
+        signature = frozenset((r.rule_id, r.criteria.owner) for r in live)
+        if signature != self._signature:  # matched again: the seen ones met the old rules only
+            self._seen.clear()
+            self._signature = signature
         self._rules = RuleSet(live)
         wanted = {
             sid: (user, self._first_due(sid, now)) for sid, user in self._rules.sources().items()
@@ -124,12 +134,14 @@ class NoticePoller:
         await self._rows.sync_sources(wanted)
         self._synced_at = now
 
-    @staticmethod
-    def _live(rule: NoticeRule, links: dict[tuple[str, str], Link]) -> LiveRule | None:
+    def _live(self, rule: NoticeRule, links: dict[tuple[str, str], Link]) -> LiveRule | None:
         assert rule.id is not None
         criteria = Criteria.from_json(json.loads(rule.criteria))
         owner: Owner | None = None
-        if criteria.owner is not None:
+        if criteria.owner is None and rule.kind == "personal":
+            if rule.slack_user_id not in self._admins:
+                return None  # ``scope:company`` of someone no longer an admin: it stops
+        elif criteria.owner is not None:
             link = links.get((rule.team_id, rule.slack_user_id))
             if link is None:
                 return None  # unlinked: the person's rules stop until they are linked again
@@ -150,8 +162,9 @@ class NoticePoller:
         now = self._clock()
         interval = timedelta(seconds=self.tuning.interval)
         following = source.next_poll_at + interval  # keeps the source's place in the interval
-        if following <= now:
-            following = now + interval
+        if following <= now:  # late (a pause, a restart): skip whole intervals, keep the place
+            behind = (now - following) // interval + 1
+            following += interval * behind
         since = min(source.watermark or now, now) - self.tuning.overlap
         fresh: list[Recording] = []
         watermark = source.watermark
@@ -183,7 +196,9 @@ class NoticePoller:
             )
             return
         deliveries = [
-            _delivery(rule, rec, now) for rec in fresh for rule in self._rules.matching(rec)
+            _delivery(rule, rec, now)
+            for rec in fresh
+            for rule in _first_per_target(self._rules, rec)
         ]
         stored = await self._rows.finish_source(
             source.id,
@@ -212,9 +227,22 @@ class NoticePoller:
         self._seen = {key: start for key, start in self._seen.items() if start >= cutoff}
 
 
+def _first_per_target(rules: RuleSet, rec: Recording) -> list[LiveRule]:
+    """One rule per target that takes ``rec``: the oldest (lowest id)."""
+    first: dict[tuple[str, str], LiveRule] = {}
+    for rule in sorted(rules.matching(rec), key=lambda r: r.rule_id):
+        first.setdefault((rule.team_id, rule.target), rule)
+    return list(first.values())
+
+
+def delivery_id(team_id: str, target: str, rec: Recording) -> str:
+    """The key that makes a recording one notice per target, whatever rules overlap."""
+    return f"{team_id}:{target}:{recording_key(rec)}"
+
+
 def _delivery(rule: LiveRule, rec: Recording, now: datetime) -> NoticeDelivery:
     return NoticeDelivery(
-        id=f"{rule.rule_id}:{recording_key(rec)}",
+        id=delivery_id(rule.team_id, rule.target, rec),
         rule_id=rule.rule_id,
         team_id=rule.team_id,
         target=rule.target,

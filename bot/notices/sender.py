@@ -20,7 +20,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.notices import render_digest, render_notice
 from bot.clock import Clock
 from bot.grammar import SearchRequest, format_filter
-from bot.grammar.criteria import Criteria
+from bot.grammar.criteria import Criteria, Owner, matches
 from bot.notices.pause import BOT_NOT_THERE, SHARING_DENIED, RulePauser
 from bot.notices.poller import NoticeTuning
 from bot.ops.metrics import Metrics
@@ -66,8 +66,10 @@ class NoticeSender:
         clock: Clock,
         tuning: NoticeTuning,
         owner: str,
+        admins: frozenset[str] = frozenset(),
         metrics: Metrics | None = None,
     ) -> None:
+        self._admins = admins
         self._rows = NoticeRows(store)
         self._store = store
         self._metrics = metrics
@@ -125,6 +127,7 @@ class NoticeSender:
             await self._rows.release([r.id for r in rows], self.owner, state=SKIPPED)
             return
         play_here = await self._check_target(first, rows, rules)
+        rows = await self._still_theirs(first, rows, rules)
         now = self._clock()
         posts = await self._rows.posts_since(target, now - MINUTE)
         digest_rows = [r for r in rows if r.state == DIGEST]
@@ -153,20 +156,47 @@ class NoticeSender:
         if first.kind == "personal":
             try:
                 await self._directory.require_active(first.team_id, target)
-                linked = await self._rows.owners([(first.team_id, target)])
             except (InactiveAccountError, LookupError):
-                linked = {}
-            if not linked:
-                # A deactivated or unlinked person's rules stop: checked here, at posting, as
-                # well as at the poll, which reads links only every ``sync_every``.
+                # A deactivated person's rules stop: nothing more is posted for them.
                 await self._rows.release([r.id for r in rows], self.owner, state=SKIPPED)
-                raise _Stop
+                raise _Stop from None
             return False
         setting = await self._store.get_channel(first.team_id, target)
         if not setting.allow_share:
             await self._pause_all(rows, rules, SHARING_DENIED)
             raise _Stop
         return setting.delivers_directly
+
+    async def _still_theirs(
+        self, first: NoticeRule, rows: list[NoticeDelivery], rules: dict[int, NoticeRule]
+    ) -> list[NoticeDelivery]:
+        """The rows a person may still see now, checked again at posting: the poll's view of
+        links and admins can be up to ``sync_every`` old. A personal rule over the company's
+        recordings needs its owner to be an admin; one over their own, the recording to be
+        theirs under their link as it is now (unlinked, or linked to another VBC user: not)."""
+        if first.kind != "personal":
+            return rows
+        links = await self._rows.owners([(first.team_id, first.slack_user_id)])
+        link = links.get((first.team_id, first.slack_user_id))
+        keep: list[NoticeDelivery] = []
+        for row in rows:
+            criteria = Criteria.from_json(json.loads(rules[row.rule_id].criteria))
+            if criteria.owner is None:
+                allowed = first.slack_user_id in self._admins
+            elif link is None:
+                allowed = False
+            else:
+                owner = Owner(link.vbc_user_id, tuple(e for e in link.extensions.split(",") if e))
+                rec = Recording.model_validate_json(row.recording)
+                allowed = matches(replace(criteria, owner=owner), rec)
+            if allowed:
+                keep.append(row)
+        dropped = [r.id for r in rows if r not in keep]
+        if dropped:
+            await self._rows.release(dropped, self.owner, state=SKIPPED)
+        if not keep:
+            raise _Stop
+        return keep
 
     async def _collect(
         self, target: str, rows: list[NoticeDelivery], posts: list[datetime]
@@ -325,21 +355,27 @@ def _retry_after(exc: SlackApiError) -> float:
 
 
 def digest_search(rules: Sequence[NoticeRule], starts: Sequence[datetime]) -> str:
-    """The search that shows a digest's recordings: the rule's filters over their times."""
+    """The search that shows a digest's recordings: the rule's filters over their times.
+
+    The times are pinned as UTC instants (``since:2026-12-04T14:03:05Z``): whoever runs the
+    search reads it in their own time zone, and a bare local time would shift by its offset.
+    """
     criteria = Criteria.from_json(json.loads(rules[0].criteria)) if len(rules) == 1 else Criteria()
     company = all(
         r.kind == "channel" or Criteria.from_json(json.loads(r.criteria)).owner is None
         for r in rules
     )
-    window = replace(
-        criteria.filter,
-        start_gte=min(starts) if starts else None,
-        start_lte=max(starts) if starts else None,
-    )
     request = SearchRequest(
-        filter=window,
+        filter=replace(criteria.filter, start_gte=None, start_lte=None),
         numbers=criteria.numbers,
         kind=None if company else criteria.kind,
         company=company,
     )
-    return format_filter(request, tz=ZoneInfo("UTC"))
+    text = format_filter(request, tz=ZoneInfo("UTC"))
+    if starts:
+        text += f" since:{_instant(min(starts))} until:{_instant(max(starts))}"
+    return text.strip()
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

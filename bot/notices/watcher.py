@@ -50,6 +50,7 @@ class NoticeWatcher:
             pauser=pauser,
             tuning=tuning,
             owner=self.owner,
+            admins=admins,
             found=self._found.set,
         )
         self.sender = NoticeSender(
@@ -60,6 +61,7 @@ class NoticeWatcher:
             clock=clock,
             tuning=tuning,
             owner=self.owner,
+            admins=admins,
             metrics=metrics,
         )
 

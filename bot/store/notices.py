@@ -2,8 +2,9 @@
 
 ``bot.notices`` decides; this module only stores. The poll leases ``notice_sources`` rows
 (one process reads a listing per interval) and writes delivery rows keyed by
-"<rule id>:<recording key>", so a recording found twice (an overlapping window, a second
-process, a restart) is one row; posting leases ``notice_deliveries`` rows the same way.
+"<team>:<target>:<recording key>", so a recording found twice (an overlapping window, a second
+process, a restart, two rules of one person) is one row; posting leases ``notice_deliveries``
+rows the same way.
 """
 
 from __future__ import annotations

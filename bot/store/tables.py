@@ -375,11 +375,12 @@ class NoticeSource(SQLModel, table=True):
 
 
 class NoticeDelivery(SQLModel, table=True):
-    """One notice of one recording for one rule: the key makes it exactly one per pair."""
+    """One notice of one recording to one target (a DM or a channel), for the first rule that
+    took it: the key makes it exactly one per (target, recording), so per (rule, recording)."""
 
     __tablename__ = "notice_deliveries"
 
-    id: str = Field(primary_key=True, max_length=96)  # "<rule id>:<recording key>"
+    id: str = Field(primary_key=True, max_length=96)  # "<team>:<target>:<recording key>"
     rule_id: int = Field(index=True)
     team_id: str = Field(max_length=32)
     target: str = Field(max_length=32, index=True)  # a channel id, or a person (their DM)

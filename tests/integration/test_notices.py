@@ -256,7 +256,10 @@ async def test_a_burst_becomes_ten_notices_then_one_digest(notice_stack: NoticeS
 
     await wait_until(all_posted, DEADLINE)
     rows = await store_rows.deliveries()
-    assert sorted(r.id for r in rows) == sorted(f"1:company:{rec.id}" for rec in burst)
+    assert sorted(r.id for r in rows) == sorted(
+        f"{TEAM}:{CHANNEL}:company:{rec.id}" for rec in burst
+    )
+    assert {r.rule_id for r in rows} == {1}
     assert len({r.posted_ts for r in rows}) == 11  # ten notices and one digest
 
 

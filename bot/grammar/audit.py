@@ -24,7 +24,7 @@ ACTIONS = (
     "connect", "disconnect", "audit", "delete", "delete-job", "delete-cancel",
     "slack-copy-delete",
     "hold", "holds", "release", "retention", "retention_run", "retention_skip",
-    "notify_add", "notify_remove", "notify_pause",
+    "notify_add", "notify_remove", "notify_pause", "notify_list",
 )  # fmt: skip
 OUTCOMES = ("allowed", "refused", "failed")
 # The words people use for them.

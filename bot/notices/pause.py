@@ -6,6 +6,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks.mrkdwn import inline_code
 from bot.clock import Clock
 from bot.slack_clients import SlackClients
 from bot.store.notices import NoticeRows
@@ -41,10 +42,11 @@ class RulePauser:
         )
         if not await self._rows.pause_rule(rule.id, reason, event):
             return False
+        filters = inline_code(rule.search_text, 1500) or "no filters"
         text = (
             f":double_vertical_bar: Notice rule {rule.id} for <#{rule.channel_id}> is paused: "
-            f"{reason}. Nothing more is posted there for it. Once that is fixed, add the rule "
-            f"again with `/recordings notify <#{rule.channel_id}> {rule.search_text}` and "
+            f"{reason}. Nothing more is posted there for it. Once that is fixed, make it again "
+            f"with `/recordings notify #channel` for <#{rule.channel_id}> and {filters}, and "
             f"remove this one with `/recordings notify remove {rule.id}`."
         )
         for admin in sorted(self._admins):

@@ -19,6 +19,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
+from bot.blocks.mrkdwn import clip
 from bot.blocks.notices import RuleView, home_blocks, render_rules
 from bot.clock import Clock
 from bot.grammar import FilterError, SearchRequest, describe_filter, format_filter
@@ -40,6 +41,10 @@ Message = dict[str, Any]
 MAX_RULES_PER_PERSON = 20
 PERSONAL, CHANNEL = "personal", "channel"
 ADD, REMOVE = "notify_add", "notify_remove"  # audit actions (and ``notify_pause``)
+LIST_ALL = "notify_list"  # audited when refused: ``notify all`` is for admins
+MAX_CRITERIA = 8000  # the stored columns' sizes (migration 0009)
+MAX_SUMMARY = 1000
+MAX_SEARCH_TEXT = 4000
 CANT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 NOT_YOURS = "Rule {id} is not one of your rules. `/recordings notify` lists yours."
 
@@ -103,6 +108,8 @@ class NoticeRules:
         )
         kind = RecordingKind.COMPANY if request.company else request.kind
         criteria = replace(Criteria.of(request, owner=owner), kind=kind)
+        if too_big := _too_big(criteria):
+            return await self._refuse(asker, too_big, text)
         mine = await self._rows.rules(asker.team_id, user_id=asker.user_id, kind=PERSONAL)
         if same := next((r for r in mine if _same(r, criteria)), None):
             return blocks.render_notice(
@@ -149,6 +156,15 @@ class NoticeRules:
             )
         request = replace(request, company=True, kind=None)
         criteria = replace(Criteria.of(request), kind=RecordingKind.COMPANY)
+        here = await self._rows.rules(asker.team_id, kind=CHANNEL)
+        if same := next(
+            (r for r in here if r.channel_id == channel_id and _same(r, criteria)), None
+        ):
+            return blocks.render_notice(
+                f"Rule {same.id} already posts that in <#{channel_id}>: {same.summary}."
+            )
+        if too_big := _too_big(criteria):
+            return await self._refuse(asker, too_big, text)
         summary = _summary(request, UTC)
         refusal = await self._announce(asker, channel_id, summary)
         if refusal:
@@ -217,8 +233,8 @@ class NoticeRules:
             slack_user_id=asker.user_id,
             channel_id=channel_id,
             criteria=json.dumps(criteria.to_json()),
-            summary=_summary(request, tz),
-            search_text=format_filter(request, tz=tz),
+            summary=clip(_summary(request, tz), MAX_SUMMARY),
+            search_text=clip(format_filter(request, tz=tz), MAX_SEARCH_TEXT),
             created_at=now,
         )
         event = self._event(asker, ADD, "allowed", f"{kind} {channel_id or ''}: {rule.summary}")
@@ -238,7 +254,9 @@ class NoticeRules:
 
     async def list_all(self, asker: Asker) -> Message:
         if asker.user_id not in self._admins:
-            return await self._refuse(asker, "Only recordings admins can list every rule.", "all")
+            return await self._refuse(
+                asker, "Only recordings admins can list every rule.", "all", action=LIST_ALL
+            )
         rules = await self._rows.rules(asker.team_id)
         return render_rules(
             [_view(r, owner=True) for r in rules],
@@ -328,6 +346,16 @@ class NoticeRules:
 def _summary(request: SearchRequest, tz: Any) -> str:
     text = describe_filter(request, tz=tz)
     return "every new recording" if text == "all recordings" else text
+
+
+def _too_big(criteria: Criteria) -> str | None:
+    """Why a rule's filters are more than a rule keeps (the stored column's size), if so."""
+    if len(json.dumps(criteria.to_json())) <= MAX_CRITERIA:
+        return None
+    return (
+        f"That is more filters than a rule keeps ({len(criteria.numbers)} numbers): split it "
+        "into a few rules with fewer numbers each."
+    )
 
 
 def _same(rule: NoticeRule, criteria: Criteria) -> bool:

@@ -27,6 +27,7 @@ _CALLERS = [
 
 
 MAX_BURST = 10_000
+MAX_PER_HOUR = 1_000_000  # ~280 a second: a tick never loops without bound
 
 
 @dataclass
@@ -43,6 +44,8 @@ class ArrivalSettings:
                 value = float(body[name])
                 if value < 0 or (name.endswith("share") and value > 1):
                     raise ValueError(f"{name} must be 0 or more (a share at most 1)")
+                if name == "per_hour" and value > MAX_PER_HOUR:
+                    raise ValueError(f"per_hour must be at most {MAX_PER_HOUR:,}")
                 setattr(self, name, value)
 
     def to_json(self) -> dict[str, float]:

@@ -67,7 +67,9 @@ async def rule_of(stack: NoticeStack, user: str) -> int:
 
 async def refusals(stack: NoticeStack, action: str, actor: str) -> list[str]:
     return [
-        e.detail for e in await audit(stack, action) if e.actor == actor and e.outcome == "refused"
+        str(e.detail)
+        for e in await audit(stack, action)
+        if e.actor == actor and e.outcome == "refused"
     ]
 
 
@@ -206,7 +208,7 @@ async def test_an_admin_removes_anyones_rule_and_it_is_audited(one_db: NoticeSta
     assert await rules_of(stack) == []
     [event] = await audit(stack, "notify_remove")
     assert (event.actor, event.outcome, event.target) == (ADMIN, "allowed", f"rule {theirs}")
-    assert "personal" in event.detail
+    assert "personal" in str(event.detail)
     assert "There is no rule 99" in await say(stack, ADMIN, "notify remove 99")
 
 

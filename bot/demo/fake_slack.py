@@ -188,10 +188,17 @@ class FakeSlack(SlackWorkspace):
         self.users[user_id]["deleted"] = True
 
     def fail_next(
-        self, method: str, error: str, status: int = 200, retry_after: int | None = None
+        self,
+        method: str,
+        error: str,
+        status: int = 200,
+        retry_after: int | None = None,
+        *,
+        when: Callable[[Json], bool] | None = None,
     ) -> None:
-        """Answer the next call to `method` (or "response_url") with `ok: false, error`."""
-        self._failures[method].append(QueuedFailure(error, status, retry_after))
+        """Answer the next call to `method` (or "response_url") with `ok: false, error`;
+        with `when`, the next call whose arguments it accepts (one channel, say)."""
+        self._failures[method].append(QueuedFailure(error, status, retry_after, when))
 
     def fail_next_upload(self, after_bytes: int, status: int = 500) -> None:
         """Answer the next upload with `status` once `after_bytes` have arrived."""
@@ -280,7 +287,7 @@ class FakeSlack(SlackWorkspace):
         call = Call(method, await _read_args(request), CIMultiDict(request.headers))
         self.calls.append(call)
         headers: dict[str, str] = {}
-        failure = self._failures[method].popleft() if self._failures[method] else None
+        failure = self._take_failure(method, call.args)
         if failure is not None:
             call.status, call.answer = failure.status, {"ok": False, "error": failure.error}
             if failure.retry_after is not None:
@@ -294,6 +301,14 @@ class FakeSlack(SlackWorkspace):
             call.answer = self._dispatch_method(method, call.args)
         self._changed.set()
         return web.json_response(call.answer, status=call.status, headers=headers)
+
+    def _take_failure(self, method: str, args: Json) -> QueuedFailure | None:
+        """The first failure queued for `method` that applies to a call with `args`."""
+        queued = self._failures[method]
+        found = next((f for f in queued if f.when is None or f.when(args)), None)
+        if found is not None:
+            queued.remove(found)
+        return found
 
     async def _upload(self, request: web.Request) -> web.Response:
         upload = self.uploads.get(request.match_info["file_id"])
@@ -337,9 +352,8 @@ class FakeSlack(SlackWorkspace):
         return web.json_response(call.answer, status=call.status)
 
     def _respond(self, target: ResponseTarget, call: Call) -> tuple[int, Json]:
-        queued = self._failures["response_url"]
-        if queued:
-            failure = queued.popleft()
+        failure = self._take_failure("response_url", call.args)
+        if failure is not None:
             return failure.status, {"ok": False, "error": failure.error}
         target.uses += 1
         if target.uses > MAX_RESPONSE_URL_USES:

@@ -6,8 +6,9 @@ methods), and read by tests and the demo console to show or assert what happened
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ class Call:
     key: str | None = None
     status: int = 200
     answer: Json = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
     @property
     def token(self) -> str | None:
@@ -92,6 +94,7 @@ class QueuedFailure:
     error: str
     status: int
     retry_after: int | None
+    when: Callable[[Json], bool] | None = None  # only calls whose arguments it accepts
 
 
 @dataclass

@@ -33,6 +33,7 @@ DIGEST = "digest"  # collected into the target's digest, posted at ``due_at``
 POSTED = "posted"
 SKIPPED = "skipped"  # the rule paused or went, the person left: never posted
 FAILED = "failed"  # Slack refused it past every retry
+MAX_RULE_ID = 2**31 - 1  # rule ids are INTEGER (32 bits) on PostgreSQL
 
 SOURCE_LEASE = Lease(
     LeasedTable(
@@ -75,6 +76,8 @@ class NoticeRows:
         return rule
 
     async def rule(self, rule_id: int) -> NoticeRule | None:
+        if not 0 < rule_id <= MAX_RULE_ID:  # a forged button's number: PostgreSQL would raise
+            return None
         async with self._store.session() as s:
             return await s.get(NoticeRule, rule_id)
 

@@ -14,7 +14,6 @@ from bot import blocks
 from bot.vbcsim.data import SimRecording
 from tests.integration.access import (
     ACTORS,
-    REFUSAL_WORDS,
     Expect,
     Outcome,
     Perform,
@@ -27,11 +26,14 @@ from tests.integration.access import (
     ref_value,
     seen_count,
 )
+from tests.integration.access import REFUSAL_WORDS as CORE_REFUSAL_WORDS
 from tests.integration.access_rows_audio import ROWS as AUDIO_ROWS
 from tests.integration.access_rows_delete import MEMBERS_MAY as DELETE_ROWS_MEMBERS_MAY
 from tests.integration.access_rows_delete import ROWS as DELETE_ROWS
 from tests.integration.access_rows_export import ROWS as EXPORT_ROWS
 from tests.integration.access_rows_lifecycle import ROWS as LIFECYCLE_ROWS
+from tests.integration.access_rows_notices import REFUSAL_WORDS as NOTICE_REFUSAL_WORDS
+from tests.integration.access_rows_notices import ROWS as NOTICE_ROWS
 from tests.integration.conftest import MEMBER, OTHER, Stack, start_stack, stop_stack
 
 
@@ -116,7 +118,15 @@ CORE_ROWS: list[Row] = [
 ]
 
 
-ALL_ROWS = [*CORE_ROWS, *AUDIO_ROWS, *EXPORT_ROWS, *DELETE_ROWS, *LIFECYCLE_ROWS]
+ALL_ROWS = [
+    *CORE_ROWS,
+    *AUDIO_ROWS,
+    *EXPORT_ROWS,
+    *DELETE_ROWS,
+    *LIFECYCLE_ROWS,
+    *NOTICE_ROWS,
+]
+REFUSAL_WORDS = (*CORE_REFUSAL_WORDS, *NOTICE_REFUSAL_WORDS)
 AUDIO_ACTIONS = {row.action for row in AUDIO_ROWS}
 
 

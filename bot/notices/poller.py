@@ -41,6 +41,7 @@ from bot.vbc.models import Recording
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # VBC's largest page
+PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -85,6 +86,7 @@ class NoticePoller:
         self._rules = RuleSet(())
         self._signature: frozenset[tuple[int, Owner | None]] = frozenset()
         self._synced_at: datetime | None = None
+        self._pruned_at: datetime | None = None
 
     def rules_changed(self) -> None:
         """A rule was added or removed in this process: read the rules at the next pass."""
@@ -97,6 +99,10 @@ class NoticePoller:
             self.tuning.sync_every
         ):
             await self._sync(now)
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            if pruned := await self._rows.prune_settled(self.tuning.overlap, now=now):
+                log.info("forgot %d settled notices no listing reaches any more", pruned)
         until = now + timedelta(seconds=self.tuning.lease_seconds)
         sources = await self._rows.claim_sources(self.owner, now=now, until=until, limit=50)
         for source in sources:

@@ -10,7 +10,7 @@ rows the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -317,6 +317,27 @@ class NoticeRows:
             )
             await s.commit()
 
+    async def prune_settled(self, overlap: timedelta, *, now: datetime) -> int:
+        """Forget posted, skipped and failed rows no listing can reach again; how many went.
+
+        A listing reaches back ``overlap`` before its source's watermark (a new source: before
+        now), and a row is made after its recording started, so a row made before the lowest
+        watermark minus the overlap is for a recording never listed again. An hour's margin
+        covers clocks of several processes.
+        """
+        async with self._store.session() as s:
+            lowest = (await s.exec(select(func.min(NoticeSource.watermark)))).one()
+            reach = min(_aware(lowest), now) if lowest is not None else now
+            cutoff = reach - overlap - timedelta(hours=1)
+            result = await s.exec(
+                delete(NoticeDelivery).where(
+                    col(NoticeDelivery.state).in_((POSTED, SKIPPED, FAILED)),
+                    col(NoticeDelivery.created_at) < cutoff,
+                )
+            )
+            await s.commit()
+            return int(result.rowcount)
+
     async def deliveries(self, *, rule_id: int | None = None) -> list[NoticeDelivery]:
         """Every delivery row (of one rule), for tests, the benchmark and support."""
         query = select(NoticeDelivery).order_by(col(NoticeDelivery.created_at))
@@ -335,3 +356,8 @@ class NoticeRows:
         for start in range(0, len(rows), _INSERT_BATCH):
             batch = rows[start : start + _INSERT_BATCH]
             await s.exec(insert(table).values(batch).on_conflict_do_nothing())
+
+
+def _aware(when: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every one we store is UTC."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -5,7 +5,8 @@ person started with their own VBC login, which are listed under their user; so o
 per user per pass reads every job in flight, however many. What VBC documents, and so what
 this trusts: the listing has a ``status`` filter and no paging. What it does not trust:
 
-- a job the listing does not show (VBC lags, pages after all, or the job ended and a
+- a listing with ``_links.next`` is followed for up to ``MAX_PAGES`` pages;
+- a job the listing does not show (VBC lags, pages beyond that, or the job ended and a
   ``status`` filter hid it) is read on its own, as before;
 - a listing that has grown far beyond the jobs in flight (VBC keeps finished jobs for days)
   is read with the ``status`` filter instead, one call per unfinished state; a job ended
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 UNFINISHED_STATES = ("queued", "in_progress")  # one filtered call each; others are read alone
 RECHECK_SECONDS = 600.0  # after stepping down, the cheaper way is tried again this much later
+MAX_PAGES = 10  # of one listing, should VBC page it (it documents no paging)
 
 # How many jobs each user has in flight, across every process (the listing's yardstick).
 InFlight = Callable[[], Awaitable[Mapping[str, int]]]
@@ -146,10 +148,18 @@ class JobListing:
         self._snapshots[user] = snapshot
 
     async def _list(self, user: str, status: str | None) -> _Listed:
-        self.calls += 1
+        """One listing; should VBC page it after all, its ``next`` links up to ``MAX_PAGES``
+        (a job on a page beyond is read on its own)."""
         async with asyncio.timeout(self._tuning.lease_seconds / 4):
+            self.calls += 1
             page = await self._vbc.list_export_jobs(user, status=status)
-        return _Listed(page.items, max(page.total_items, len(page.items)))
+            items, total, pages = list(page.items), page.total_items, 1
+            while page.next_url and page.items and pages < MAX_PAGES:
+                self.calls += 1
+                page = await self._vbc.follow_page(page.next_url, "jobs", ExportJob.from_api)
+                items += page.items
+                pages += 1
+        return _Listed(items, max(total, len(items)))
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class Vbc:
     listing_status: int = 200
     honour_status: bool = True
     finished_elsewhere: int = 0  # old finished jobs the listing shows as well
+    pages_of: int | None = None  # should VBC page the listing after all: jobs a page
 
     def route(self, router: VbcRouter) -> None:
         router.add("GET", EXPORT_JOB, self._job)
@@ -59,7 +60,10 @@ class Vbc:
 
     def _jobs(self, request: httpx.Request, path: PathParams) -> httpx.Response:
         assert (path["account"], path["user_id"]) == ("self", "self")
-        assert set(request.url.params) <= {"status"}, "the listing documents no paging"
+        params = dict(request.url.params)
+        number = int(params.pop("page", "1"))  # only ever from a next link VBC gave
+        assert number == 1 or self.pages_of, "the listing documents no paging"
+        assert set(params) <= {"status"}
         status = request.url.params.get("status")
         self.listings.append(status)
         if self.listing_status != 200:
@@ -69,7 +73,17 @@ class Vbc:
         if status and self.honour_status:
             jobs = [j for j in jobs if j["status"] == status]
             old = []
-        return httpx.Response(200, json=hal_page("jobs", [*jobs, *old]))
+        if self.pages_of is None:
+            return httpx.Response(200, json=hal_page("jobs", [*jobs, *old]))
+        every, size = [*jobs, *old], self.pages_of
+        body = hal_page(
+            "jobs", every[(number - 1) * size : number * size], page=number, total_items=len(every)
+        )
+        if number * size < len(every):
+            body["_links"] = {
+                "next": {"href": f"{request.url.copy_merge_params({'page': number + 1})}"}
+            }
+        return httpx.Response(200, json=body)
 
     def _job(self, _request: httpx.Request, path: PathParams) -> httpx.Response:
         assert (path["account"], path["user_id"]) == ("self", "self")
@@ -404,6 +418,17 @@ async def test_listed_one_listing_serves_every_request_in_flight(world: World) -
     assert world.vbc.gets == []
     assert sorted(world.notices.finished) == [(f"r{n}", "complete") for n in range(5)]
     assert (watcher.listing.calls, watcher.polls, watcher.looks) == (2, 0, 10)
+
+
+async def test_listed_a_listing_vbc_pages_after_all_is_followed(world: World) -> None:
+    for n in range(25):
+        await world.add(f"r{n}", f"j{n}")
+    world.vbc.pages_of = 10
+    watcher = listed(world)
+    world.clock.advance(1)
+    assert await drained(watcher) == 25
+    assert world.vbc.listings == [None, None, None], "three pages of one listing"
+    assert world.vbc.gets == [], "no job read on its own"
 
 
 async def test_listed_a_job_the_listing_does_not_show_is_read_on_its_own(world: World) -> None:

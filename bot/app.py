@@ -331,6 +331,7 @@ async def build_runtime(
         recordings=recordings,
         clock=clock,
         metrics=metrics,
+        access_for=logins.access_for,
     )
     home = AppHome(
         directory=directory,

@@ -14,6 +14,7 @@ from bot.notices.rules import NoticeRules
 from bot.notices.watcher import NoticeWatcher
 from bot.ops.metrics import Metrics
 from bot.people.directory import Directory
+from bot.people.vbc_access import AccessFor
 from bot.search.service import RecordingsService
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
@@ -34,6 +35,7 @@ def build_notices(
     clock: Clock,
     tuning: NoticeTuning | None = None,
     metrics: Metrics | None = None,
+    access_for: AccessFor | None = None,
 ) -> tuple[NoticeRules, NoticeWatcher]:
     tuning = tuning or NoticeTuning(
         interval=float(settings.notify_poll_seconds),
@@ -50,6 +52,7 @@ def build_notices(
         clock=clock,
         tuning=tuning,
         metrics=metrics,
+        access_for=access_for,
     )
     rules = NoticeRules(
         store=store,

@@ -29,6 +29,7 @@ from bot.clock import Clock
 from bot.grammar.criteria import Criteria, Owner
 from bot.notices.match import COMPANY_SOURCE, LiveRule, RuleSet, live_rule
 from bot.notices.pause import SHARING_DENIED, RulePauser
+from bot.people.vbc_access import AccessFor, integration_only
 from bot.search.merge import recording_key
 from bot.store import Store
 from bot.store.notices import PENDING, NoticeRows
@@ -36,7 +37,7 @@ from bot.store.tables import Link, NoticeDelivery, NoticeRule, NoticeSource
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcRateLimitedError
 from bot.vbc.filter import ORDER_OLDEST, RecordingFilter
-from bot.vbc.models import Recording
+from bot.vbc.models import Recording, RecordingKind
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,12 @@ class NoticePoller:
         tuning: NoticeTuning,
         owner: str,
         admins: frozenset[str] = frozenset(),
+        access_for: AccessFor | None = None,
         found: Callable[[], None] = lambda: None,
     ) -> None:
         self._rows = NoticeRows(store)
+        self._access_for = access_for or integration_only(vbc)
+        self._people: dict[str, tuple[str, str]] = {}  # VBC user -> (team, Slack user)
         self._admins = admins  # a personal rule over the company's recordings needs one
         self._store = store
         self._vbc = vbc
@@ -121,6 +125,9 @@ class NoticePoller:
             (r.team_id, r.slack_user_id) for r in rules if r.kind == "personal"
         )
         shared = await self._rows.shared_channels() if any(r.channel_id for r in rules) else set()
+        self._people = {
+            link.vbc_user_id: (link.team_id, link.slack_user_id) for link in links.values()
+        }
         live: list[LiveRule] = []
         for rule in rules:
             if rule.channel_id and (rule.team_id, rule.channel_id) not in shared:
@@ -220,12 +227,20 @@ class NoticePoller:
         if stored and deliveries:
             self._found()
 
-    def _listing(self, source: NoticeSource, since: datetime) -> AsyncIterator[Recording]:
-        """Every page of the source from ``since``, oldest first."""
+    async def _listing(self, source: NoticeSource, since: datetime) -> AsyncIterator[Recording]:
+        """Every page of the source from ``since``, oldest first; a person's on-demand ones
+        with their own VBC login when they connected it (``bot.people.vbc_access``)."""
         query = RecordingFilter(start_gte=since, order=ORDER_OLDEST, page_size=PAGE_SIZE)
         if source.vbc_user_id is None:
-            return self._vbc.iter_company_recordings(query)
-        return self._vbc.iter_user_recordings(source.vbc_user_id, query)
+            async for rec in self._vbc.iter_company_recordings(query):
+                yield rec
+            return
+        client = self._vbc
+        if person := self._people.get(source.vbc_user_id):
+            access = await self._access_for(*person)
+            client = access.for_user(RecordingKind.ON_DEMAND, source.vbc_user_id)
+        async for rec in client.iter_user_recordings(source.vbc_user_id, query):
+            yield rec
 
     def _forget_before(self, cutoff: datetime) -> None:
         if len(self._seen) < 1000:

@@ -15,6 +15,7 @@ from bot.notices.poller import NoticePoller, NoticeTuning
 from bot.notices.sender import NoticeSender
 from bot.ops.metrics import Metrics
 from bot.people.directory import Directory
+from bot.people.vbc_access import AccessFor
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.store.notices import NoticeRows
@@ -36,6 +37,7 @@ class NoticeWatcher:
         tuning: NoticeTuning,
         owner: str | None = None,
         metrics: Metrics | None = None,
+        access_for: AccessFor | None = None,
     ) -> None:
         self.owner = owner or f"n-{secrets.token_hex(6)}"
         self.tuning = tuning
@@ -51,6 +53,7 @@ class NoticeWatcher:
             tuning=tuning,
             owner=self.owner,
             admins=admins,
+            access_for=access_for,
             found=self._found.set,
         )
         self.sender = NoticeSender(

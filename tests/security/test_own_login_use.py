@@ -9,13 +9,17 @@ integration user.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from sqlmodel import select
 
 from bot.store import AuditQuery
 from bot.store.tables import ExportJobRow
 from tests.integration.access import member_on_demand
 from tests.integration.browser import connect_vbc, own_bearer
-from tests.integration.conftest import ADMIN, MEMBER, TEAM, Stack
+from tests.integration.conftest import ADMIN, MEMBER, TEAM, Stack, start_stack, stop_stack
 from tests.security.vbc_log import callers, own_list_path, say, vbc_requests
 
 
@@ -117,3 +121,35 @@ async def test_tokens_vbc_refuses_are_forgotten_and_the_person_told_without_fall
     stack.sim.state.requests.clear()
     await say(stack, MEMBER, "type:on-demand last 30d")
     assert callers(vbc_requests(stack, own_list_path(stack))) == {stack.sim.state.admin.id}
+
+
+@pytest.fixture
+async def polling(sqlite_url: str) -> AsyncIterator[Stack]:
+    """The same world with new-recording notices looked for every second."""
+    running = await start_stack(sqlite_url, notify_poll_seconds=1)
+    tuning = running.bot.runtime.services.notice_watcher.tuning
+    tuning.spacing, tuning.idle_wait = 0.02, 0.2
+    try:
+        yield running
+    finally:
+        await stop_stack(running)
+    assert running.slack.problems == [], running.slack.problems
+
+
+async def test_notices_read_a_connected_persons_own_recordings_with_their_token(
+    polling: Stack,
+) -> None:
+    stack = polling
+    bearer = await connected(stack)
+    assert "Rule 1 is on" in await say(stack, MEMBER, "notify me type:on-demand")
+    member = stack.sim.state.users[0]
+    start = datetime.now(UTC) - timedelta(seconds=20)
+    await stack.slack.wait_for(lambda: vbc_requests(stack, own_list_path(stack)), timeout=20)
+    rec = stack.sim.state.add_recording(start=start, duration=20_000, owner_user_id=member.id)
+    await stack.slack.wait_for(
+        lambda: [m for m in stack.slack.messages_for(MEMBER) if str(rec.id) in m.text],
+        timeout=20,
+    )
+    own = vbc_requests(stack, own_list_path(stack))
+    assert {e["bearer"] for e in own} == {bearer}
+    assert callers(own) == {member.id}

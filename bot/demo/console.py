@@ -17,7 +17,7 @@ import functools
 import itertools
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TextIO
 
 import httpx
@@ -36,6 +36,7 @@ Json = dict[str, Any]
 FIRST_PATIENCE = 2.0  # seconds before "(still working…)"
 REPLY_DEADLINE = 15.0
 QUIET = 0.4  # a reply is complete once nothing more arrives for this long
+CHECK_EVERY = 0.02  # how often a recorded session asks whether the bot is done
 IDLE_CHECK = 60.0  # the background task re-reads who is typing at least this often
 # ``@dana`` typed on its own (not inside an email address or an existing ``<@U…>``).
 _TYPED_MENTION = re.compile(r"(?<![\w@<|])@([A-Za-z][\w-]*)")
@@ -96,18 +97,29 @@ class Console:
             async with self._turn:  # a command's own replies are shown by the command
                 self._show_pending()
 
-    async def wait_for_background(self, timeout: float) -> bool:
-        """Sit at the prompt until something arrives and is printed, then quiet (scripts)."""
+    async def time_passes(
+        self,
+        steps: Iterable[Callable[[], None]],
+        idle: Callable[[], Awaitable[bool]],
+        deadline: float,
+    ) -> bool:
+        """Sit at the prompt while a still clock moves, one step at a time (recorded sessions).
+
+        The screen is held: after each step, once ``idle`` says the bot has done all that
+        step made due, what it posted is printed together. So what a step shows, and how its
+        buttons are numbered, does not depend on how fast the machine ran. True when
+        something was printed; a bot still busy after ``deadline`` seconds is said so.
+        """
         before = self.shown
-        try:
-            await self.stack.fake.wait_for(lambda: self.shown > before, timeout)
-        except TimeoutError:
-            return False
-        while True:
-            printed = self.shown
-            await asyncio.sleep(self.quiet * 2)
-            if self.shown == printed and not self._inbox.has_news(self.me.user_id):
-                return True
+        async with self._turn:
+            for step in (lambda: None, *steps):  # first whatever is due before time moves
+                step()
+                if not await _within(deadline, idle):
+                    self.say(f"(the bot was still busy after {deadline:.0f} s)")
+                if self._inbox.has_news(self.me.user_id):
+                    await self._settle(self.me.user_id)
+                    self._show_pending()
+        return self.shown > before
 
     async def handle(self, line: str) -> bool:
         """Act on one typed line; False means leave."""
@@ -308,6 +320,17 @@ class Console:
 
     def say(self, text: str) -> None:
         self.screen.say(text)
+
+
+async def _within(seconds: float, condition: Callable[[], Awaitable[bool]]) -> bool:
+    """Wait until ``condition`` holds, checking every ``CHECK_EVERY``; False at the deadline."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while not await condition():
+        if loop.time() >= end:
+            return False
+        await asyncio.sleep(CHECK_EVERY)
+    return True
 
 
 def _json_or_none(response: httpx.Response) -> Json | None:

@@ -15,13 +15,15 @@ Commands (anything else is sent as /recordings <text>):
   shortcut                     the "Search recordings" shortcut: the search form
   shortcut "call +1 732 555 0100"  the message shortcut "Find recordings for this number"
                                on a message with that text
+  notify me inbound >1m        a DM for each new call of yours that matches, as it comes:
+                               calls keep ending while the demo runs (about one a minute)
   1, 2, …                      press a numbered button of the last reply
   press next                   press the first button whose label contains "next"
   user:@dana last 30d          name a person with @ (as if picked from Slack's list)
   as admin  (as sam, as dana)  act as another person; `people` lists them
   ?                            this list;  quit  leaves
-What the bot posts while you are at the prompt (an export's progress and ready notice)
-is printed as it arrives, above the line you are typing."""
+What the bot posts while you are at the prompt (an export's progress and ready notice, a
+new-recording notice) is printed as it arrives, above the line you are typing."""
 
 
 def people_text(people: Sequence[DemoPerson]) -> str:
@@ -47,6 +49,8 @@ def banner(stack: DemoStack, me: DemoPerson, *, log_path: str | None = None) -> 
         f"{people_text(stack.people)}\n"
         "To name a person in a command type @ and their name, e.g. `user:@dana last 30d`\n"
         "or `link @sam <email>` (admins only): the console sends it the way Slack does\n"
-        f"when you pick someone from the list ({stack.people[0].mention}).\n\n"
+        f"when you pick someone from the list ({stack.people[0].mention}).\n"
+        "New calls end at the simulator now and then; to end five now, from another terminal:\n"
+        f"  curl -X POST {stack.sim.url}/_sim/arrivals -d '{{\"burst\": 5}}'\n\n"
         f"{CONSOLE_HELP}\n"
     )

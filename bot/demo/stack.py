@@ -139,10 +139,16 @@ def loopback_settings(sim_url: str, slack_url: str, database_url: str) -> Settin
     )
 
 
+# The simulator costs nothing to read: a notice shows seconds after VBC lists the call.
+DEMO_POLL_SECONDS = 10
+
+
 def demo_settings(sim: RunningSimulator, fake: FakeSlack, database: Path, port: int) -> Settings:
     admins = frozenset(p.user_id for p in demo_people(sim) if p.is_admin)
     settings = loopback_settings(sim.url, fake.url, f"sqlite:///{database}")
-    return dataclasses.replace(settings, bot_admins=admins, port=port)
+    return dataclasses.replace(
+        settings, bot_admins=admins, port=port, notify_poll_seconds=DEMO_POLL_SECONDS
+    )
 
 
 DEMO_ARRIVALS = {"per_hour": 60, "late_share": 0.1, "late_seconds": 90, "on_demand_share": 0.2}

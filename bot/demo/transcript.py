@@ -7,14 +7,16 @@ fresh run, so the page cannot drift from what the console really prints.
 
 Script lines: ``# text`` is narration (printed as is), a blank line is skipped, ``@later 1m``
 types nothing while a minute passes (what arrives meanwhile is printed, as at a terminal),
-anything else is typed. Values that differ in every run whatever the clock (ports, the
-temporary directory, random export and VBC job ids, signed link tokens) become fixed
-stand-ins.
+anything else is typed. Time passes a minute at a time; after each minute, once the bot has
+done all that was due by then (``bot.demo.settle``), what it posted is printed together.
+Values that differ in every run whatever the clock (ports, the temporary directory, random
+export and VBC job ids, signed link tokens) become fixed stand-ins.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import re
 import sys
@@ -26,11 +28,13 @@ from typing import TextIO
 
 from bot.demo.clock import StillClock
 from bot.demo.console import REPLY_DEADLINE, Console
+from bot.demo.settle import idle_at
 from bot.demo.stack import DemoStack, running_demo
 from bot.demo.terminal import LogFile
 
 START = datetime(2025, 6, 10, 15, 0, tzinfo=UTC)  # a Tuesday; 11:00 AM for Dana in New York
-BACKGROUND_DEADLINE = 30.0  # seconds a ``@later`` waits for something to arrive
+BACKGROUND_DEADLINE = 30.0  # seconds a ``@later`` step waits for the bot to be done
+STEP = 60.0  # seconds: time passes a minute at a time, the bot catching up after each
 QUIET = 1.0  # replies print once unchanged this long: a busy machine splits no reply in two
 _LATER = re.compile(r"^@later\s+(\d+)\s*(s|m|h)$")
 _UNITS = {"s": (1, "second"), "m": (60, "minute"), "h": (3600, "hour")}
@@ -48,8 +52,9 @@ when it differs from a fresh run, so it shows what the console does today.
 How to read it: `dana> …` is a line typed at the prompt; `┄ recordings-bot · …` is a message
 from the bot (and where it appeared in Slack); `[3 ▶ Play]` is a button, pressed by typing
 `3` or `press play`; `# …` is the script's narration. `dana> (nothing typed for a minute)` is
-time passing at the prompt: what arrives meanwhile (an export's ready notice) is printed as
-it arrives, above the prompt, as at a terminal.
+time passing at the prompt: what arrives meanwhile (an export's ready notice, a new-recording
+notice) is printed as it arrives, above the prompt, as at a terminal. Time passes a minute at
+a time; what each minute brought is printed once the bot has done all that was due by then.
 
 The session runs on a fixed clock ({start}); ports, the temporary directory,
 random ids (exports, VBC jobs) and signed link tokens are replaced by fixed stand-ins.
@@ -85,10 +90,17 @@ class ScriptedTyping:
         seconds, name = _UNITS[unit]
         span = f"a {name}" if count == 1 else f"{count} {name}s"
         self._write(f"{prompt}(nothing typed for {span})")
-        self._clock.advance(timedelta(seconds=count * seconds))
-        assert self.console is not None
-        if not await self.console.wait_for_background(BACKGROUND_DEADLINE):
-            self._write(f"(nothing arrived within {BACKGROUND_DEADLINE:.0f} s)")
+        console = self.console
+        assert console is not None
+        store, clock = console.stack.runtime.services.store, self._clock
+        moves = [
+            functools.partial(clock.advance, timedelta(seconds=s))
+            for s in time_steps(count * seconds, STEP)
+        ]
+        if not await console.time_passes(
+            moves, lambda: idle_at(store, clock()), BACKGROUND_DEADLINE
+        ):
+            self._write("(nothing arrived)")
 
     def _write(self, text: str) -> None:
         self._out.write(text + "\n")
@@ -113,6 +125,13 @@ async def record(script: Iterable[str], workdir: Path) -> str:
             source.console = console
             await console.run()
             return scrub(out.getvalue(), stack, workdir)
+
+
+def time_steps(total: float, step: float) -> list[float]:
+    """``total`` seconds as steps of at most ``step``."""
+    steps = [step] * int(total // step)
+    rest = total - step * len(steps)
+    return [*steps, rest] if rest > 0 else steps
 
 
 def scrub(text: str, stack: DemoStack, workdir: Path) -> str:

@@ -12,6 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
+import httpx
 import pexpect
 from pexpect.popen_spawn import PopenSpawn
 
@@ -107,6 +108,35 @@ def test_background_notice_home_shortcuts_rendering_and_logs(tmp_path: Path) -> 
     assert "Traceback" not in screen
     assert " WARNING " not in screen
     assert " INFO " not in screen
+
+
+def test_a_new_recording_notice_appears_with_nothing_typed(tmp_path: Path) -> None:
+    """`notify me`, then calls end at the simulator: the notice prints at the prompt."""
+    child = spawn(tmp_path)
+    try:
+        banner = child.before or ""
+        sim = re.search(r"VBC simulator: \W*(http://127\.0\.0\.1:\d+)", banner)
+        assert sim is not None, repr(banner)
+        typed(child, "notify me", "Rule 1 is on")
+        child.expect("dana>")
+
+        # Ten calls end now (the seeded simulator gives Dana some of them), none listed late.
+        answer = httpx.post(f"{sim[1]}/_sim/arrivals", json={"burst": 10, "late_share": 0})
+        assert answer.status_code == 200
+        assert len(answer.json()["burst"]) == 10
+
+        child.expect(r"New recording · rule 1", timeout=40)  # the poll runs every 10 s
+        assert "dana>" not in ANSI.sub("", child.before or "")  # nothing typed: it came
+        child.expect(r"\[1 ▶ Play\]")
+
+        played = typed(child, "press play", r"is in your DM with me")
+        assert "📎" in played
+        child.send("quit\r")
+        child.expect("bye")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert "Traceback" not in ANSI.sub("", child.before or "")
 
 
 def test_piped_stdin_still_prints_what_arrives_meanwhile(tmp_path: Path) -> None:

@@ -53,3 +53,19 @@ def test_the_recording_shows_what_issue_14_asks_for() -> None:
     assert not re.search(r"/links/(?!SIGNED/)", text)
     assert not re.search(r"\*\S[^*\n]*\S\*", text)  # no raw mrkdwn bold
     assert not re.search(r":[a-z_]+:", text)  # no emoji names
+
+
+def test_the_recording_shows_notices_arriving_on_their_own() -> None:
+    """Issue 12: Dana makes a rule, types nothing while calls end, and each new call of hers
+    that matches arrives as a notice with Play, which plays it."""
+    text = PAGE.read_text(encoding="utf-8").split("```text\n", 1)[1]
+    typed = re.findall(r"^\w+> (.*)$", text, re.MULTILINE)
+    assert "notify me inbound >1m" in typed
+    assert "Rule 1 is on" in text
+    after = text.split("dana> notify me inbound >1m\n", 1)[1]
+    waited = re.split(r"dana> \(nothing typed for \d+ minutes\)\n", after, maxsplit=1)
+    assert len(waited) == 2
+    meanwhile, rest = waited[1].split("dana> ", 1)
+    assert meanwhile.count("New recording · rule 1") >= 2  # arrived with nothing typed
+    assert "[1 ▶ Play]" in meanwhile
+    assert rest.startswith("press play\n┄ file · direct message\n")

@@ -345,6 +345,8 @@ class NoticeRule(SQLModel, table=True):
     """
 
     __tablename__ = "notice_rules"
+    # Ids name rules in buttons, commands and the audit log: never one of a removed rule.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32, index=True)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("paused_reason", AutoString(length=500), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,  # a removed rule's id is never given to a new one
     )
     with op.batch_alter_table("notice_rules", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notice_rules_team_id"), ["team_id"], unique=False)

@@ -8,9 +8,12 @@ a point of the interval their id picks, so VBC sees a steady rate rather than a 
 
 A listing asks for ``start:gte`` = the newest start seen minus the overlap: VBC lists a call
 only once it has ended, and ``start`` is when it began, so a long call appears behind newer
-short ones. A recording id already seen here is skipped before matching; every new one is
-matched against every rule in memory and becomes one delivery row per rule, keyed so that a
-recording found again (here after a restart, or by another process) is still one notice.
+short ones. The overlap makes a listing many pages long, so it is read newest first and each
+page's new recordings are stored as it is read (renewing the source's lease): the sender has
+them after one page, not after the whole window. A recording id already seen here is skipped
+before matching; every new one is matched against every rule in memory and becomes one
+delivery row per rule, keyed so that a recording found again (here after a restart, or by
+another process) is still one notice.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,7 +35,7 @@ from bot.store.notices import PENDING, NoticeRows
 from bot.store.tables import Link, NoticeDelivery, NoticeRule, NoticeSource
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcRateLimitedError
-from bot.vbc.filter import ORDER_OLDEST, RecordingFilter
+from bot.vbc.filter import ORDER_NEWEST, RecordingFilter
 from bot.vbc.models import Recording
 
 log = logging.getLogger(__name__)
@@ -153,14 +156,23 @@ class NoticePoller:
         if following <= now:
             following = now + interval
         since = min(source.watermark or now, now) - self.tuning.overlap
-        fresh: list[Recording] = []
+        fresh: dict[str, Recording] = {}  # found on the pages read since the last store
         watermark = source.watermark
+        read = 0
         try:
             async for rec in self._listing(source, since):
                 if rec.start is not None and (watermark is None or rec.start > watermark):
                     watermark = rec.start
-                if recording_key(rec) not in self._seen:
-                    fresh.append(rec)
+                key = recording_key(rec)
+                if key not in self._seen:
+                    fresh[key] = rec  # keyed: a row shifted onto the next page counts once
+                read += 1
+                if read % PAGE_SIZE == 0 and fresh:
+                    # A page's new recordings go to the sender now, not after the last page:
+                    # the overlap makes a listing many pages long, and the newest come first.
+                    if not await self._store_found(source, fresh.values(), now):
+                        return  # the lease was lost: the process that took it reads it all
+                    fresh = {}
         except VbcRateLimitedError as exc:
             wait = max(exc.retry_after or 0.0, 1.0)
             log.warning("notice poll of %s rate limited; again in %.0f s", source.id, wait)
@@ -182,9 +194,7 @@ class NoticePoller:
                 deliveries=(),
             )
             return
-        deliveries = [
-            _delivery(rule, rec, now) for rec in fresh for rule in self._rules.matching(rec)
-        ]
+        deliveries = self._deliveries(fresh.values(), now)
         stored = await self._rows.finish_source(
             source.id,
             self.owner,
@@ -192,16 +202,41 @@ class NoticePoller:
             next_poll_at=following,
             deliveries=deliveries,
         )
-        if stored:  # only now: a listing whose rows were lost is matched again next time
-            for rec in fresh:
-                self._seen[recording_key(rec)] = rec.start or now
+        if stored:
+            self._remember(fresh.values(), now)
             self._forget_before(now - self.tuning.overlap - interval)
         if stored and deliveries:
             self._found()
 
+    async def _store_found(
+        self, source: NoticeSource, recs: Iterable[Recording], now: datetime
+    ) -> bool:
+        """Store the deliveries of recordings found so far, renewing the source's lease; False
+        when another process took the source over (its listing stores the same keys)."""
+        recs = list(recs)
+        deliveries = self._deliveries(recs, now)
+        until = self._clock() + timedelta(seconds=self.tuning.lease_seconds)
+        if not await self._rows.store_found(
+            source.id, self.owner, until=until, deliveries=deliveries
+        ):
+            return False
+        self._remember(recs, now)
+        if deliveries:
+            self._found()
+        return True
+
+    def _deliveries(self, recs: Iterable[Recording], now: datetime) -> list[NoticeDelivery]:
+        return [_delivery(rule, rec, now) for rec in recs for rule in self._rules.matching(rec)]
+
+    def _remember(self, recs: Iterable[Recording], now: datetime) -> None:
+        """Only once stored: a listing whose rows were lost is matched again next time."""
+        for rec in recs:
+            self._seen[recording_key(rec)] = rec.start or now
+
     def _listing(self, source: NoticeSource, since: datetime) -> AsyncIterator[Recording]:
-        """Every page of the source from ``since``, oldest first."""
-        query = RecordingFilter(start_gte=since, order=ORDER_OLDEST, page_size=PAGE_SIZE)
+        """Every page of the source from ``since``, newest first: the new recordings are on
+        the first page, the late-listed ones (started long ago) further on."""
+        query = RecordingFilter(start_gte=since, order=ORDER_NEWEST, page_size=PAGE_SIZE)
         if source.vbc_user_id is None:
             return self._vbc.iter_company_recordings(query)
         return self._vbc.iter_user_recordings(source.vbc_user_id, query)

@@ -214,6 +214,23 @@ class NoticeRows:
             await s.commit()
         return bool(held)
 
+    async def store_found(
+        self,
+        source_id: str,
+        owner: str,
+        *,
+        until: datetime,
+        deliveries: Sequence[NoticeDelivery],
+    ) -> bool:
+        """Store what a listing found so far and renew its lease, in one transaction; False
+        (nothing stored) when ``owner`` no longer holds the source."""
+        async with self._store.session() as s:
+            held = await SOURCE_LEASE.renew(s, [source_id], owner, until=until)
+            if held:
+                await self._insert_ignore(s, NoticeDelivery, [d.model_dump() for d in deliveries])
+            await s.commit()
+        return bool(held)
+
     async def next_source_due(self) -> datetime | None:
         async with self._store.session() as s:
             return await SOURCE_LEASE.next_free(s)

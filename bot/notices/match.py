@@ -57,17 +57,25 @@ def live_rule(
 
 
 class RuleSet:
-    """Every running rule, indexed for matching one recording at a time."""
+    """Every running rule, indexed for matching one recording at a time.
+
+    A company-wide rule that names a caller, a dialed number or an extension (``from:``,
+    ``to:``, ``ext:``: equal or one of, see ``bot.grammar.criteria``) can only take recordings
+    with that value, so it is filed under it: a company recording is tried against the rules
+    filed under its own values and the few that name none, not against every channel rule.
+    """
 
     def __init__(self, rules: Iterable[LiveRule]) -> None:
         self.rules = list(rules)
-        self._wide: list[LiveRule] = []  # no owner: channel rules and ``scope:company``
+        self._wide: list[LiveRule] = []  # no owner and no value to file it under
+        self._wide_by: defaultdict[tuple[str, str], list[LiveRule]] = defaultdict(list)
         self._by_ext: defaultdict[str, list[LiveRule]] = defaultdict(list)
         self._by_user: defaultdict[str, list[LiveRule]] = defaultdict(list)
         for rule in self.rules:
             owner = rule.criteria.owner
             if owner is None:
-                self._wide.append(rule)
+                key = _filed_under(rule.criteria)
+                (self._wide if key is None else self._wide_by[key]).append(rule)
                 continue
             self._by_user[owner.vbc_user_id].append(rule)
             for ext in owner.extensions:
@@ -77,9 +85,15 @@ class RuleSet:
         if rec.kind is RecordingKind.ON_DEMAND:
             candidates = list(self._by_user.get(rec.owner_user_id or "", ()))
         else:
+            keys = [("caller", rec.caller_id), ("dnis", rec.dnis)]
+            keys += [("ext", e) for e in rec.extensions]
             seen: set[int] = set()
             candidates = []
-            for rule in (*self._wide, *(r for e in rec.extensions for r in self._by_ext[e])):
+            for rule in (
+                *self._wide,
+                *(r for k, v in keys if v is not None for r in self._wide_by.get((k, v), ())),
+                *(r for e in rec.extensions for r in self._by_ext.get(e, ())),
+            ):
                 if rule.rule_id not in seen:
                     seen.add(rule.rule_id)
                     candidates.append(rule)
@@ -96,6 +110,18 @@ class RuleSet:
             if owner is not None and kind in (None, RecordingKind.ON_DEMAND):
                 wanted[on_demand_source(owner.vbc_user_id)] = owner.vbc_user_id
         return wanted
+
+
+def _filed_under(criteria: Criteria) -> tuple[str, str] | None:
+    """A value every recording the criteria take must have, if the filter names one."""
+    f = criteria.filter
+    if f.caller_id is not None:
+        return ("caller", str(f.caller_id))
+    if f.dnis is not None:
+        return ("dnis", str(f.dnis))
+    if f.extension is not None:
+        return ("ext", str(f.extension))
+    return None
 
 
 def _ended(rec: Recording) -> datetime:

@@ -8,12 +8,15 @@ a point of the interval their id picks, so VBC sees a steady rate rather than a 
 
 A listing asks for ``start:gte`` = the newest start seen minus the overlap: VBC lists a call
 only once it has ended, and ``start`` is when it began, so a long call appears behind newer
-short ones. A recording id already seen here is skipped before matching (the seen set is
-forgotten whenever the rules change, so a rule made in another process since the last sync
-still gets its recordings); every new one is matched against every rule in memory and becomes
-one delivery row per target (a person's DM or a channel), naming the first rule that took it:
-overlapping rules of one person give one DM, and the key keeps a recording found again (here
-after a restart, or by another process) one notice.
+short ones. The overlap makes a listing many pages long, so it is read newest first and each
+page's new recordings are stored as it is read (renewing the source's lease): the sender has
+them after one page, not after the whole window. A recording id already seen here is skipped
+before matching (the seen set is forgotten whenever the rules change, so a rule made in
+another process since the last sync still gets its recordings); every new one is matched
+against every rule in memory and becomes one delivery row per target (a person's DM or a
+channel), naming the first rule that took it: overlapping rules of one person give one DM,
+and the key keeps a recording found again (here after a restart, or by another process) one
+notice.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,7 +39,7 @@ from bot.store.notices import PENDING, NoticeRows
 from bot.store.tables import Link, NoticeDelivery, NoticeRule, NoticeSource
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcRateLimitedError
-from bot.vbc.filter import ORDER_OLDEST, RecordingFilter
+from bot.vbc.filter import ORDER_NEWEST, RecordingFilter
 from bot.vbc.models import Recording, RecordingKind
 
 log = logging.getLogger(__name__)
@@ -179,14 +182,23 @@ class NoticePoller:
             behind = (now - following) // interval + 1
             following += interval * behind
         since = min(source.watermark or now, now) - self.tuning.overlap
-        fresh: list[Recording] = []
+        fresh: dict[str, Recording] = {}  # found on the pages read since the last store
         watermark = source.watermark
+        read = 0
         try:
             async for rec in self._listing(source, since):
                 if rec.start is not None and (watermark is None or rec.start > watermark):
                     watermark = rec.start
-                if recording_key(rec) not in self._seen:
-                    fresh.append(rec)
+                key = recording_key(rec)
+                if key not in self._seen:
+                    fresh[key] = rec  # keyed: a row shifted onto the next page counts once
+                read += 1
+                if read % PAGE_SIZE == 0 and fresh:
+                    # A page's new recordings go to the sender now, not after the last page:
+                    # the overlap makes a listing many pages long, and the newest come first.
+                    if not await self._store_found(source, fresh.values(), now):
+                        return  # the lease was lost: the process that took it reads it all
+                    fresh = {}
         except VbcRateLimitedError as exc:
             wait = max(exc.retry_after or 0.0, 1.0)
             log.warning("notice poll of %s rate limited; again in %.0f s", source.id, wait)
@@ -208,11 +220,7 @@ class NoticePoller:
                 deliveries=(),
             )
             return
-        deliveries = [
-            _delivery(rule, rec, now)
-            for rec in fresh
-            for rule in _first_per_target(self._rules, rec)
-        ]
+        deliveries = self._deliveries(fresh.values(), now)
         stored = await self._rows.finish_source(
             source.id,
             self.owner,
@@ -220,17 +228,47 @@ class NoticePoller:
             next_poll_at=following,
             deliveries=deliveries,
         )
-        if stored:  # only now: a listing whose rows were lost is matched again next time
-            for rec in fresh:
-                self._seen[recording_key(rec)] = rec.start or now
+        if stored:
+            self._remember(fresh.values(), now)
             self._forget_before(now - self.tuning.overlap - interval)
         if stored and deliveries:
             self._found()
 
+    async def _store_found(
+        self, source: NoticeSource, recs: Iterable[Recording], now: datetime
+    ) -> bool:
+        """Store the deliveries of recordings found so far, renewing the source's lease; False
+        when another process took the source over (its listing stores the same keys)."""
+        recs = list(recs)
+        deliveries = self._deliveries(recs, now)
+        until = self._clock() + timedelta(seconds=self.tuning.lease_seconds)
+        if not await self._rows.store_found(
+            source.id, self.owner, until=until, deliveries=deliveries
+        ):
+            return False
+        self._remember(recs, now)
+        if deliveries:
+            self._found()
+        return True
+
+    def _deliveries(self, recs: Iterable[Recording], now: datetime) -> list[NoticeDelivery]:
+        return [
+            _delivery(rule, rec, now)
+            for rec in recs
+            for rule in _first_per_target(self._rules, rec)
+        ]
+
+    def _remember(self, recs: Iterable[Recording], now: datetime) -> None:
+        """Only once stored: a listing whose rows were lost is matched again next time."""
+        for rec in recs:
+            self._seen[recording_key(rec)] = rec.start or now
+
     async def _listing(self, source: NoticeSource, since: datetime) -> AsyncIterator[Recording]:
-        """Every page of the source from ``since``, oldest first; a person's on-demand ones
-        with their own VBC login when they connected it (``bot.people.vbc_access``)."""
-        query = RecordingFilter(start_gte=since, order=ORDER_OLDEST, page_size=PAGE_SIZE)
+        """Every page of the source from ``since``, newest first: the new recordings are on
+        the first page, the late-listed ones (started long ago) further on. A person's
+        on-demand ones with their own VBC login when they connected it
+        (``bot.people.vbc_access``)."""
+        query = RecordingFilter(start_gte=since, order=ORDER_NEWEST, page_size=PAGE_SIZE)
         if source.vbc_user_id is None:
             async for rec in self._vbc.iter_company_recordings(query):
                 yield rec

@@ -18,8 +18,8 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,7 +40,7 @@ from bot.people.profiles import InactiveAccountError
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.store.notices import DIGEST, FAILED, PENDING, SKIPPED, NoticeRows
-from bot.store.tables import NoticeDelivery, NoticeRule
+from bot.store.tables import ChannelSetting, Link, NoticeDelivery, NoticeRule
 from bot.vbc.models import Recording
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,15 @@ MINUTE = timedelta(minutes=1)
 CHANNEL_GONE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 PERSON_GONE = frozenset({"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"})
 Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """Read once per pass for all its targets: posts in the last minute, links, channels."""
+
+    posts: Mapping[str, list[datetime]]
+    linked: Mapping[tuple[str, str], Link]
+    channels: Mapping[tuple[str, str], ChannelSetting]
 
 
 class _Stop(Exception):
@@ -71,7 +80,6 @@ class NoticeSender:
     ) -> None:
         self._admins = admins
         self._rows = NoticeRows(store)
-        self._store = store
         self._metrics = metrics
         self._slack = slack
         self._directory = directory
@@ -95,15 +103,34 @@ class NoticeSender:
         by_target: defaultdict[str, list[NoticeDelivery]] = defaultdict(list)
         for row in claimed:
             by_target[row.target].append(row)
-        await asyncio.gather(*(self._serve(rows, rules) for rows in by_target.values()))
+        known = await self._targets(by_target, rules, now)
+        await asyncio.gather(*(self._serve(rows, rules, known) for rows in by_target.values()))
         return len(claimed)
+
+    async def _targets(
+        self,
+        by_target: Mapping[str, list[NoticeDelivery]],
+        rules: dict[int, NoticeRule],
+        now: datetime,
+    ) -> _Targets:
+        """What posting needs to know of every target in the pass, in three queries."""
+        firsts = [rule for rows in by_target.values() if (rule := rules.get(rows[0].rule_id))]
+        people = [(r.team_id, r.slack_user_id) for r in firsts if r.kind == "personal"]
+        channels = [(r.team_id, r.channel_id) for r in firsts if r.channel_id]
+        return _Targets(
+            posts=await self._rows.posts_since_by_target(by_target.keys(), now - MINUTE),
+            linked=await self._rows.owners(people),
+            channels=await self._rows.channel_settings(channels),
+        )
 
     async def next_due(self) -> datetime | None:
         return await self._rows.next_delivery_due()
 
     # -- one target --------------------------------------------------------------------------
 
-    async def _serve(self, rows: list[NoticeDelivery], rules: dict[int, NoticeRule]) -> None:
+    async def _serve(
+        self, rows: list[NoticeDelivery], rules: dict[int, NoticeRule], known: _Targets
+    ) -> None:
         live = [r for r in rows if (rule := rules.get(r.rule_id)) and rule.paused_reason is None]
         gone = [r.id for r in rows if r not in live]
         if gone:
@@ -111,14 +138,16 @@ class NoticeSender:
         if not live:
             return
         try:
-            await self._serve_live(live, rules)
+            await self._serve_live(live, rules, known)
         except _Stop:
             pass
         except Exception:
             log.exception("notices for %s: pass failed; they are tried again", live[0].target)
             await self._back_off(live)
 
-    async def _serve_live(self, rows: list[NoticeDelivery], rules: dict[int, NoticeRule]) -> None:
+    async def _serve_live(
+        self, rows: list[NoticeDelivery], rules: dict[int, NoticeRule], known: _Targets
+    ) -> None:
         first = rules[rows[0].rule_id]
         target = rows[0].target
         try:
@@ -126,10 +155,9 @@ class NoticeSender:
         except LookupError:  # the app was uninstalled from that workspace
             await self._rows.release([r.id for r in rows], self.owner, state=SKIPPED)
             return
-        play_here = await self._check_target(first, rows, rules)
-        rows = await self._still_theirs(first, rows, rules)
-        now = self._clock()
-        posts = await self._rows.posts_since(target, now - MINUTE)
+        play_here = await self._check_target(first, rows, rules, known)
+        rows = await self._still_theirs(first, rows, rules, known)
+        posts = list(known.posts.get(target, ()))
         digest_rows = [r for r in rows if r.state == DIGEST]
         collect: list[NoticeDelivery] = []
         for row in (r for r in rows if r.state == PENDING):
@@ -149,7 +177,11 @@ class NoticeSender:
             await self._post_digest(client, rows, digest_rows, rules, play_here)
 
     async def _check_target(
-        self, first: NoticeRule, rows: list[NoticeDelivery], rules: dict[int, NoticeRule]
+        self,
+        first: NoticeRule,
+        rows: list[NoticeDelivery],
+        rules: dict[int, NoticeRule],
+        known: _Targets,
     ) -> bool:
         """May notices go there now? Raises _Stop when not; True where Play posts into it."""
         target = rows[0].target
@@ -161,14 +193,20 @@ class NoticeSender:
                 await self._rows.release([r.id for r in rows], self.owner, state=SKIPPED)
                 raise _Stop from None
             return False
-        setting = await self._store.get_channel(first.team_id, target)
+        setting = known.channels.get((first.team_id, target)) or ChannelSetting(
+            team_id=first.team_id, channel_id=target
+        )
         if not setting.allow_share:
             await self._pause_all(rows, rules, SHARING_DENIED)
             raise _Stop
         return setting.delivers_directly
 
     async def _still_theirs(
-        self, first: NoticeRule, rows: list[NoticeDelivery], rules: dict[int, NoticeRule]
+        self,
+        first: NoticeRule,
+        rows: list[NoticeDelivery],
+        rules: dict[int, NoticeRule],
+        known: _Targets,
     ) -> list[NoticeDelivery]:
         """The rows a person may still see now, checked again at posting: the poll's view of
         links and admins can be up to ``sync_every`` old. A personal rule over the company's
@@ -176,8 +214,7 @@ class NoticeSender:
         theirs under their link as it is now (unlinked, or linked to another VBC user: not)."""
         if first.kind != "personal":
             return rows
-        links = await self._rows.owners([(first.team_id, first.slack_user_id)])
-        link = links.get((first.team_id, first.slack_user_id))
+        link = known.linked.get((first.team_id, first.slack_user_id))
         keep: list[NoticeDelivery] = []
         for row in rows:
             criteria = Criteria.from_json(json.loads(rules[row.rule_id].criteria))

@@ -9,7 +9,7 @@ rows the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, update
@@ -218,6 +218,23 @@ class NoticeRows:
             await s.commit()
         return bool(held)
 
+    async def store_found(
+        self,
+        source_id: str,
+        owner: str,
+        *,
+        until: datetime,
+        deliveries: Sequence[NoticeDelivery],
+    ) -> bool:
+        """Store what a listing found so far and renew its lease, in one transaction; False
+        (nothing stored) when ``owner`` no longer holds the source."""
+        async with self._store.session() as s:
+            held = await SOURCE_LEASE.renew(s, [source_id], owner, until=until)
+            if held:
+                await self._insert_ignore(s, NoticeDelivery, [d.model_dump() for d in deliveries])
+            await s.commit()
+        return bool(held)
+
     async def next_source_due(self) -> datetime | None:
         async with self._store.session() as s:
             return await SOURCE_LEASE.next_free(s)
@@ -244,19 +261,49 @@ class NoticeRows:
         async with self._store.session() as s:
             return await DELIVERY_LEASE.next_free(s)
 
-    async def posts_since(self, target: str, since: datetime) -> list[datetime]:
-        """When each message to ``target`` since ``since`` was posted (a digest counts once)."""
+    async def posts_since_by_target(
+        self, targets: Collection[str], since: datetime
+    ) -> dict[str, list[datetime]]:
+        """When each message to each target since ``since`` was posted (a digest counts once),
+        oldest first, in one query; a target without posts has []."""
+        found: dict[str, list[datetime]] = {target: [] for target in targets}
+        if not targets:
+            return found
         async with self._store.session() as s:
             rows = await s.exec(
-                select(func.min(NoticeDelivery.posted_at))
+                select(NoticeDelivery.target, func.min(NoticeDelivery.posted_at))
                 .where(
-                    NoticeDelivery.target == target,
+                    col(NoticeDelivery.target).in_(list(targets)),
                     NoticeDelivery.state == POSTED,
                     col(NoticeDelivery.posted_at) >= since,
                 )
-                .group_by(col(NoticeDelivery.posted_ts))
+                .group_by(col(NoticeDelivery.target), col(NoticeDelivery.posted_ts))
             )
-            return sorted(when for when in rows if when is not None)
+            for target, when in rows:
+                if when is not None:
+                    found[target].append(when)
+        for times in found.values():
+            times.sort()
+        return found
+
+    async def channel_settings(
+        self, channels: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], ChannelSetting]:
+        """The settings of (team, channel) pairs in one query; one never set is the default."""
+        found = {(t, c): ChannelSetting(team_id=t, channel_id=c) for t, c in channels}
+        if not channels:
+            return found
+        async with self._store.session() as s:
+            rows = await s.exec(
+                select(ChannelSetting).where(
+                    col(ChannelSetting.channel_id).in_({c for _, c in channels})
+                )
+            )
+            for setting in rows:
+                key = (setting.team_id, setting.channel_id)
+                if key in found:
+                    found[key] = setting
+        return found
 
     async def digest_due(self, target: str) -> datetime | None:
         """When the digest being collected for ``target`` goes out, if one is."""

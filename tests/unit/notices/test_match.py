@@ -66,6 +66,26 @@ def test_a_company_only_personal_rule_needs_no_on_demand_listing() -> None:
     assert rules.sources() == {COMPANY_SOURCE: None}
 
 
+def test_rules_filed_by_caller_number_or_extension_match_as_if_each_were_tried() -> None:
+    callers, dialed, exts = ("12015550142", "17325550100"), ("18005550100", None), ("101", "102")
+    wide = [
+        Criteria(filter=RecordingFilter(caller_id=callers[0]), kind=RecordingKind.COMPANY),
+        Criteria(filter=RecordingFilter(caller_id=callers[1], extension="102")),
+        Criteria(filter=RecordingFilter(dnis="18005550100")),
+        Criteria(filter=RecordingFilter(extension="101")),
+        Criteria(filter=RecordingFilter(call_direction=Direction.INBOUND)),
+    ]
+    live = [live_rule(n, "T", f"C{n}", c, MADE, None) for n, c in enumerate(wide, 1)]
+    mine = Criteria(owner=Owner("745249", ("102",)))
+    live.append(live_rule(9, "T", "U1", mine, MADE, Owner("745249", ("102",))))
+    rules = RuleSet(live)
+    for n, (caller, to, ext) in enumerate((c, d, e) for c in callers for d in dialed for e in exts):
+        one = rec(n, ext=ext).model_copy(update={"caller_id": caller, "dnis": to})
+        tried_each = sorted(r.rule_id for r in live if r.takes(one))
+        assert sorted(r.rule_id for r in rules.matching(one)) == tried_each
+        assert 5 in tried_each  # the unfiled rule is tried on everything
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

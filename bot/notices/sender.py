@@ -239,7 +239,7 @@ class NoticeSender:
         self, target: str, rows: list[NoticeDelivery], posts: list[datetime]
     ) -> None:
         """Into the target's digest, which goes out when the minute of its last posts ends."""
-        due = await self._rows.digest_due(target)
+        due = await self._rows.digest_due(target, after=self._clock())
         if due is None:
             due = sorted(posts)[-self.tuning.per_minute] + MINUTE
         await self._rows.release([r.id for r in rows], self.owner, state=DIGEST, due_at=due)

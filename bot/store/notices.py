@@ -305,17 +305,20 @@ class NoticeRows:
                     found[key] = setting
         return found
 
-    async def digest_due(self, target: str) -> datetime | None:
-        """When the digest being collected for ``target`` goes out, if one is."""
+    async def digest_due(self, target: str, *, after: datetime) -> datetime | None:
+        """When the digest being collected for ``target`` goes out, if one is due after
+        ``after`` (one due already is being posted: what is collected now waits for the next)."""
         async with self._store.session() as s:
             found: datetime | None = (
                 await s.exec(
                     select(func.min(NoticeDelivery.due_at)).where(
-                        NoticeDelivery.target == target, NoticeDelivery.state == DIGEST
+                        NoticeDelivery.target == target,
+                        NoticeDelivery.state == DIGEST,
+                        col(NoticeDelivery.due_at) > after,
                     )
                 )
             ).one()
-            return found
+            return _aware(found) if found is not None else None
 
     async def record_posted(
         self, ids: Sequence[str], owner: str, *, channel: str, ts: str, now: datetime

@@ -14,38 +14,25 @@ made a step late would first be due a step late).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from bot.grammar.criteria import Criteria, Owner
-from bot.notices.match import LiveRule, RuleSet, live_rule
+from bot.notices.match import RuleSet, running_rule
 from bot.store import Store
 from bot.store.due import notice_source_ids, work_due
 from bot.store.notices import NoticeRows
 
 
-async def idle_at(store: Store, now: datetime) -> bool:
+async def idle_at(store: Store, now: datetime, admins: frozenset[str]) -> bool:
     """True once nothing the bot works in the background is due at ``now``."""
-    return not await work_due(store, now) and await _listings_made(store)
+    return not await work_due(store, now) and await _listings_made(store, admins)
 
 
-async def _listings_made(store: Store) -> bool:
+async def _listings_made(store: Store, admins: frozenset[str]) -> bool:
     """Every listing the running rules need has its row: the poll read the rules since."""
     rows = NoticeRows(store)
     rules = await rows.rules(active=True)
     if not rules:
         return True
     links = await rows.owners((r.team_id, r.slack_user_id) for r in rules if r.kind == "personal")
-    live: list[LiveRule] = []
-    for rule in rules:
-        assert rule.id is not None
-        criteria = Criteria.from_json(json.loads(rule.criteria))
-        owner = None
-        if criteria.owner is not None:
-            link = links.get((rule.team_id, rule.slack_user_id))
-            if link is None:
-                continue  # unlinked: the poll leaves the rule out too
-            owner = Owner(link.vbc_user_id, tuple(e for e in link.extensions.split(",") if e))
-        target = rule.channel_id or rule.slack_user_id
-        live.append(live_rule(rule.id, rule.team_id, target, criteria, rule.created_at, owner))
+    live = [made for rule in rules if (made := running_rule(rule, links, admins)) is not None]
     return set(RuleSet(live).sources()) <= await notice_source_ids(store)

@@ -93,12 +93,13 @@ class ScriptedTyping:
         console = self.console
         assert console is not None
         store, clock = console.stack.runtime.services.store, self._clock
+        admins = console.stack.runtime.settings.bot_admins
         moves = [
             functools.partial(clock.advance, timedelta(seconds=s))
             for s in time_steps(count * seconds, STEP)
         ]
         if not await console.time_passes(
-            moves, lambda: idle_at(store, clock()), BACKGROUND_DEADLINE
+            moves, lambda: idle_at(store, clock(), admins), BACKGROUND_DEADLINE
         ):
             self._write("(nothing arrived)")
 

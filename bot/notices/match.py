@@ -8,12 +8,14 @@ recordings of calls that ended after it was made: those are the new ones.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.grammar.criteria import Criteria, Owner, matches
+from bot.store.tables import Link, NoticeRule
 from bot.vbc.models import Recording, RecordingKind
 
 COMPANY_SOURCE = "company"
@@ -54,6 +56,27 @@ def live_rule(
     if criteria.owner is not None:
         criteria = replace(criteria, owner=owner)
     return LiveRule(rule_id, team_id, target, criteria, since - VBC_TIME_GRAIN)
+
+
+def running_rule(
+    rule: NoticeRule, links: Mapping[tuple[str, str], Link], admins: frozenset[str]
+) -> LiveRule | None:
+    """A stored rule as it runs now, or None while it cannot: a personal rule over the
+    company's recordings needs its owner in ``BOT_ADMINS``, one over their own a link (its
+    owner is read from that link, so unlinking stops it and relinking follows)."""
+    assert rule.id is not None
+    criteria = Criteria.from_json(json.loads(rule.criteria))
+    owner: Owner | None = None
+    if criteria.owner is None and rule.kind == "personal":
+        if rule.slack_user_id not in admins:
+            return None
+    elif criteria.owner is not None:
+        link = links.get((rule.team_id, rule.slack_user_id))
+        if link is None:
+            return None
+        owner = Owner(link.vbc_user_id, tuple(e for e in link.extensions.split(",") if e))
+    target = rule.channel_id or rule.slack_user_id
+    return live_rule(rule.id, rule.team_id, target, criteria, rule.created_at, owner)
 
 
 class RuleSet:

@@ -21,7 +21,6 @@ notice.
 
 from __future__ import annotations
 
-import json
 import logging
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -29,14 +28,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.grammar.criteria import Criteria, Owner
-from bot.notices.match import COMPANY_SOURCE, LiveRule, RuleSet, live_rule
+from bot.grammar.criteria import Owner
+from bot.notices.match import COMPANY_SOURCE, LiveRule, RuleSet, running_rule
 from bot.notices.pause import SHARING_DENIED, RulePauser
 from bot.people.vbc_access import AccessFor, integration_only
 from bot.search.merge import recording_key
 from bot.store import Store
 from bot.store.notices import PENDING, NoticeRows
-from bot.store.tables import Link, NoticeDelivery, NoticeRule, NoticeSource
+from bot.store.tables import NoticeDelivery, NoticeSource
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcRateLimitedError
 from bot.vbc.filter import ORDER_NEWEST, RecordingFilter
@@ -113,7 +112,17 @@ class NoticePoller:
         until = now + timedelta(seconds=self.tuning.lease_seconds)
         sources = await self._rows.claim_sources(self.owner, now=now, until=until, limit=50)
         for source in sources:
-            await self._poll(source)
+            try:
+                await self._poll(source)
+            except Exception:  # one source's trouble must not hold up the others
+                log.exception("notice poll of %s failed; trying again shortly", source.id)
+                await self._rows.finish_source(
+                    source.id,
+                    self.owner,
+                    watermark=source.watermark,
+                    next_poll_at=self._clock() + timedelta(seconds=min(self.tuning.interval, 30)),
+                    deliveries=(),
+                )
         return len(sources)
 
     async def next_due(self) -> datetime | None:
@@ -136,7 +145,7 @@ class NoticePoller:
             if rule.channel_id and (rule.team_id, rule.channel_id) not in shared:
                 await self._pauser.pause(rule, SHARING_DENIED)
                 continue
-            made = self._live(rule, links)
+            made = running_rule(rule, links, self._admins)
             if made is not None:
                 live.append(made)
         signature = frozenset((r.rule_id, r.criteria.owner) for r in live)
@@ -149,21 +158,6 @@ class NoticePoller:
         }
         await self._rows.sync_sources(wanted)
         self._synced_at = now
-
-    def _live(self, rule: NoticeRule, links: dict[tuple[str, str], Link]) -> LiveRule | None:
-        assert rule.id is not None
-        criteria = Criteria.from_json(json.loads(rule.criteria))
-        owner: Owner | None = None
-        if criteria.owner is None and rule.kind == "personal":
-            if rule.slack_user_id not in self._admins:
-                return None  # ``scope:company`` of someone no longer an admin: it stops
-        elif criteria.owner is not None:
-            link = links.get((rule.team_id, rule.slack_user_id))
-            if link is None:
-                return None  # unlinked: the person's rules stop until they are linked again
-            owner = Owner(link.vbc_user_id, tuple(e for e in link.extensions.split(",") if e))
-        target = rule.channel_id or rule.slack_user_id
-        return live_rule(rule.id, rule.team_id, target, criteria, rule.created_at, owner)
 
     def _first_due(self, source_id: str, now: datetime) -> datetime:
         """A new on-demand source is first read at a point of the interval its id picks."""
@@ -193,7 +187,7 @@ class NoticePoller:
                 if key not in self._seen:
                     fresh[key] = rec  # keyed: a row shifted onto the next page counts once
                 read += 1
-                if read % PAGE_SIZE == 0 and fresh:
+                if read % PAGE_SIZE == 0:  # stores what is new and renews the lease
                     # A page's new recordings go to the sender now, not after the last page:
                     # the overlap makes a listing many pages long, and the newest come first.
                     if not await self._store_found(source, fresh.values(), now):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -88,7 +88,8 @@ class NoticeSender:
         self.tuning = tuning
         self.owner = owner
         self._next_post: dict[str, float] = {}  # target -> loop time its next post may go
-        self.windows: list[float] = []  # seconds from Slack's answer to the ts committed
+        # Seconds from Slack's answer to the ts committed, the latest few thousand (bench).
+        self.windows: deque[float] = deque(maxlen=10_000)
 
     async def tick(self) -> int:
         """Claim due notices and post them, targets side by side; how many were claimed."""
@@ -114,7 +115,12 @@ class NoticeSender:
         now: datetime,
     ) -> _Targets:
         """What posting needs to know of every target in the pass, in three queries."""
-        firsts = [rule for rows in by_target.values() if (rule := rules.get(rows[0].rule_id))]
+        # Each target's rule as ``_serve_live`` will see it: the first whose rule still exists.
+        firsts = [
+            rule
+            for rows in by_target.values()
+            if (rule := next((rules[r.rule_id] for r in rows if r.rule_id in rules), None))
+        ]
         people = [(r.team_id, r.slack_user_id) for r in firsts if r.kind == "personal"]
         channels = [(r.team_id, r.channel_id) for r in firsts if r.channel_id]
         return _Targets(

@@ -103,16 +103,14 @@ class NoticeRows:
             return list(await s.exec(query))
 
     async def remove_rules(self, ids: Sequence[int], events: Sequence[AuditEvent]) -> int:
-        """Delete rules (their unposted notices with them) and audit it; how many went."""
+        """Delete rules and audit it; how many went. Their unposted notices are deleted, not
+        kept as skipped: a row is one per (target, recording), so another rule of the same
+        target that takes the recording makes it again at the next poll."""
         if not ids:
             return 0
         async with self._store.session() as s:
             result = await s.exec(delete(NoticeRule).where(col(NoticeRule.id).in_(ids)))
-            await s.exec(
-                update(NoticeDelivery)
-                .where(col(NoticeDelivery.rule_id).in_(ids), *_OPEN)
-                .values(state=SKIPPED, lease_owner=None, lease_until=None)
-            )
+            await s.exec(delete(NoticeDelivery).where(col(NoticeDelivery.rule_id).in_(ids), *_OPEN))
             s.add_all(events)
             await s.commit()
             return int(result.rowcount)

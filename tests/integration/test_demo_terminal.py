@@ -18,6 +18,8 @@ from pexpect.popen_spawn import PopenSpawn
 
 REPO = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|[\r\x07]")
+SIM_URL = r"VBC simulator: \W*(http://127\.0\.0\.1:\d+)"
+SIM_URL_RAW = r"VBC simulator:(?:\s|\x1b\[[0-9;?]*[A-Za-z])*http://127\.0\.0\.1:\d+"
 
 
 def spawn(tmp_path: Path) -> pexpect.spawn:
@@ -114,9 +116,12 @@ def test_a_new_recording_notice_appears_with_nothing_typed(tmp_path: Path) -> No
     """`notify me`, then calls end at the simulator: the notice prints at the prompt."""
     child = spawn(tmp_path)
     try:
-        banner = child.before or ""
-        sim = re.search(r"VBC simulator: \W*(http://127\.0\.0\.1:\d+)", banner)
-        assert sim is not None, repr(banner)
+        # The banner may print before the prompt or, drawn above it, just after: read both.
+        sim = re.search(SIM_URL, ANSI.sub("", child.before or ""))
+        if sim is None:
+            child.expect(SIM_URL_RAW, timeout=20)
+            sim = re.search(SIM_URL, ANSI.sub("", str(child.after)))
+        assert sim is not None, repr(child.before)
         typed(child, "notify me", "Rule 1 is on")
         child.expect("dana>")
 

@@ -232,8 +232,13 @@ def format_time(key: str, moment: datetime, tz: ZoneInfo) -> str:
     except ValueError:
         same = False
     if not same:  # a DST gap or overlap: pin the instant
-        text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        text = pinned(moment)
     return f"{key}:{text}"
+
+
+def pinned(moment: datetime) -> str:
+    """The instant as ``read_time`` reads it in any time zone (``2026-12-04T14:03:05Z``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def describe_times(

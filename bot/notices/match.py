@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.grammar.criteria import Criteria, Owner, matches
+from bot.people.directory import identity_from
 from bot.store.tables import Link, NoticeRule
 from bot.vbc.models import Recording, RecordingKind
 
@@ -58,6 +59,12 @@ def live_rule(
     return LiveRule(rule_id, team_id, target, criteria, since - VBC_TIME_GRAIN)
 
 
+def owner_of(link: Link) -> Owner:
+    """The owner a person's link makes them now (``Directory``'s reading of a link)."""
+    identity = identity_from(link)
+    return Owner(identity.vbc_user_id, identity.extensions)
+
+
 def running_rule(
     rule: NoticeRule, links: Mapping[tuple[str, str], Link], admins: frozenset[str]
 ) -> LiveRule | None:
@@ -74,7 +81,7 @@ def running_rule(
         link = links.get((rule.team_id, rule.slack_user_id))
         if link is None:
             return None
-        owner = Owner(link.vbc_user_id, tuple(e for e in link.extensions.split(",") if e))
+        owner = owner_of(link)
     target = rule.channel_id or rule.slack_user_id
     return live_rule(rule.id, rule.team_id, target, criteria, rule.created_at, owner)
 

@@ -114,15 +114,14 @@ class NoticePoller:
         for source in sources:
             try:
                 await self._poll(source)
+            except VbcError as exc:
+                log.warning("notice poll of %s failed: %s", source.id, exc)
             except Exception:  # one source's trouble must not hold up the others
                 log.exception("notice poll of %s failed; trying again shortly", source.id)
-                await self._rows.finish_source(
-                    source.id,
-                    self.owner,
-                    watermark=source.watermark,
-                    next_poll_at=self._clock() + timedelta(seconds=min(self.tuning.interval, 30)),
-                    deliveries=(),
-                )
+            else:
+                continue
+            soon = timedelta(seconds=min(self.tuning.interval, 30.0))
+            await self._again(source, self._clock() + soon)
         return len(sources)
 
     async def next_due(self) -> datetime | None:
@@ -196,23 +195,7 @@ class NoticePoller:
         except VbcRateLimitedError as exc:
             wait = max(exc.retry_after or 0.0, 1.0)
             log.warning("notice poll of %s rate limited; again in %.0f s", source.id, wait)
-            await self._rows.finish_source(
-                source.id,
-                self.owner,
-                watermark=source.watermark,
-                next_poll_at=now + timedelta(seconds=wait),
-                deliveries=(),
-            )
-            return
-        except VbcError as exc:
-            log.warning("notice poll of %s failed: %s", source.id, exc)
-            await self._rows.finish_source(
-                source.id,
-                self.owner,
-                watermark=source.watermark,
-                next_poll_at=now + min(interval, timedelta(seconds=30)),
-                deliveries=(),
-            )
+            await self._again(source, now + timedelta(seconds=wait))
             return
         deliveries = self._deliveries(fresh.values(), now)
         stored = await self._rows.finish_source(
@@ -244,6 +227,12 @@ class NoticePoller:
         if deliveries:
             self._found()
         return True
+
+    async def _again(self, source: NoticeSource, at: datetime) -> None:
+        """Let the source go unread (its watermark kept), to be read again ``at``."""
+        await self._rows.finish_source(
+            source.id, self.owner, watermark=source.watermark, next_poll_at=at, deliveries=()
+        )
 
     def _deliveries(self, recs: Iterable[Recording], now: datetime) -> list[NoticeDelivery]:
         return [

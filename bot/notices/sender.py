@@ -20,7 +20,7 @@ import logging
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.notices import render_digest, render_notice
 from bot.clock import Clock
 from bot.grammar import SearchRequest, format_filter
-from bot.grammar.criteria import Criteria, Owner, matches
+from bot.grammar.criteria import Criteria, matches
+from bot.grammar.times import pinned
+from bot.notices.match import owner_of
 from bot.notices.pause import BOT_NOT_THERE, SHARING_DENIED, RulePauser
 from bot.notices.poller import NoticeTuning
 from bot.ops.metrics import Metrics
@@ -229,9 +231,8 @@ class NoticeSender:
             elif link is None:
                 allowed = False
             else:
-                owner = Owner(link.vbc_user_id, tuple(e for e in link.extensions.split(",") if e))
                 rec = Recording.model_validate_json(row.recording)
-                allowed = matches(replace(criteria, owner=owner), rec)
+                allowed = matches(replace(criteria, owner=owner_of(link)), rec)
             if allowed:
                 keep.append(row)
         dropped = [r.id for r in rows if r not in keep]
@@ -416,9 +417,5 @@ def digest_search(rules: Sequence[NoticeRule], starts: Sequence[datetime]) -> st
     )
     text = format_filter(request, tz=ZoneInfo("UTC"))
     if starts:
-        text += f" since:{_instant(min(starts))} until:{_instant(max(starts))}"
+        text += f" since:{pinned(min(starts))} until:{pinned(max(starts))}"
     return text.strip()
-
-
-def _instant(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

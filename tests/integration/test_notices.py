@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot import blocks
-from bot.app import build_runtime
+from bot.app import Runtime, build_runtime
 from bot.blocks.ids import ACTION_NOTICE_REMOVE, ACTION_NOTICE_TOGGLE
 from bot.store.notices import NoticeRows
 from bot.store.tables import AuditEvent, NoticeRule
@@ -50,8 +50,15 @@ class NoticeStack(Stack):
     clock: ShiftClock
 
 
-@pytest.fixture
-async def notice_stack(sqlite_url: str) -> AsyncIterator[NoticeStack]:
+def quicken(runtime: Runtime) -> None:
+    """Notices posted at once and due work looked for often (settings give a 1 s poll)."""
+    tuning = runtime.services.notice_watcher.tuning
+    tuning.spacing = 0.02
+    tuning.idle_wait = 0.2
+
+
+async def start_notices(database_url: str, **overrides: Any) -> NoticeStack:
+    """A stack polling every second with short waits; ``overrides`` replace settings."""
     clock = ShiftClock()
     sim = await start_simulator(now=datetime.now(UTC))
     slack = FakeSlack(trigger_ttl=None)
@@ -62,23 +69,30 @@ async def notice_stack(sqlite_url: str) -> AsyncIterator[NoticeStack]:
     slack.add_user(ADMIN, "Ada Admin", email=sim.state.admin.email)
     slack.add_user(UNLINKED, "Nobody Known", email="nobody@elsewhere.test")
     settings = dataclasses.replace(
-        make_settings(sim.url, slack.url, sqlite_url), notify_poll_seconds=1
+        make_settings(sim.url, slack.url, database_url), notify_poll_seconds=1, **overrides
     )
     runtime = await build_runtime(settings, clock=clock)
-    tuning = runtime.services.notice_watcher.tuning
-    tuning.spacing = 0.02
-    tuning.idle_wait = 0.2
+    quicken(runtime)
     bot = await LocalServer(runtime).start()
     driver = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
-    stack = NoticeStack(sim, slack, bot, driver, settings, clock)
+    return NoticeStack(sim, slack, bot, driver, settings, clock)
+
+
+async def stop_notices(stack: NoticeStack) -> None:
+    await stack.driver.aclose()
+    await stack.bot.close()
+    await stack.slack.close()
+    await stack.sim.close()
+    assert stack.slack.problems == [], stack.slack.problems
+
+
+@pytest.fixture
+async def notice_stack(sqlite_url: str) -> AsyncIterator[NoticeStack]:
+    stack = await start_notices(sqlite_url)
     try:
         yield stack
     finally:
-        await driver.aclose()
-        await bot.close()
-        await slack.close()
-        await sim.close()
-    assert slack.problems == [], slack.problems
+        await stop_notices(stack)
 
 
 async def say(stack: Stack, user: str, text: str, *, channel: str = CHANNEL) -> str:

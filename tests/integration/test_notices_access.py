@@ -24,7 +24,7 @@ from tests.integration.conftest import (
     start_stack,
     stop_stack,
 )
-from tests.integration.test_notices import DEADLINE, add_call, notices_in, say
+from tests.integration.test_notices import DEADLINE, add_call, notices_in, quicken, say
 
 ADMIN2 = "U0ADMIN2"  # a recordings admin with no VBC user behind them
 
@@ -35,18 +35,12 @@ async def stack(sqlite_url: str) -> AsyncIterator[Stack]:
         sqlite_url, notify_poll_seconds=1, bot_admins=frozenset({ADMIN, ADMIN2})
     )
     running.slack.add_user(ADMIN2, "Second Admin", tz="UTC", email="second@elsewhere.test")
-    _quick(running)
+    quicken(running.bot.runtime)
     try:
         yield running
     finally:
         await stop_stack(running)
     assert running.slack.problems == [], running.slack.problems
-
-
-def _quick(stack: Stack) -> None:
-    tuning = stack.bot.runtime.services.notice_watcher.tuning
-    tuning.spacing = 0.02
-    tuning.idle_wait = 0.2
 
 
 async def first_poll_done(stack: Stack) -> None:
@@ -116,7 +110,7 @@ async def test_a_company_rule_stops_when_its_owner_is_no_longer_an_admin(stack: 
     stack.driver = SlackDriver(
         f"{stack.bot.url}/slack/events", SIGNING_SECRET, stack.slack, team_id=TEAM
     )
-    _quick(stack)
+    quicken(runtime)
     later = add_call(stack, user_id=stack.sim.state.users[1].id)
     # The same company listing serves both rules: the admin's notice proves it ran.
     await wait_until(

@@ -6,26 +6,20 @@ accepts."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from bot import blocks
-from bot.app import build_runtime
 from bot.blocks.ids import ACTION_NOTICE_REMOVE, ACTION_NOTICE_TOGGLE
 from bot.store.notices import NoticeRows
 from bot.store.tables import NoticeDelivery
-from bot.vbcsim import start_simulator
-from bot.web.serve import LocalServer
 from tests.fakes import (
-    FakeSlack,
     Message,
-    SlackDriver,
     assert_valid_message,
     assert_valid_view,
     render_text,
@@ -36,57 +30,23 @@ from tests.integration.conftest import (
     CHANNEL,
     MEMBER,
     OTHER,
-    SIGNING_SECRET,
-    TEAM,
-    UNLINKED,
-    make_settings,
 )
 from tests.integration.test_metrics import samples, total
 from tests.integration.test_notices import (
     DEADLINE,
     NoticeStack,
-    ShiftClock,
     add_call,
     audit,
     notices_in,
     rules_of,
     say,
+    start_notices,
+    stop_notices,
 )
 
 MB = 1024 * 1024
 METRICS_TOKEN = "metrics-token-notices-0123456789"
 FIRST_POLL = 1.2  # a new rule's first poll: what exists already is not new
-
-
-async def start_notices(database_url: str, **overrides: Any) -> NoticeStack:
-    """test_notices' stack (a one-second poll, short waits), with ``overrides`` to settings."""
-    clock = ShiftClock()
-    sim = await start_simulator(now=datetime.now(UTC))
-    slack = FakeSlack(trigger_ttl=None)
-    await slack.start()
-    users = sim.state.users
-    slack.add_user(MEMBER, "Hannah Kowalski", email=users[0].email)
-    slack.add_user(OTHER, "Priya Patel", email=users[1].email)
-    slack.add_user(ADMIN, "Ada Admin", email=sim.state.admin.email)
-    slack.add_user(UNLINKED, "Nobody Known", email="nobody@elsewhere.test")
-    settings = dataclasses.replace(
-        make_settings(sim.url, slack.url, database_url), notify_poll_seconds=1, **overrides
-    )
-    runtime = await build_runtime(settings, clock=clock)
-    tuning = runtime.services.notice_watcher.tuning
-    tuning.spacing = 0.02
-    tuning.idle_wait = 0.2
-    bot = await LocalServer(runtime).start()
-    driver = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, slack, team_id=TEAM)
-    return NoticeStack(sim, slack, bot, driver, settings, clock)
-
-
-async def stop_notices(stack: NoticeStack) -> None:
-    await stack.driver.aclose()
-    await stack.bot.close()
-    await stack.slack.close()
-    await stack.sim.close()
-    assert stack.slack.problems == [], stack.slack.problems
 
 
 @pytest.fixture

@@ -24,8 +24,9 @@ from tests.integration.test_notices import (
     click,
     rules_of,
     say,
+    start_notices,
+    stop_notices,
 )
-from tests.integration.test_notices_more import start_notices, stop_notices
 
 NOT_YOURS = "not one of your rules"
 # Values no Remove button of ours carries: words, signs, fractions, other scripts' digits,

@@ -20,6 +20,7 @@ from bot.store.tables import ExportJobRow
 from tests.integration.access import member_on_demand
 from tests.integration.browser import connect_vbc, own_bearer
 from tests.integration.conftest import ADMIN, MEMBER, TEAM, Stack, start_stack, stop_stack
+from tests.integration.test_notices import quicken
 from tests.security.vbc_log import callers, own_list_path, say, vbc_requests
 
 
@@ -127,8 +128,7 @@ async def test_tokens_vbc_refuses_are_forgotten_and_the_person_told_without_fall
 async def polling(sqlite_url: str) -> AsyncIterator[Stack]:
     """The same world with new-recording notices looked for every second."""
     running = await start_stack(sqlite_url, notify_poll_seconds=1)
-    tuning = running.bot.runtime.services.notice_watcher.tuning
-    tuning.spacing, tuning.idle_wait = 0.02, 0.2
+    quicken(running.bot.runtime)
     try:
         yield running
     finally:

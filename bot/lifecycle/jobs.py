@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.blocks.lifecycle import PROMPT_ROWS, render_bulk_modal, render_bulk_prompt
-from bot.clock import Clock
+from bot.clock import Clock, aware
 from bot.grammar import FilterError, SearchRequest, describe_filter, format_filter, parse_filter
 from bot.lifecycle.ports import RecordingRef
 from bot.lifecycle.rules import MAX_BULK, bulk_refusal, count_error
@@ -347,8 +347,3 @@ def _item(seq: int, ref: RecordingRef, data: str | None = None) -> DeletionItem:
         owner_user_id=ref.owner_user_id,
         data=data,
     )
-
-
-def aware(when: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every one we store is UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -372,6 +372,12 @@ class DeletionWorker:
         if tally.settled == run.shown and state == RUNNING:
             return
         run.shown = tally.settled
+        await self._edit_progress(run, message)
+
+    async def _edit_progress(self, run: _Run, message: Message) -> None:
+        job = run.job
+        if job.message_ts is None or job.message_channel is None:
+            return
         try:
             client = await self._slack.for_team(job.team_id)
             await client.chat_update(
@@ -390,8 +396,9 @@ class DeletionWorker:
         final = CANCELLED if (run.cancelled or job.cancel_requested_by) else DONE
         if self._metrics is not None and job.notice_ts is None:
             self._metrics.delete_jobs.labels(outcome=final).inc()
-        await self._show_progress(run, final)
-        message, _ = await self._message(run, final)
+        message, tally = await self._message(run, final)
+        run.shown = tally.settled
+        await self._edit_progress(run, message)  # the progress message shows the end, too
         try:
             client = await self._slack.for_team(job.team_id)
             opened = await client.conversations_open(users=job.requested_by)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, update
+from sqlalchemy import ColumnElement, delete, exists, func, insert, update
 from sqlmodel import col, select
 
 from bot.store import Store
@@ -208,7 +208,7 @@ class DeletionRows:
         event: AuditEvent | None,
     ) -> bool:
         """Record what became of one item (and its audit event) while ``owner`` holds the job."""
-        held = exists().where(col(DeletionJob.id) == item.job_id, JOB_LEASE.held_by(owner))
+        held = _held(item.job_id, owner)
         async with self._store.session() as s:
             result = await s.exec(
                 update(DeletionItem)
@@ -234,7 +234,7 @@ class DeletionRows:
         if not settled:
             return set()
         job_id = settled[0].item.job_id
-        held = exists().where(col(DeletionJob.id) == job_id, JOB_LEASE.held_by(owner))
+        held = _held(job_id, owner)
         alike: dict[tuple[str, str | None, int], list[int]] = {}
         for one in settled:
             alike.setdefault((one.state, one.detail, one.item.attempts), []).append(one.item.seq)
@@ -264,7 +264,7 @@ class DeletionRows:
         return done
 
     async def cancel_pending(self, job_id: int, owner: str) -> int:
-        held = exists().where(col(DeletionJob.id) == job_id, JOB_LEASE.held_by(owner))
+        held = _held(job_id, owner)
         async with self._store.session() as s:
             result = await s.exec(
                 update(DeletionItem)
@@ -321,3 +321,8 @@ class DeletionRows:
     async def next_free_at(self) -> datetime | None:
         async with self._store.session() as s:
             return await JOB_LEASE.next_free(s)
+
+
+def _held(job_id: int, owner: str) -> ColumnElement[bool]:
+    """The item's job is held by ``owner``: the condition every item write carries."""
+    return exists().where(col(DeletionJob.id) == job_id, JOB_LEASE.held_by(owner))

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.lifecycle import render_deletion_status
 from bot.clock import Clock
@@ -352,9 +353,7 @@ class DeletionWorker:
         assert job.id is not None
         message, _ = await self._message(run, RUNNING)
         try:
-            client = await self._slack.for_team(job.team_id)
-            opened = await client.conversations_open(users=job.requested_by)
-            channel = str(opened["channel"]["id"])
+            client, channel = await self._dm(job)
             posted = await client.chat_postMessage(
                 channel=channel, text=message["text"], blocks=message["blocks"]
             )
@@ -363,6 +362,12 @@ class DeletionWorker:
             return
         job.message_channel, job.message_ts = channel, str(posted["ts"])
         await self._rows.save_message(job.id, channel, job.message_ts)
+
+    async def _dm(self, job: DeletionJob) -> tuple[AsyncWebClient, str]:
+        """The requester's DM with the bot, where progress and the notice go."""
+        client = await self._slack.for_team(job.team_id)
+        opened = await client.conversations_open(users=job.requested_by)
+        return client, str(opened["channel"]["id"])
 
     async def _show_progress(self, run: _Run, state: str) -> None:
         job = run.job
@@ -400,9 +405,7 @@ class DeletionWorker:
         run.shown = tally.settled
         await self._edit_progress(run, message)  # the progress message shows the end, too
         try:
-            client = await self._slack.for_team(job.team_id)
-            opened = await client.conversations_open(users=job.requested_by)
-            channel = str(opened["channel"]["id"])
+            client, channel = await self._dm(job)
             if job.notice_ts is None:
                 posted = await client.chat_postMessage(
                     channel=channel, text=message["text"], blocks=message["blocks"]

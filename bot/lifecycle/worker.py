@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.lifecycle import render_deletion_status
 from bot.clock import Clock
+from bot.exports.slack import dm_of
 from bot.lifecycle.deleter import AUDIT_ACTION, Deleter, Outcome, Result
 from bot.lifecycle.ports import RecordingRef
 from bot.ops.metrics import Metrics
@@ -366,8 +367,7 @@ class DeletionWorker:
     async def _dm(self, job: DeletionJob) -> tuple[AsyncWebClient, str]:
         """The requester's DM with the bot, where progress and the notice go."""
         client = await self._slack.for_team(job.team_id)
-        opened = await client.conversations_open(users=job.requested_by)
-        return client, str(opened["channel"]["id"])
+        return client, await dm_of(client, job.requested_by)
 
     async def _show_progress(self, run: _Run, state: str) -> None:
         job = run.job

@@ -24,16 +24,8 @@ def _lease(model: type, due: str, watchable: Sequence[ColumnElement[bool]]) -> L
     return Lease(LeasedTable(table_of(model), "id", "lease_owner", "lease_until", due, watchable))
 
 
-_RUNS = Lease(
-    LeasedTable(
-        table_of(RetentionRun),
-        "id",
-        "lease_owner",
-        "lease_until",
-        "due_at",
-        (col(RetentionRun.state).in_(OPEN_RUN),),
-    )
-)
+_OPEN = col(RetentionRun.state).in_(OPEN_RUN)
+_RUNS = _lease(RetentionRun, "due_at", (_OPEN,))
 
 
 class RetentionRows:
@@ -209,20 +201,10 @@ class RetentionRows:
             "result": run.result,
             "updated_at": run.updated_at,
         }
-        # By hand rather than Lease.renew/release: those compare ids as text, and these are
-        # integers (PostgreSQL refuses to compare the two).
         async with self._store.session() as s:
-            result = await s.exec(
-                update(RetentionRun)
-                .where(
-                    col(RetentionRun.id) == run.id,
-                    col(RetentionRun.lease_owner) == owner,
-                    col(RetentionRun.state).in_(OPEN_RUN),
-                )
-                .values(**values, lease_owner=None, lease_until=None)
-            )
+            released = await _RUNS.release(s, [run.id or 0], owner, where=[_OPEN], **values)
             await s.commit()
-            return bool(result.rowcount)
+            return bool(released)
 
     async def skip_run(
         self, run_id: int, team_id: str, *, by: str, at: datetime

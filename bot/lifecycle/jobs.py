@@ -27,6 +27,7 @@ from bot.lifecycle.rules import MAX_BULK, bulk_refusal, count_error
 from bot.people.asker import Asker, zone
 from bot.people.directory import Directory
 from bot.people.policy import MAX_IN_FLIGHT, TOO_MANY_IN_FLIGHT, AccessRefusedError, Plan
+from bot.search.merge import recording_key
 from bot.store import Store
 from bot.store.deletions import PENDING, RUNNING, DeletionRows
 from bot.store.tables import DeletionItem, DeletionJob
@@ -173,7 +174,7 @@ class DeletionJobService:
             async for recording in listing:
                 if request.kind is not None and recording.kind is not request.kind:
                     continue
-                seen.setdefault(f"{recording.kind.value}:{recording.id}", recording)
+                seen.setdefault(recording_key(recording), recording)
                 if len(seen) > MAX_BULK:
                     return list(seen.values())
         epoch = 0.0

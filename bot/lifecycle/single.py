@@ -19,6 +19,7 @@ from bot.people.directory import Directory
 from bot.people.policy import NOT_FOUND_OR_NOT_YOURS, AccessRefusedError, Person, may_see
 from bot.people.vbc_access import AccessFor
 from bot.search.lookup import RecordingLookup
+from bot.search.merge import recording_key
 from bot.store import Store
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError
@@ -182,7 +183,7 @@ class SingleDelete:
             members_may_delete=self._members_may_delete,
         )
         if refusal is not None:
-            await self._audit(asker, "refused", f"{recording.kind.value}:{recording.id}", refusal)
+            await self._audit(asker, "refused", recording_key(recording), refusal)
             raise AccessRefusedError(refusal)
         return recording
 

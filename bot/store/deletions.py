@@ -152,19 +152,6 @@ class DeletionRows:
             await s.commit()
             return int(result.rowcount or 0)
 
-    async def in_flight(self, team_id: str, user_id: str) -> int:
-        async with self._store.session() as s:
-            found = await s.exec(
-                select(func.count())
-                .select_from(DeletionJob)
-                .where(
-                    col(DeletionJob.team_id) == team_id,
-                    col(DeletionJob.requested_by) == user_id,
-                    col(DeletionJob.state).in_(IN_FLIGHT),
-                )
-            )
-            return int(found.one())
-
     # -- working -----------------------------------------------------------------------------
 
     async def claim_due(

@@ -10,3 +10,8 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def aware(when: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every one we store is UTC."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -72,10 +72,10 @@ class Deleter:
         hold = await self.holds.hold_on(recording)
         if hold is not None:
             return Result(Outcome.HELD, held_words(hold), hold=hold)
-        result = await self.delete_at_vbc(vbc, RecordingRef.of(recording))
+        ref = RecordingRef.of(recording)
+        result = await self.delete_at_vbc(vbc, ref)
         if has_copies and result.outcome in (Outcome.DELETED, Outcome.GONE):
-            key = RecordingRef.of(recording).key
-            copies = await self.copies.delete_for(team_id, key, actor=actor)
+            copies = await self.copies.delete_for(team_id, ref.key, actor=actor)
             return Result(result.outcome, result.detail, copies=copies)
         return result
 

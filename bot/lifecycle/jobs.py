@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,13 +20,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.blocks.lifecycle import PROMPT_ROWS, render_bulk_modal, render_bulk_prompt
-from bot.clock import Clock
+from bot.clock import Clock, aware
 from bot.grammar import FilterError, SearchRequest, describe_filter, format_filter, parse_filter
 from bot.lifecycle.ports import RecordingRef
 from bot.lifecycle.rules import MAX_BULK, bulk_refusal, count_error
 from bot.people.asker import Asker, zone
 from bot.people.directory import Directory
 from bot.people.policy import MAX_IN_FLIGHT, TOO_MANY_IN_FLIGHT, AccessRefusedError, Plan
+from bot.search.merge import recording_key
 from bot.store import Store
 from bot.store.deletions import PENDING, RUNNING, DeletionRows
 from bot.store.tables import DeletionItem, DeletionJob
@@ -173,7 +174,7 @@ class DeletionJobService:
             async for recording in listing:
                 if request.kind is not None and recording.kind is not request.kind:
                     continue
-                seen.setdefault(f"{recording.kind.value}:{recording.id}", recording)
+                seen.setdefault(recording_key(recording), recording)
                 if len(seen) > MAX_BULK:
                     return list(seen.values())
         epoch = 0.0
@@ -347,8 +348,3 @@ def _item(seq: int, ref: RecordingRef, data: str | None = None) -> DeletionItem:
         owner_user_id=ref.owner_user_id,
         data=data,
     )
-
-
-def aware(when: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every one we store is UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -28,6 +28,7 @@ from bot.blocks.lifecycle_views import (
     render_run_notice,
 )
 from bot.clock import Clock
+from bot.exports.slack import dm_of
 from bot.grammar import FilterError
 from bot.grammar.criteria import Criteria, Owner, matches
 from bot.grammar.holds import LifecycleWordsError, parse_retention
@@ -260,8 +261,7 @@ class RetentionService:
             for admin in self._admins:
                 if admin in sent:
                     continue
-                opened = await client.conversations_open(users=admin)
-                channel = str(opened["channel"]["id"])
+                channel = await dm_of(client, admin)
                 posted = await client.chat_postMessage(channel=channel, **render_run_notice(run))
                 sent[admin] = [channel, str(posted["ts"])]
                 run.notices = json.dumps(sent)

@@ -7,6 +7,8 @@ modal's metadata is never trusted. Each attempt leaves one ``delete`` audit even
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from bot import blocks
 from bot.blocks.lifecycle import render_deleted
 from bot.grammar.commands import DeleteOne
@@ -17,6 +19,7 @@ from bot.people.directory import Directory
 from bot.people.policy import NOT_FOUND_OR_NOT_YOURS, AccessRefusedError, Person, may_see
 from bot.people.vbc_access import AccessFor
 from bot.search.lookup import RecordingLookup
+from bot.search.merge import recording_key
 from bot.store import Store
 from bot.vbc.client import VbcClient
 from bot.vbc.errors import VbcError, VbcNotFoundError
@@ -45,34 +48,16 @@ class SingleDelete:
         self._access_for = access_for
         self._members_may_delete = members_may_delete
 
-    async def allowed_at_all(self, asker: Asker) -> str | None:
-        """A refusal that needs no VBC call (a member where members may not delete), audited."""
-        person = await self._directory.person(asker.team_id, asker.user_id)
-        if person.is_admin or self._members_may_delete:
-            return None
-        await self._audit(asker, "refused", None, MEMBERS_MAY_NOT)
-        return MEMBERS_MAY_NOT
-
     async def look_up(self, asker: Asker, command: DeleteOne) -> Recording:
         """The recording the command names, for the confirmation; raises AccessRefusedError."""
-        refusal = await self.allowed_at_all(asker)
-        if refusal is not None:
-            raise AccessRefusedError(refusal)
-        person = await self._directory.person(asker.team_id, asker.user_id)
+        person = await self._may_delete_at_all(asker)
         if command.user is not None and command.kind is not RecordingKind.COMPANY:
             recording = await self._load_of_person(asker, person, command)
         else:
-            try:
-                recording = await self._lookup.find(
-                    asker, command.recording_id, command.kind, action="details"
-                )
-            except AccessRefusedError as exc:
-                await self._audit(asker, "refused", command.recording_id, str(exc))
-                raise
-            except VbcNotFoundError:
-                raise AccessRefusedError(_not_found(command.recording_id)) from None
-            except VbcError as exc:
-                raise AccessRefusedError(f"I couldn't look that recording up: {exc}") from exc
+            found = self._lookup.find(asker, command.recording_id, command.kind, action="details")
+            recording = await self._looked_up(
+                asker, found, target=command.recording_id, recording_id=command.recording_id
+            )
         return await self._checked(asker, person, recording)
 
     async def look_up_ref(self, asker: Asker, ref_value: str) -> Recording:
@@ -82,20 +67,13 @@ class SingleDelete:
         except ValueError:
             await self._audit(asker, "refused", ref_value[:64], "not a recording button")
             raise AccessRefusedError(blocks.NOT_MY_BUTTON) from None
-        refusal = await self.allowed_at_all(asker)
-        if refusal is not None:
-            raise AccessRefusedError(refusal)
-        person = await self._directory.person(asker.team_id, asker.user_id)
-        try:
-            recording = await self._lookup.load(asker, ref, "details")
-        except AccessRefusedError as exc:
-            target = f"{ref.kind.value}:{ref.recording_id}"
-            await self._audit(asker, "refused", target, str(exc))
-            raise
-        except VbcNotFoundError:
-            raise AccessRefusedError(_not_found(str(ref.recording_id))) from None
-        except VbcError as exc:
-            raise AccessRefusedError(f"I couldn't look that recording up: {exc}") from exc
+        person = await self._may_delete_at_all(asker)
+        recording = await self._looked_up(
+            asker,
+            self._lookup.load(asker, ref, "details"),
+            target=f"{ref.kind.value}:{ref.recording_id}",
+            recording_id=str(ref.recording_id),
+        )
         return await self._checked(asker, person, recording)
 
     async def delete(self, asker: Asker, ref_value: str, reason: str) -> Message:
@@ -147,6 +125,29 @@ class SingleDelete:
         gone = result.outcome is Outcome.GONE
         return render_deleted(recording.id, gone=gone, copies=result.copies)
 
+    async def _may_delete_at_all(self, asker: Asker) -> Person:
+        """The person, unless a member where members may not delete (refused, audited,
+        before any VBC call)."""
+        person = await self._directory.person(asker.team_id, asker.user_id)
+        if not (person.is_admin or self._members_may_delete):
+            await self._audit(asker, "refused", None, MEMBERS_MAY_NOT)
+            raise AccessRefusedError(MEMBERS_MAY_NOT)
+        return person
+
+    async def _looked_up(
+        self, asker: Asker, lookup: Awaitable[Recording], *, target: str, recording_id: str
+    ) -> Recording:
+        """The lookup's recording; its refusal audited, VBC's errors as refusals to show."""
+        try:
+            return await lookup
+        except AccessRefusedError as exc:
+            await self._audit(asker, "refused", target, str(exc))
+            raise
+        except VbcNotFoundError:
+            raise AccessRefusedError(_not_found(recording_id)) from None
+        except VbcError as exc:
+            raise AccessRefusedError(f"I couldn't look that recording up: {exc}") from exc
+
     async def _load_of_person(self, asker: Asker, person: Person, command: DeleteOne) -> Recording:
         """``delete od:<id> user:@person``: another person's on-demand recording (admins)."""
         assert command.user is not None
@@ -182,7 +183,7 @@ class SingleDelete:
             members_may_delete=self._members_may_delete,
         )
         if refusal is not None:
-            await self._audit(asker, "refused", f"{recording.kind.value}:{recording.id}", refusal)
+            await self._audit(asker, "refused", recording_key(recording), refusal)
             raise AccessRefusedError(refusal)
         return recording
 

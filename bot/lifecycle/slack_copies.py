@@ -12,6 +12,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.audio.text import slack_error
 from bot.slack_clients import SlackClients
 from bot.store import Store
 from bot.store.tables import UploadedFile
@@ -31,7 +32,7 @@ async def delete_slack_file(client: AsyncWebClient, file_id: str) -> bool:
     try:
         await client.files_delete(file=file_id)
     except SlackApiError as exc:
-        if str(exc.response.get("error") or "") not in _ALREADY_GONE:
+        if slack_error(exc) not in _ALREADY_GONE:
             raise
         return False
     return True
@@ -62,7 +63,7 @@ class SlackCopies:
             if not await delete_slack_file(client, upload.file_id):
                 where += " (already gone from Slack)"
         except SlackApiError as exc:
-            error = str(exc.response.get("error") or "error")
+            error = slack_error(exc) or "error"
             log.warning("could not delete Slack %s: %s", where, error)
             await self._audit(upload, actor, "failed", f"{where}: Slack answered {error}")
             return 0

@@ -24,9 +24,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.lifecycle import render_deletion_status
 from bot.clock import Clock
+from bot.exports.slack import dm_of
 from bot.lifecycle.deleter import AUDIT_ACTION, Deleter, Outcome, Result
 from bot.lifecycle.ports import RecordingRef
 from bot.ops.metrics import Metrics
@@ -352,9 +354,7 @@ class DeletionWorker:
         assert job.id is not None
         message, _ = await self._message(run, RUNNING)
         try:
-            client = await self._slack.for_team(job.team_id)
-            opened = await client.conversations_open(users=job.requested_by)
-            channel = str(opened["channel"]["id"])
+            client, channel = await self._dm(job)
             posted = await client.chat_postMessage(
                 channel=channel, text=message["text"], blocks=message["blocks"]
             )
@@ -364,6 +364,11 @@ class DeletionWorker:
         job.message_channel, job.message_ts = channel, str(posted["ts"])
         await self._rows.save_message(job.id, channel, job.message_ts)
 
+    async def _dm(self, job: DeletionJob) -> tuple[AsyncWebClient, str]:
+        """The requester's DM with the bot, where progress and the notice go."""
+        client = await self._slack.for_team(job.team_id)
+        return client, await dm_of(client, job.requested_by)
+
     async def _show_progress(self, run: _Run, state: str) -> None:
         job = run.job
         if job.message_ts is None or job.message_channel is None:
@@ -372,6 +377,12 @@ class DeletionWorker:
         if tally.settled == run.shown and state == RUNNING:
             return
         run.shown = tally.settled
+        await self._edit_progress(run, message)
+
+    async def _edit_progress(self, run: _Run, message: Message) -> None:
+        job = run.job
+        if job.message_ts is None or job.message_channel is None:
+            return
         try:
             client = await self._slack.for_team(job.team_id)
             await client.chat_update(
@@ -390,12 +401,11 @@ class DeletionWorker:
         final = CANCELLED if (run.cancelled or job.cancel_requested_by) else DONE
         if self._metrics is not None and job.notice_ts is None:
             self._metrics.delete_jobs.labels(outcome=final).inc()
-        await self._show_progress(run, final)
-        message, _ = await self._message(run, final)
+        message, tally = await self._message(run, final)
+        run.shown = tally.settled
+        await self._edit_progress(run, message)  # the progress message shows the end, too
         try:
-            client = await self._slack.for_team(job.team_id)
-            opened = await client.conversations_open(users=job.requested_by)
-            channel = str(opened["channel"]["id"])
+            client, channel = await self._dm(job)
             if job.notice_ts is None:
                 posted = await client.chat_postMessage(
                     channel=channel, text=message["text"], blocks=message["blocks"]

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable
 from datetime import UTC
 
+from bot.clock import aware
 from bot.store.tables import AuditEvent
 
 COLUMNS = ("time_utc", "team_id", "actor", "action", "outcome", "target", "detail")
@@ -19,10 +20,9 @@ def audit_csv(events: Iterable[AuditEvent]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for event in events:
-        at = event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)
         writer.writerow(
             [
-                at.astimezone(UTC).isoformat(timespec="seconds"),
+                aware(event.at).astimezone(UTC).isoformat(timespec="seconds"),
                 event.team_id,
                 event.actor,
                 event.action,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, update
+from sqlalchemy import ColumnElement, delete, exists, func, insert, update
 from sqlmodel import col, select
 
 from bot.store import Store
@@ -152,19 +152,6 @@ class DeletionRows:
             await s.commit()
             return int(result.rowcount or 0)
 
-    async def in_flight(self, team_id: str, user_id: str) -> int:
-        async with self._store.session() as s:
-            found = await s.exec(
-                select(func.count())
-                .select_from(DeletionJob)
-                .where(
-                    col(DeletionJob.team_id) == team_id,
-                    col(DeletionJob.requested_by) == user_id,
-                    col(DeletionJob.state).in_(IN_FLIGHT),
-                )
-            )
-            return int(found.one())
-
     # -- working -----------------------------------------------------------------------------
 
     async def claim_due(
@@ -208,7 +195,7 @@ class DeletionRows:
         event: AuditEvent | None,
     ) -> bool:
         """Record what became of one item (and its audit event) while ``owner`` holds the job."""
-        held = exists().where(col(DeletionJob.id) == item.job_id, JOB_LEASE.held_by(owner))
+        held = _held(item.job_id, owner)
         async with self._store.session() as s:
             result = await s.exec(
                 update(DeletionItem)
@@ -234,7 +221,7 @@ class DeletionRows:
         if not settled:
             return set()
         job_id = settled[0].item.job_id
-        held = exists().where(col(DeletionJob.id) == job_id, JOB_LEASE.held_by(owner))
+        held = _held(job_id, owner)
         alike: dict[tuple[str, str | None, int], list[int]] = {}
         for one in settled:
             alike.setdefault((one.state, one.detail, one.item.attempts), []).append(one.item.seq)
@@ -264,7 +251,7 @@ class DeletionRows:
         return done
 
     async def cancel_pending(self, job_id: int, owner: str) -> int:
-        held = exists().where(col(DeletionJob.id) == job_id, JOB_LEASE.held_by(owner))
+        held = _held(job_id, owner)
         async with self._store.session() as s:
             result = await s.exec(
                 update(DeletionItem)
@@ -321,3 +308,8 @@ class DeletionRows:
     async def next_free_at(self) -> datetime | None:
         async with self._store.session() as s:
             return await JOB_LEASE.next_free(s)
+
+
+def _held(job_id: int, owner: str) -> ColumnElement[bool]:
+    """The item's job is held by ``owner``: the condition every item write carries."""
+    return exists().where(col(DeletionJob.id) == job_id, JOB_LEASE.held_by(owner))

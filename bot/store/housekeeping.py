@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.clock import Clock
+from bot.clock import Clock, aware
 from bot.store import Store
 from bot.store.deletions import DeletionRows
 from bot.store.operations import AUDIT_PRUNE_ACTION, AUDIT_PRUNE_ACTOR, AUDIT_PRUNE_TARGET
@@ -41,7 +41,7 @@ async def prune_audit_daily(store: Store, *, clock: Clock, retention: timedelta)
     """Prune audit rows older than ``retention`` unless some process did within a day."""
     now = clock()
     last = await store.last_audit_prune()
-    if last is not None and _aware(last) > now - AUDIT_PRUNE_EVERY:
+    if last is not None and aware(last) > now - AUDIT_PRUNE_EVERY:
         return {}
     counts = await store.prune_audit(now - retention)
     for team_id, count in counts.items():
@@ -73,8 +73,3 @@ async def tidy_forever(
         except SQLAlchemyError:
             log.exception("housekeeping failed; trying again in %.0fs", interval)
         await asyncio.sleep(interval)
-
-
-def _aware(when: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every one we store is UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -24,14 +24,23 @@ def _lease(model: type, due: str, watchable: Sequence[ColumnElement[bool]]) -> L
     return Lease(LeasedTable(table_of(model), "id", "lease_owner", "lease_until", due, watchable))
 
 
-_RUNS = Lease(
+_OPEN = col(RetentionRun.state).in_(OPEN_RUN)
+_RUNS = _lease(RetentionRun, "due_at", (_OPEN,))
+_VBC = col(RetentionPolicy.target) == "vbc"
+_RUN_OPEN = (
+    select(RetentionRun.id)
+    .where(col(RetentionRun.team_id) == RetentionPolicy.team_id, _OPEN)
+    .exists()
+)
+# VBC policies by team (a team has one), claimable while none of its runs is open.
+_POLICIES = Lease(
     LeasedTable(
-        table_of(RetentionRun),
-        "id",
+        table_of(RetentionPolicy),
+        "team_id",
         "lease_owner",
         "lease_until",
-        "due_at",
-        (col(RetentionRun.state).in_(OPEN_RUN),),
+        "next_run_at",
+        (_VBC, ~_RUN_OPEN),
     )
 )
 
@@ -100,33 +109,15 @@ class RetentionRows:
         self, owner: str, *, now: datetime, until: datetime
     ) -> list[RetentionPolicy]:
         """VBC policies whose next run is due and that have no run open, leased to ``owner``."""
-        open_run = (
-            select(RetentionRun.id)
-            .where(
-                col(RetentionRun.team_id) == RetentionPolicy.team_id,
-                col(RetentionRun.state).in_(OPEN_RUN),
-            )
-            .exists()
-        )
-        leased = Lease(
-            LeasedTable(
-                table_of(RetentionPolicy),
-                "team_id",
-                "lease_owner",
-                "lease_until",
-                "next_run_at",
-                (col(RetentionPolicy.target) == "vbc", ~open_run),
-            )
-        )
         async with self._store.session() as s:
-            teams = await leased.claim(s, owner, now=now, until=until, limit=10)
+            teams = await _POLICIES.claim(s, owner, now=now, until=until, limit=10)
             await s.commit()
             if not teams:
                 return []
             rows = await s.exec(
                 select(RetentionPolicy).where(
                     col(RetentionPolicy.team_id).in_(teams),
-                    col(RetentionPolicy.target) == "vbc",
+                    _VBC,
                     col(RetentionPolicy.lease_owner) == owner,
                 )
             )
@@ -138,18 +129,18 @@ class RetentionRows:
         """Store the run found for ``policy`` and free the policy until ``next_run_at``, in one
         transaction; None when the policy changed or was taken over meanwhile."""
         async with self._store.session() as s:
-            result = await s.exec(
-                update(RetentionPolicy)
-                .where(
-                    col(RetentionPolicy.team_id) == policy.team_id,
-                    col(RetentionPolicy.target) == "vbc",
-                    col(RetentionPolicy.lease_owner) == owner,
+            freed = await _POLICIES.release(
+                s,
+                [policy.team_id],
+                owner,
+                where=[
+                    _VBC,
                     col(RetentionPolicy.days) == policy.days,
                     col(RetentionPolicy.description) == policy.description,
-                )
-                .values(next_run_at=next_run_at, lease_owner=None, lease_until=None)
+                ],
+                next_run_at=next_run_at,
             )
-            if not result.rowcount:
+            if not freed:
                 await s.rollback()
                 return None
             s.add(run)
@@ -160,15 +151,7 @@ class RetentionRows:
     async def free_policy(self, team_id: str, owner: str, *, retry_at: datetime) -> None:
         """The run could not be found now (VBC failed): try again at ``retry_at``."""
         async with self._store.session() as s:
-            await s.exec(
-                update(RetentionPolicy)
-                .where(
-                    col(RetentionPolicy.team_id) == team_id,
-                    col(RetentionPolicy.target) == "vbc",
-                    col(RetentionPolicy.lease_owner) == owner,
-                )
-                .values(next_run_at=retry_at, lease_owner=None, lease_until=None)
-            )
+            await _POLICIES.release(s, [team_id], owner, where=[_VBC], next_run_at=retry_at)
             await s.commit()
 
     async def linked_vbc_users(self, team_id: str) -> list[str]:
@@ -209,20 +192,10 @@ class RetentionRows:
             "result": run.result,
             "updated_at": run.updated_at,
         }
-        # By hand rather than Lease.renew/release: those compare ids as text, and these are
-        # integers (PostgreSQL refuses to compare the two).
         async with self._store.session() as s:
-            result = await s.exec(
-                update(RetentionRun)
-                .where(
-                    col(RetentionRun.id) == run.id,
-                    col(RetentionRun.lease_owner) == owner,
-                    col(RetentionRun.state).in_(OPEN_RUN),
-                )
-                .values(**values, lease_owner=None, lease_until=None)
-            )
+            released = await _RUNS.release(s, [run.id or 0], owner, where=[_OPEN], **values)
             await s.commit()
-            return bool(result.rowcount)
+            return bool(released)
 
     async def skip_run(
         self, run_id: int, team_id: str, *, by: str, at: datetime

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +35,7 @@ from bot.blocks.parts import (
     section,
 )
 from bot.blocks.recordings import row_compact
+from bot.clock import aware
 from bot.grammar import FilterError, describe_filter, parse_filter
 from bot.store.tables import AuditEvent, ExportJobRow, ExportRequest
 from bot.vbc.models import Recording
@@ -201,7 +201,7 @@ def export_summary(request: ExportRequest) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         tz = ZoneInfo("UTC")
     try:
-        parsed = parse_filter(request.request_text, now=_aware(request.created_at), tz=tz)
+        parsed = parse_filter(request.request_text, now=aware(request.created_at), tz=tz)
     except FilterError:
         return inline_code(request.request_text, 300)
     return clip(describe_filter(parsed, tz=tz), 300)
@@ -243,7 +243,7 @@ def _job_blocks(
 
 def render_jobs(requests: list[tuple[ExportRequest, list[ExportJobRow]]]) -> Message:
     """The person's export requests, newest first, with a Refresh button."""
-    ordered = sorted(requests, key=lambda pair: _aware(pair[0].created_at), reverse=True)
+    ordered = sorted(requests, key=lambda pair: aware(pair[0].created_at), reverse=True)
     head = section(f":package: *Your exports* · {len(ordered)} shown", "jobs_head")
     rows = _job_blocks(ordered, _MAX_JOBS, MESSAGE_TEXT_BUDGET - 1000)
     if not ordered:
@@ -256,10 +256,6 @@ def render_jobs(requests: list[tuple[ExportRequest, list[ExportJobRow]]]) -> Mes
         )
     refresh = actions("jobs_actions", [button("Refresh", ACTION_JOBS_REFRESH, "jobs")])
     return build_message(f"Your exports: {len(ordered)}", [head, *rows, refresh])
-
-
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 # -- App Home ----------------------------------------------------------------------------------
@@ -289,7 +285,7 @@ def render_home(
     if not recent:
         blocks.append(context("No recent recordings.", "home_recent_none"))
     blocks += [{"type": "divider", "block_id": "home_div2"}, section("*Exports*", "home_jobs")]
-    ordered = sorted(jobs, key=lambda pair: _aware(pair[0].created_at), reverse=True)
+    ordered = sorted(jobs, key=lambda pair: aware(pair[0].created_at), reverse=True)
     blocks += _job_blocks(ordered, _HOME_JOBS, MESSAGE_TEXT_BUDGET)
     if not jobs:
         blocks.append(context("No exports yet.", "home_jobs_none"))

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from bot.clock import Clock
+from bot.clock import Clock, aware
 from bot.exports import messages as export_messages
 from bot.exports import slack as export_slack
 from bot.exports.plan import Prepared, start_jobs
-from bot.exports.state import RUNNING, STARTING, aware
+from bot.exports.state import RUNNING, STARTING
 from bot.people.asker import Asker
 from bot.people.policy import MAX_IN_FLIGHT, TOO_MANY_IN_FLIGHT, AccessRefusedError
 from bot.people.vbc_access import AccessFor

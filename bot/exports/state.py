@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 # The row states are defined with the rows; the export modules read them from here.
@@ -83,8 +82,3 @@ def final_state(jobs: Sequence[ExportJobRow]) -> str | None:
     if states == {"complete"}:
         return "complete"
     return "expired" if "expired" in states and "failed" not in states else "failed"
-
-
-def aware(when: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every one we store is UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -20,11 +20,11 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
+from bot.clock import Clock, aware
 from bot.exports.delivery import NoticeDelivery
 from bot.exports.listing import JobListing, Snapshot
 from bot.exports.messages import progress_bucket
-from bot.exports.state import NOTIFYING, RUNNING, Notifier, WatchTuning, aware, final_state
+from bot.exports.state import NOTIFYING, RUNNING, Notifier, WatchTuning, final_state
 from bot.store import Store
 from bot.store.exports import ExportRows, PollResult
 from bot.store.tables import ExportJobRow, ExportRequest

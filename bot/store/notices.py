@@ -10,13 +10,14 @@ rows the same way.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import aware
 from bot.store import Store
 from bot.store.lease import Lease, LeasedTable, table_of
 from bot.store.tables import (
@@ -316,7 +317,7 @@ class NoticeRows:
                     )
                 )
             ).one()
-            return _aware(found) if found is not None else None
+            return aware(found) if found is not None else None
 
     async def record_posted(
         self, ids: Sequence[str], owner: str, *, channel: str, ts: str, now: datetime
@@ -375,7 +376,7 @@ class NoticeRows:
         """
         async with self._store.session() as s:
             lowest = (await s.exec(select(func.min(NoticeSource.watermark)))).one()
-            reach = min(_aware(lowest), now) if lowest is not None else now
+            reach = min(aware(lowest), now) if lowest is not None else now
             cutoff = reach - overlap - timedelta(hours=1)
             result = await s.exec(
                 delete(NoticeDelivery).where(
@@ -404,8 +405,3 @@ class NoticeRows:
         for start in range(0, len(rows), _INSERT_BATCH):
             batch = rows[start : start + _INSERT_BATCH]
             await s.exec(insert(table).values(batch).on_conflict_do_nothing())
-
-
-def _aware(when: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every one we store is UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

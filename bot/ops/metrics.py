@@ -78,13 +78,13 @@ class Metrics:
         )
         self.delete_jobs = Counter(
             f"{PREFIX}_delete_jobs",
-            "Bulk delete jobs by outcome (started, done, cancelled, failed).",
+            "Bulk delete jobs by how they ended (done, cancelled).",
             ["outcome"],
             registry=registry,
         )
         self.deletions = Counter(
             f"{PREFIX}_deletions",
-            "Recording deletions at VBC by outcome (deleted, refused, held, failed).",
+            "Recording deletions at VBC by outcome (deleted, gone, held, failed, retry).",
             ["outcome"],
             registry=registry,
         )

@@ -48,7 +48,9 @@ class AudioService:
             upload_cap=upload_cap,
             tz_of=recordings.tz_of,
         )
-        self._trackers = Trackers(store=store, redraw=recordings.redraw)
+        self._trackers = Trackers(
+            store=store, redraw=recordings.redraw, shows_list=recordings.shows_list
+        )
 
     async def play(
         self,

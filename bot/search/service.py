@@ -296,14 +296,15 @@ class RecordingsService(RecordingLookup):
         shown: ShownPage,
         links: Mapping[str, str] | None = None,
     ) -> Message:
+        can_share, play_here = await self.offers(asker)
         return blocks.render_results(
             shown.page,
             cursor_key=cursor_key,
             summary=shown.summary,
             scope=shown.scope,
             show_kind=shown.show_kind,
-            can_share=await self.can_share(asker),
-            play_here=await self.plays_here(asker),
+            can_share=can_share,
+            play_here=play_here,
             rows=row_views(await self._store.row_states(cursor_key), links or {}),
         )
 

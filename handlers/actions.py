@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
 from bot.people.admin import AdminService
-from bot.search.service import RecordingsService
+from bot.search.service import PageReply, RecordingsService
 from handlers.modals import open_search_modal
 from handlers.payloads import action_value, asker_of, has_response_url, trigger_id
 from handlers.replies import reply, telling_if_slow
@@ -42,15 +42,23 @@ async def turn_page(
     ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, recordings: RecordingsService
 ) -> None:
     await ack()
+    turned = await _page(action_value(body), body, respond, recordings)
+    if turned is not None:
+        await reply(respond, turned.message, replace=turned.in_place)
+
+
+async def _page(
+    value: str, body: dict[str, Any], respond: AsyncRespond, recordings: RecordingsService
+) -> PageReply | None:
+    """The page a Prev/Next or Retry value (``<key>:<n>``) names; None, once said, if not ours."""
     try:
-        key, page = blocks.parse_page_value(action_value(body))
+        key, page = blocks.parse_page_value(value)
     except ValueError:
         await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
-        return
-    turned = await telling_if_slow(
+        return None
+    return await telling_if_slow(
         recordings.page(asker_of(body), key, page), respond, replace=True, what=PAGE_COMING
     )
-    await reply(respond, turned.message, replace=turned.in_place)
 
 
 async def show_details(
@@ -115,14 +123,8 @@ async def retry(
     await ack()
     kind, _, rest = action_value(body).partition(":")
     if kind == "page":
-        try:
-            key, page = blocks.parse_page_value(rest)
-        except ValueError:
-            await reply(respond, blocks.render_error(blocks.NOT_MY_BUTTON))
-            return
-        turned = await telling_if_slow(
-            recordings.page(asker_of(body), key, page), respond, replace=True, what=PAGE_COMING
-        )
-        await reply(respond, turned.message, replace=True)
+        turned = await _page(rest, body, respond, recordings)
+        if turned is not None:
+            await reply(respond, turned.message, replace=True)
         return
     await reply(respond, blocks.render_error("That retry button has expired; start again."))

@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
 from bot.audio.service import AudioService, Outcome
-from bot.audio.text import PLAY_HERE, parse_retry_value
+from bot.audio.text import PLAY_HERE, Notify, Steps, parse_retry_value
 from bot.people.asker import Asker
 from bot.search.service import RecordingsService
 from bot.web.links import ACTION_OPEN_LINK
@@ -126,26 +126,33 @@ async def _run(
         tracker = await audio.track(asker, back, ref_value, action, replace_list)
         if tracker is not None:  # a results list: it stays, the row shows each step
             await tracker.begin()
-            done: Outcome
-            if kind == "share":
-                done = await audio.share(asker, ref_value, steps=tracker.progress, back=back)
-            else:
-                here = kind == PLAY_HERE
-                done = await audio.play(
-                    asker, ref_value, steps=tracker.progress, back=back, here=here
-                )
-            await tracker.finish(done)
+            await tracker.finish(
+                await _deliver(audio, kind, asker, ref_value, back, steps=tracker.progress)
+            )
             return
     # A real message (a notice in a channel) is everyone's: answer beside it, never over it.
     mine = clicked_ephemeral(body)
     notify = functools.partial(reply, respond, replace=mine) if has_response_url(body) else None
-    if kind == "share":
-        outcome: Outcome = await audio.share(asker, ref_value, notify=notify, back=back)
-    else:
-        here = kind == PLAY_HERE
-        outcome = await audio.play(asker, ref_value, notify=notify, back=back, here=here)
+    outcome = await _deliver(audio, kind, asker, ref_value, back, notify=notify)
     if notify is not None or outcome.delivery is None:
         await _say(body, respond, client, asker, outcome.message, replace=mine)
+
+
+async def _deliver(
+    audio: AudioService,
+    kind: str,
+    asker: Asker,
+    ref_value: str,
+    back: str,
+    *,
+    notify: Notify | None = None,
+    steps: Steps | None = None,
+) -> Outcome:
+    """Share, or play (here or to the DM), reporting through ``notify`` or a row's ``steps``."""
+    if kind == "share":
+        return await audio.share(asker, ref_value, notify=notify, steps=steps, back=back)
+    here = kind == PLAY_HERE
+    return await audio.play(asker, ref_value, notify=notify, steps=steps, back=back, here=here)
 
 
 async def _say(

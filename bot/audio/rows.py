@@ -23,6 +23,8 @@ from bot.store.tables import RowState
 
 # (asker, list key, fresh download links by recording ref) -> the list, or None if not theirs
 Redraw = Callable[[Asker, str, Mapping[str, str]], Awaitable[blocks.Message | None]]
+# (asker, list key) -> whether Redraw would draw it: the check before a tracker is made
+ShowsList = Callable[[Asker, str], Awaitable[bool]]
 
 MAX_POSTS = 5  # a response_url's uses
 PROGRESS_POSTS = 2  # progress edits per action, so start + progress + outcome stay within 5
@@ -32,9 +34,10 @@ _WHERE = {"dm": "In your DM", "direct": "In this channel", "share": "Shared"}
 class Trackers:
     """Makes a tracker per click; one lock per list keeps its redraws in order."""
 
-    def __init__(self, *, store: Store, redraw: Redraw) -> None:
+    def __init__(self, *, store: Store, redraw: Redraw, shows_list: ShowsList) -> None:
         self._store = store
         self._redraw = redraw
+        self._shows_list = shows_list
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def track(
@@ -49,7 +52,7 @@ class Trackers:
             blocks.parse_recording_ref(ref_value)
         except ValueError:
             return None
-        if await self._redraw(asker, cursor_key, {}) is None:
+        if not await self._shows_list(asker, cursor_key):
             return None
         lock = self._locks.get(cursor_key)
         if lock is None:

@@ -48,7 +48,9 @@ class AudioService:
             upload_cap=upload_cap,
             tz_of=recordings.tz_of,
         )
-        self._trackers = Trackers(store=store, redraw=recordings.redraw)
+        self._trackers = Trackers(
+            store=store, redraw=recordings.redraw, shows_list=recordings.shows_list
+        )
 
     async def play(
         self,
@@ -106,8 +108,7 @@ class AudioService:
             recording = await self._recordings.find(asker, recording_id, kind)
         except (AccessRefusedError, VbcError) as exc:
             return blocks.render_error(str(exc)), None
-        can_share = await self._recordings.can_share(asker)
-        here = await self._recordings.plays_here(asker)
+        can_share, here = await self._recordings.offers(asker)
         return blocks.render_details(recording, can_share=can_share, play_here=here), recording
 
     async def play_loaded(

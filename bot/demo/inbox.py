@@ -62,9 +62,7 @@ class Inbox:
 
     def has_news(self, user: str) -> bool:
         """New or changed messages, or a newly published App Home: shown as they arrive."""
-        home = self._fake.homes.get(user)
-        new_home = home is not None and home["hash"] != self._seen_by(user).home
-        return bool(self.fresh(user)) or new_home
+        return bool(self.fresh(user)) or self._new_home(user) is not None
 
     def mark_shown(self, user: str, message: Message) -> bool:
         """Note ``message`` as shown to ``user``; True when an earlier version had been."""
@@ -85,12 +83,15 @@ class Inbox:
 
     def take_home(self, user: str) -> Json | None:
         """The person's App Home if published or changed since last shown; shown now."""
-        home = self._fake.homes.get(user)
-        seen = self._seen_by(user)
-        if home is None or home["hash"] == seen.home:
-            return None
-        seen.home = home["hash"]
+        home = self._new_home(user)
+        if home is not None:
+            self._seen_by(user).home = home["hash"]
         return home
+
+    def _new_home(self, user: str) -> Json | None:
+        """The person's App Home if it was published or changed since last shown."""
+        home = self._fake.homes.get(user)
+        return None if home is None or home["hash"] == self._seen_by(user).home else home
 
     def _seen_by(self, user: str) -> _Seen:
         return self._seen.setdefault(user, _Seen())

@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.grammar.limits import MAX_PROBLEMS
-from bot.grammar.request import FilterError
+from bot.grammar.request import FilterError, read_every
 from bot.grammar.suggestions import closest
 from bot.grammar.times import TIME_WORDS, read_bound, read_time_word
-from bot.grammar.tokens import mention_user_id, skip_past, split, unescape
+from bot.grammar.tokens import mention_user_id, split, unescape
 from bot.store import AuditQuery
 
 # What the bot writes as an audit event's action and outcome (``Store.audit`` callers).
@@ -56,20 +55,13 @@ def parse_audit_query(text: str, *, tz: ZoneInfo, now: datetime) -> AuditQuery:
     """Read the filters of ``/recordings audit``; raises AuditQueryError naming each bad one."""
     pieces = split(unescape(text))
     values: dict[str, object] = {}
-    errors: list[FilterError] = []
-    i = 0
-    while i < len(pieces) and len(errors) < MAX_PROBLEMS:  # a reply lists no more
-        try:
-            i = _step(pieces, i, values, tz, now)
-        except FilterError as exc:
-            errors.append(exc)
-            i = skip_past(pieces, i, exc.token)
+    errors, read_all = read_every(pieces, lambda i: _step(pieces, i, values, tz, now))
     if errors:
         first = errors[0]
         grouped = AuditQueryError(
             first.token, first.message, first.suggestion, options=first.options
         )
-        raise AuditQueryError.grouped([grouped, *errors[1:]], read_all=i >= len(pieces))
+        raise AuditQueryError.grouped([grouped, *errors[1:]], read_all=read_all)
     return AuditQuery(**values)  # type: ignore[arg-type]
 
 

@@ -188,7 +188,7 @@ USAGE = {
     "notify off [rule id] | notify remove <rule id> | notify all",
 }
 
-_GET_KINDS = {
+RECORDING_KINDS = {  # an id's ``od:``/``company:`` prefix or ``type:`` word
     "od": RecordingKind.ON_DEMAND,
     "on-demand": RecordingKind.ON_DEMAND,
     "ondemand": RecordingKind.ON_DEMAND,
@@ -264,16 +264,16 @@ def _get(args: list[str]) -> Get:
     if not args or len(args) > 2:
         raise CommandError("get needs one recording id", USAGE["get"])
     prefix, _, number = args[0].rpartition(":")
-    kind = _GET_KINDS.get(prefix.lower()) if prefix else None
+    kind = RECORDING_KINDS.get(prefix.lower()) if prefix else None
     if prefix and kind is None:
         raise CommandError(f"`{echo(prefix)}:` is not a recording kind", USAGE["get"])
     if len(args) == 2:
         kind_word = args[1].lower().removeprefix("type:")
-        if not args[1].lower().startswith("type:") or kind_word not in _GET_KINDS:
+        if not args[1].lower().startswith("type:") or kind_word not in RECORDING_KINDS:
             raise CommandError(f"`{echo(args[1])}` is not a recording type", USAGE["get"])
-        if kind is not None and kind is not _GET_KINDS[kind_word]:
+        if kind is not None and kind is not RECORDING_KINDS[kind_word]:
             raise CommandError("that id has two different types", USAGE["get"])
-        kind = _GET_KINDS[kind_word]
+        kind = RECORDING_KINDS[kind_word]
     number = number.removeprefix("#")
     if not re.fullmatch(r"[0-9]{1,18}", number):
         raise CommandError(f"`{echo(args[0])}` is not a recording id (digits only)", USAGE["get"])
@@ -290,7 +290,9 @@ def _delete(args: list[str], rest: str) -> DeleteOne | DeleteMatching:
             USAGE["delete"],
         )
     prefix, _, number = args[0].rpartition(":")
-    if (not prefix or prefix.lower() in _GET_KINDS) and _ID.fullmatch(number.removeprefix("#")):
+    if (not prefix or prefix.lower() in RECORDING_KINDS) and _ID.fullmatch(
+        number.removeprefix("#")
+    ):
         return _delete_one(args)
     keyed = False  # inside ``from:+1 (732) 555-0100``: its later parts are not bare
     for token in _unquoted(rest):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.grammar.commands import RECORDING_KINDS, CommandError
 from bot.grammar.limits import echo
 from bot.vbc.models import RecordingKind
 
@@ -26,25 +27,13 @@ _REASON = re.compile(
     r"""(?:^|\s)reason:(?:"(?P<q>[^"]*)"|“(?P<c>[^”]*)”|(?P<w>\S+))""", re.IGNORECASE
 )
 _ID = re.compile(r"(?:(?P<kind>od|on-demand|ondemand|company):)?#?(?P<id>[0-9]{1,18})", re.I)
-_KINDS = {
-    "od": RecordingKind.ON_DEMAND,
-    "on-demand": RecordingKind.ON_DEMAND,
-    "ondemand": RecordingKind.ON_DEMAND,
-    "company": RecordingKind.COMPANY,
-}
 
 
-class LifecycleWordsError(ValueError):
-    """What was wrong and how to write it; ``str()`` is ready for Slack."""
+class LifecycleWordsError(CommandError):
+    """What was wrong and how to write it (always with a usage); ``str()`` is ready for Slack."""
 
     def __init__(self, message: str, usage: str) -> None:
         super().__init__(message, usage)
-        self.message = message
-        self.usage = usage
-
-    def __str__(self) -> str:
-        text = f"{self.message}. Usage: `{self.usage}`"
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)
@@ -89,9 +78,9 @@ def parse_hold(text: str) -> HoldWords:
     by_id = _ID.fullmatch(rest[0])
     if by_id is None:
         return HoldWords(reason=reason, filters=" ".join(rest))
-    kind = _KINDS[by_id["kind"].lower()] if by_id["kind"] else None
+    kind = RECORDING_KINDS[by_id["kind"].lower()] if by_id["kind"] else None
     if len(rest) == 2 and rest[1].lower().startswith("type:"):
-        named = _KINDS.get(rest[1].lower().removeprefix("type:"))
+        named = RECORDING_KINDS.get(rest[1].lower().removeprefix("type:"))
         if named is None or (kind is not None and named is not kind):
             raise LifecycleWordsError(
                 f"`{echo(rest[1])}` is not a recording type for that id", USAGE["hold"]

@@ -16,12 +16,11 @@ from bot.grammar.durations import (
     format_range,
     read_duration,
 )
-from bot.grammar.limits import MAX_PROBLEMS
 from bot.grammar.phones import NUMBERISH, SHORT_NUMBER, normalize_number, read_number
-from bot.grammar.request import ClashError, FilterError, SearchRequest
+from bot.grammar.request import ClashError, FilterError, SearchRequest, read_every
 from bot.grammar.suggestions import closest, example, mention_error, unknown
 from bot.grammar.times import CLOCK, DATE, TIME_WORDS, read_bound, read_time_word
-from bot.grammar.tokens import OPEN_QUOTES, QUOTES, mention_user_id, skip_past, split, unescape
+from bot.grammar.tokens import OPEN_QUOTES, QUOTES, mention_user_id, split, unescape
 from bot.grammar.vocabulary import (
     DIRECTIONS,
     EXAMPLES,
@@ -55,22 +54,17 @@ class _Reader:
 
     def read(self) -> SearchRequest:
         """Read every piece; a bad one is noted and skipped, so one reply names them all."""
-        errors: list[FilterError] = []
-        i = 0
-        # Stop at MAX_PROBLEMS: a reply lists no more, and a text of thousands of bad words
-        # must not cost a suggestion search each on the shared event loop.
-        while i < len(self.pieces) and len(errors) < MAX_PROBLEMS:
-            after_name, self.open_name = self.open_name, None
-            try:
-                i = self.step(i, after_name)
-            except FilterError as exc:
-                errors.append(exc)
-                i = skip_past(self.pieces, i, exc.token)
+        errors, read_all = read_every(self.pieces, self.next_step)
         if not errors and (future := self.future()):
             errors.append(future)
         if errors:
-            raise FilterError.grouped(errors, read_all=i >= len(self.pieces))
+            raise FilterError.grouped(errors, read_all=read_all)
         return replace(self.request, filter=self.filter, numbers=tuple(self.numbers))
+
+    def next_step(self, i: int) -> int:
+        """One step; an open ``name:`` is offered to the piece right after it only."""
+        after_name, self.open_name = self.open_name, None
+        return self.step(i, after_name)
 
     def future(self) -> FilterError | None:
         """A window that starts after now holds nothing yet: say so rather than search."""

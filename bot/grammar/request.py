@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.grammar.limits import MAX_PROBLEMS, echo
-from bot.grammar.tokens import code
+from bot.grammar.tokens import code, skip_past
 from bot.grammar.tokens import escape_mrkdwn as escape
 from bot.vbc.filter import RecordingFilter
 from bot.vbc.models import RecordingKind
@@ -67,6 +67,24 @@ class FilterError(ValueError):
         if self.stopped:
             lines.append("I stopped reading there: fix these and send it again.")
         return "\n".join(lines)
+
+
+def read_every(pieces: list[str], step: Callable[[int], int]) -> tuple[list[FilterError], bool]:
+    """Run ``step`` (a piece's index -> the next one's) over ``pieces``; a bad piece is noted
+    and skipped past, so one reply names them all. The problems, and whether all was read.
+
+    Stops at MAX_PROBLEMS: a reply lists no more, and a text of thousands of bad words must
+    not cost a suggestion search each on the shared event loop.
+    """
+    errors: list[FilterError] = []
+    i = 0
+    while i < len(pieces) and len(errors) < MAX_PROBLEMS:
+        try:
+            i = step(i)
+        except FilterError as exc:
+            errors.append(exc)
+            i = skip_past(pieces, i, exc.token)
+    return errors, i >= len(pieces)
 
 
 class ClashError(FilterError):

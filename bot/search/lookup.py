@@ -83,10 +83,11 @@ class RecordingLookup:
             return blocks.render_error(blocks.NOT_MY_BUTTON)
         except (AccessRefusedError, VbcError) as exc:
             return blocks.render_error(str(exc))
+        can_share, play_here = await self.offers(asker)
         return blocks.render_details(
             recording,
-            can_share=await self.can_share(asker),
-            play_here=await self.plays_here(asker),
+            can_share=can_share,
+            play_here=play_here,
             can_delete=await self.can_delete(asker, recording),
         )
 
@@ -135,12 +136,13 @@ class RecordingLookup:
             return False
         return (await self._store.get_channel(asker.team_id, asker.channel_id)).allow_share
 
-    async def plays_here(self, asker: Asker) -> bool:
-        """Offer "▶ Play here": the asker's channel takes Play results directly."""
+    async def offers(self, asker: Asker) -> tuple[bool, bool]:
+        """(Share to channel, ▶ Play here) for a message in ``asker``'s channel: one read of
+        its setting; each is re-checked on the click."""
         if not asker.channel_id:
-            return False
+            return False, False
         setting = await self._store.get_channel(asker.team_id, asker.channel_id)
-        return setting.delivers_directly
+        return setting.allow_share, setting.delivers_directly
 
     async def _audit(
         self, asker: Asker, action: str, outcome: str, target: str | None, detail: str = ""

@@ -272,13 +272,22 @@ class RecordingsService(RecordingLookup):
         searched sees (and so may have redrawn) that ephemeral message. ``links``: download
         links just made, by recording ref (never stored).
         """
+        shown = await self._on_screen(asker, cursor_key)
+        if shown is None:
+            return None
+        return await self._draw(asker, cursor_key, shown, links)
+
+    async def shows_list(self, asker: Asker, cursor_key: str) -> bool:
+        """Whether ``redraw`` would draw that list, without drawing it (one database read)."""
+        return await self._on_screen(asker, cursor_key) is not None
+
+    async def _on_screen(self, asker: Asker, cursor_key: str) -> ShownPage | None:
+        """The page ``asker``'s own list behind ``cursor_key`` shows; None if not theirs."""
         cursor = await self._store.get_cursor(cursor_key)
         if cursor is None or (cursor.team_id, cursor.owner) != (asker.team_id, asker.user_id):
             return None
         view = CursorState.loads(cursor.state).view
-        if view is None:
-            return None
-        return await self._draw(asker, cursor.key, ShownPage.from_json(view), links or {})
+        return None if view is None else ShownPage.from_json(view)
 
     async def _draw(
         self,
@@ -287,14 +296,15 @@ class RecordingsService(RecordingLookup):
         shown: ShownPage,
         links: Mapping[str, str] | None = None,
     ) -> Message:
+        can_share, play_here = await self.offers(asker)
         return blocks.render_results(
             shown.page,
             cursor_key=cursor_key,
             summary=shown.summary,
             scope=shown.scope,
             show_kind=shown.show_kind,
-            can_share=await self.can_share(asker),
-            play_here=await self.plays_here(asker),
+            can_share=can_share,
+            play_here=play_here,
             rows=row_views(await self._store.row_states(cursor_key), links or {}),
         )
 

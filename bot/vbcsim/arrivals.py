@@ -10,6 +10,7 @@ test or benchmark checks notices against.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import random
 from collections.abc import Callable
@@ -39,7 +40,7 @@ class ArrivalSettings:
     on_demand_share: float = 0.2  # the rest are company recordings
 
     def update(self, body: dict[str, Any]) -> None:
-        for name in ("per_hour", "late_share", "late_seconds", "delay_seconds", "on_demand_share"):
+        for name in self.to_json():
             if name in body:
                 value = float(body[name])
                 if value < 0 or (name.endswith("share") and value > 1):
@@ -49,13 +50,7 @@ class ArrivalSettings:
                 setattr(self, name, value)
 
     def to_json(self) -> dict[str, float]:
-        return {
-            "per_hour": self.per_hour,
-            "late_share": self.late_share,
-            "late_seconds": self.late_seconds,
-            "delay_seconds": self.delay_seconds,
-            "on_demand_share": self.on_demand_share,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass(order=True)

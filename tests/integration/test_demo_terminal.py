@@ -19,10 +19,18 @@ from pexpect.popen_spawn import PopenSpawn
 REPO = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|[\r\x07]")
 SIM_URL = r"VBC simulator: \W*(http://127\.0\.0\.1:\d+)"
-SIM_URL_RAW = r"VBC simulator:(?:\s|\x1b\[[0-9;?]*[A-Za-z])*http://127\.0\.0\.1:\d+"
 
 
-def spawn(tmp_path: Path) -> pexpect.spawn:
+BANNER_END = r"above the line you are typing\."
+
+
+def spawn(tmp_path: Path) -> tuple[pexpect.spawn, str]:
+    """The demo at a pty, its prompt up; and its banner, without ANSI codes.
+
+    The banner goes through ``patch_stdout``'s writer thread, so it may reach the screen
+    before the first prompt or just after it (the prompt is then drawn again below it):
+    read up to the banner's last line, then up to a prompt.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "VBC_"))}
     env |= {
         "PYTHONPATH": str(REPO),
@@ -39,8 +47,10 @@ def spawn(tmp_path: Path) -> pexpect.spawn:
         timeout=40,
         dimensions=(60, 220),
     )
+    child.expect(BANNER_END)
+    banner = ANSI.sub("", (child.before or "") + str(child.after))
     child.expect("dana>")
-    return child
+    return child, banner
 
 
 def typed(child: pexpect.spawn, line: str, until: str) -> str:
@@ -51,9 +61,8 @@ def typed(child: pexpect.spawn, line: str, until: str) -> str:
 
 
 def test_background_notice_home_shortcuts_rendering_and_logs(tmp_path: Path) -> None:
-    child = spawn(tmp_path)
+    child, banner = spawn(tmp_path)
     try:
-        banner = ANSI.sub("", child.before or "")
         log_file = tmp_path / "recordings-bot-demo.log"
         assert f"log lines: {log_file}" in banner
         assert log_file.exists()
@@ -114,14 +123,10 @@ def test_background_notice_home_shortcuts_rendering_and_logs(tmp_path: Path) -> 
 
 def test_a_new_recording_notice_appears_with_nothing_typed(tmp_path: Path) -> None:
     """`notify me`, then calls end at the simulator: the notice prints at the prompt."""
-    child = spawn(tmp_path)
+    child, banner = spawn(tmp_path)
     try:
-        # The banner may print before the prompt or, drawn above it, just after: read both.
-        sim = re.search(SIM_URL, ANSI.sub("", child.before or ""))
-        if sim is None:
-            child.expect(SIM_URL_RAW, timeout=20)
-            sim = re.search(SIM_URL, ANSI.sub("", str(child.after)))
-        assert sim is not None, repr(child.before)
+        sim = re.search(SIM_URL, banner)
+        assert sim is not None, banner
         typed(child, "notify me", "Rule 1 is on")
         child.expect("dana>")
 

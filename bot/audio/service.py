@@ -109,7 +109,11 @@ class AudioService:
         except (AccessRefusedError, VbcError) as exc:
             return blocks.render_error(str(exc)), None
         can_share, here = await self._recordings.offers(asker)
-        return blocks.render_details(recording, can_share=can_share, play_here=here), recording
+        can_delete = await self._recordings.can_delete(asker, recording)
+        details = blocks.render_details(
+            recording, can_share=can_share, play_here=here, can_delete=can_delete
+        )
+        return details, recording
 
     async def play_loaded(
         self, asker: Asker, recording: Recording, *, notify: Notify | None = None

@@ -5,6 +5,7 @@ Bulk jobs are in ``test_delete_jobs.py``; who may delete what is in the access m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -135,6 +136,26 @@ async def test_details_offers_delete_to_an_admin_and_an_already_gone_one_is_no_e
     assert ":warning:" not in reply
     [(outcome, _, detail)] = await audit(stack, ADMIN, "delete")
     assert (outcome, detail) == ("allowed", "already gone at VBC")
+
+
+def answered_since(stack: Stack, before: int) -> list[Any] | None:
+    return stack.slack.responses[before:] or None
+
+
+async def test_get_offers_delete_only_to_whoever_may_delete_the_recording(stack: Stack) -> None:
+    rec = member_recording(stack)
+    for user, offered in ((ADMIN, True), (MEMBER, False)):  # members may not delete by default
+        before = len(stack.slack.responses)
+        await stack.driver.command(user, f"get {rec.id}")
+        [details, *_] = await stack.slack.wait_for(
+            functools.partial(answered_since, stack, before), timeout=DEADLINE
+        )
+        shown = render_text(details.args["blocks"])
+        assert f"{rec.id}" in shown
+        assert ("Delete…" in shown) is offered, (user, shown)
+        await stack.slack.wait_for(
+            "files.completeUploadExternal", count=1 + (user == MEMBER), timeout=DEADLINE
+        )
 
 
 async def test_a_held_recording_is_not_deleted_and_the_refusal_names_the_hold(

@@ -52,6 +52,19 @@ class Row:
         return f"{self.actor}-{self.action}-{self.whose}-{self.expect}"
 
 
+def own_or_others_rows(action: str, perform: Perform) -> list[Row]:
+    """The usual six: each member may act on their own and not another's; an admin on any;
+    an unlinked person on none."""
+    return [
+        Row("member", action, "own", "allowed", perform),
+        Row("member", action, "other", "refused", perform),
+        Row("other member", action, "own", "allowed", perform),
+        Row("other member", action, "other", "refused", perform),
+        Row("admin", action, "other", "allowed", perform),
+        Row("unlinked", action, "other", "refused", perform),
+    ]
+
+
 def member_recording(stack: Stack) -> SimRecording:
     """A company recording of MEMBER's extension only (not OTHER's)."""
     member, other = stack.sim.state.users[0], stack.sim.state.users[1]

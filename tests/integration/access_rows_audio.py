@@ -12,11 +12,11 @@ from bot.vbcsim.data import SimRecording
 from tests.fakes import Message, render_text
 from tests.integration.access import (
     Outcome,
-    Perform,
     Row,
     Whose,
     member_recording,
     other_recording,
+    own_or_others_rows,
     ref_value,
     seen_count,
 )
@@ -57,15 +57,4 @@ async def do_share(stack: Stack, actor: str, whose: Whose) -> Outcome:
     return await _click_and_wait(stack, actor, blocks.ACTION_SHARE, value)
 
 
-def _rows(action: str, perform: Perform) -> list[Row]:
-    return [
-        Row("member", action, "own", "allowed", perform),
-        Row("member", action, "other", "refused", perform),
-        Row("other member", action, "own", "allowed", perform),
-        Row("other member", action, "other", "refused", perform),
-        Row("admin", action, "other", "allowed", perform),
-        Row("unlinked", action, "other", "refused", perform),
-    ]
-
-
-ROWS: list[Row] = [*_rows("audio", do_play), *_rows("share", do_share)]
+ROWS: list[Row] = [*own_or_others_rows("audio", do_play), *own_or_others_rows("share", do_share)]

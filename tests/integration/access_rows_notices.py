@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from bot.blocks.ids import ACTION_NOTICE_REMOVE
 from bot.store.notices import NoticeRows
-from tests.integration.access import Outcome, Perform, Row, Whose, latest_reply, seen_count
+from tests.integration.access import (
+    Outcome,
+    Row,
+    Whose,
+    latest_reply,
+    own_or_others_rows,
+    seen_count,
+)
 from tests.integration.conftest import ADMIN, CHANNEL, MEMBER, OTHER, Stack
 
 # A rule that is not the actor's is refused in these words.
@@ -56,17 +63,6 @@ async def do_remove_button(stack: Stack, actor: str, whose: Whose) -> Outcome:
     return await latest_reply(stack, actor, before)
 
 
-def _remove_rows(action: str, perform: Perform) -> list[Row]:
-    return [
-        Row("member", action, "own", "allowed", perform),
-        Row("member", action, "other", "refused", perform),
-        Row("other member", action, "own", "allowed", perform),
-        Row("other member", action, "other", "refused", perform),
-        Row("admin", action, "other", "allowed", perform),
-        Row("unlinked", action, "other", "refused", perform),
-    ]
-
-
 ROWS: list[Row] = [
     Row("member", "notify_add", "own", "allowed", do_notify_me),
     Row("member", "notify_add", "other", "refused", do_notify_me),
@@ -76,6 +72,6 @@ ROWS: list[Row] = [
     Row("member", "notify_add", "other", "refused", do_notify_channel),
     Row("admin", "notify_add", "other", "allowed", do_notify_channel),
     Row("unlinked", "notify_add", "other", "refused", do_notify_channel),
-    *_remove_rows("notify_remove", do_remove),
-    *_remove_rows("notify_remove", do_remove_button),
+    *own_or_others_rows("notify_remove", do_remove),
+    *own_or_others_rows("notify_remove", do_remove_button),
 ]
